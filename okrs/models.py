@@ -1,0 +1,182 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from . import progress as progress_math
+
+QUARTER_REGEX = r"^[0-9]{4}-Q[1-4]$"
+quarter_validator = RegexValidator(QUARTER_REGEX, "Enter a quarter like 2026-Q4.")
+
+
+def greater_than_zero(value):
+    if value is None or value <= 0:
+        raise ValidationError("Must be more than 0.", code="min_value")
+
+
+class Objective(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ACHIEVED = "achieved", "Achieved"
+        MISSED = "missed", "Missed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=10_000)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period = models.CharField(
+        max_length=7, validators=[quarter_validator], help_text="Quarter, e.g. 2026-Q4"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    team = models.CharField(max_length=100, blank=True, help_text="Empty for company objectives")
+    weight = models.FloatField(
+        default=1.0, validators=[greater_than_zero], help_text="Business importance, more than 0"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    progress = models.FloatField(default=0.0, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["period", "-weight", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="objective_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(period__regex=QUARTER_REGEX), name="objective_period_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="objective_progress_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Metric(models.Model):
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = "increase", "Higher is better"
+        LOWER_IS_BETTER = "decrease", "Lower is better"
+
+    key = models.SlugField(max_length=64, unique=True, help_text="e.g. nps, dau, churn_rate")
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=32, blank=True)
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, default=Direction.HIGHER_IS_BETTER
+    )
+    description = models.TextField(blank=True, max_length=5_000)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key
+
+
+class MetricReading(models.Model):
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="readings")
+    value = models.FloatField()
+    observed_at = models.DateTimeField()
+    source = models.CharField(max_length=100, blank=True)
+    # NULL, not "", for "no external id": the unique constraint skips NULLs.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        indexes = [models.Index(fields=["metric", "-observed_at"], name="reading_metric_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="reading_unique_external_id",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.metric.key}={self.value:g} @ {self.observed_at:%Y-%m-%d}"
+
+
+class Confidence(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+
+class KeyResult(models.Model):
+    class Kind(models.TextChoices):
+        INCREASE = progress_math.INCREASE, "Increase to"
+        DECREASE = progress_math.DECREASE, "Decrease to"
+        MAINTAIN = progress_math.MAINTAIN, "Maintain"
+        MILESTONE = progress_math.MILESTONE, "Milestone"
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(max_length=200)
+    metric = models.ForeignKey(
+        Metric, null=True, blank=True, on_delete=models.SET_NULL, related_name="key_results"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INCREASE)
+    start = models.FloatField(default=0)
+    target = models.FloatField()
+    current = models.FloatField(default=0)
+    unit = models.CharField(max_length=32, blank=True)
+    weight = models.FloatField(default=1.0, validators=[greater_than_zero])
+    confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default=Confidence.ON_TRACK
+    )
+    progress = models.FloatField(default=0.0, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["objective_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="key_result_progress_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=progress_math.KINDS), name="key_result_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def values(self) -> progress_math.KeyResultValues:
+        return progress_math.KeyResultValues(self.kind, self.start, self.target, self.current)
+
+    @property
+    def grade(self) -> str:
+        """The usual OKR grading bands: red below 0.4, yellow below 0.7, else green."""
+        if self.progress < 0.4:
+            return "red"
+        if self.progress < 0.7:
+            return "yellow"
+        return "green"
+
+
+class CheckIn(models.Model):
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    value = models.FloatField()
+    confidence = models.CharField(max_length=10, choices=Confidence.choices)
+    note = models.TextField(blank=True, max_length=5_000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.key_result}: {self.value:g}"

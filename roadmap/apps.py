@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class RoadmapConfig(AppConfig):
+    name = "roadmap"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from okrs.services import on_key_results_changed
+
+        from .services.marks import initiatives_mark_for_key_results
+
+        on_key_results_changed(initiatives_mark_for_key_results)

@@ -1,0 +1,329 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from okrs.models import QUARTER_REGEX, KeyResult, greater_than_zero, quarter_validator
+
+
+class Segment(models.Model):
+    """A customer segment or persona, with the weight strategy gives it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, max_length=5_000)
+    weight = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0)],
+        help_text="Strategic weight, 0 or more (1 = neutral)",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="segment_weight_not_negative")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    annual_revenue = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_revenue__gte=0), name="customer_revenue_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Initiative(models.Model):
+    class Status(models.TextChoices):
+        IDEA = "idea", "Idea"
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        SHIPPED = "shipped", "Shipped"
+        ARCHIVED = "archived", "Archived"
+
+    class Lane(models.TextChoices):
+        NOW = "now", "Now"
+        NEXT = "next", "Next"
+        LATER = "later", "Later"
+
+    # 0.25, 0.5, 1, 2 and 3 are exact in binary floating point, so an
+    # IN-list constraint on a float column is safe.
+    IMPACT_CHOICES = [
+        (0.25, "Minimal (0.25)"),
+        (0.5, "Low (0.5)"),
+        (1.0, "Medium (1)"),
+        (2.0, "High (2)"),
+        (3.0, "Massive (3)"),
+    ]
+
+    class ReachSource(models.TextChoices):
+        MANUAL = "manual", "Set by hand"
+        EVIDENCE = "evidence", "From evidence"
+
+    class Trigger(models.TextChoices):
+        EVIDENCE = "evidence", "Evidence"
+        METRIC = "metric", "Metric"
+        EDIT = "edit", "Edit"
+        SCHEDULE = "schedule", "Schedule"
+
+    RANKED_STATUSES = (Status.IDEA, Status.PLANNED, Status.IN_PROGRESS)
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=20_000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IDEA)
+    lane = models.CharField(max_length=5, choices=Lane.choices, default=Lane.LATER)
+    target_quarter = models.CharField(
+        max_length=7, blank=True, validators=[quarter_validator], help_text="e.g. 2026-Q4"
+    )
+    team = models.CharField(max_length=100, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reach = models.FloatField(
+        default=0, validators=[MinValueValidator(0)], help_text="People or events per quarter"
+    )
+    impact = models.FloatField(choices=IMPACT_CHOICES, default=1.0)
+    confidence = models.FloatField(
+        default=80,
+        validators=[greater_than_zero, MaxValueValidator(100)],
+        help_text="Percent, more than 0 and at most 100: 100 high, 80 medium, 50 low",
+    )
+    effort = models.FloatField(
+        default=1, validators=[greater_than_zero], help_text="Person-months, more than 0"
+    )
+    reach_source = models.CharField(
+        max_length=8, choices=ReachSource.choices, default=ReachSource.MANUAL
+    )
+
+    # Computed by the recompute pipeline, never typed in.
+    rice_score = models.FloatField(default=0, editable=False)
+    alignment_score = models.FloatField(default=0, editable=False)
+    priority_score = models.FloatField(default=0, editable=False, db_index=True)
+    rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    scored_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breakdown = models.JSONField(default=dict, blank=True, editable=False)
+    evidence_count = models.PositiveIntegerField(default=0, editable=False)
+
+    # "Needs a rescore": set in the same transaction as the change, cleared by the
+    # recompute that scores it. The truth the Celery message only nudges about.
+    needs_rescore = models.BooleanField(default=True, editable=False)
+    rescore_trigger = models.CharField(
+        max_length=8, choices=Trigger.choices, default=Trigger.EDIT, editable=False
+    )
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rank", "-priority_score", "id"]
+        indexes = [
+            models.Index(fields=["rank"], name="initiative_rank"),
+            models.Index(
+                fields=["id"], condition=Q(needs_rescore=True), name="initiative_needs_rescore"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(reach__gte=0), name="initiative_reach_not_negative"),
+            models.CheckConstraint(condition=Q(effort__gt=0), name="initiative_effort_positive"),
+            models.CheckConstraint(
+                condition=Q(confidence__gt=0) & Q(confidence__lte=100),
+                name="initiative_confidence_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__in=[0.25, 0.5, 1.0, 2.0, 3.0]),
+                name="initiative_impact_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["idea", "planned", "in_progress", "shipped", "archived"]),
+                name="initiative_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(lane__in=["now", "next", "later"]), name="initiative_lane_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reach_source__in=["manual", "evidence"]),
+                name="initiative_reach_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_quarter="") | Q(target_quarter__regex=QUARTER_REGEX),
+                name="initiative_target_quarter_format",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def unaligned(self) -> bool:
+        return bool(self.breakdown) and self.breakdown.get("alignment", {}).get("unaligned", True)
+
+
+class Alignment(models.Model):
+    class Contribution(models.TextChoices):
+        STRONG = "strong", "Strong (1.0)"
+        MEDIUM = "medium", "Medium (0.5)"
+        WEAK = "weak", "Weak (0.25)"
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="alignments")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="alignments")
+    contribution = models.CharField(
+        max_length=6, choices=Contribution.choices, default=Contribution.MEDIUM
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["initiative_id", "key_result_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "key_result"], name="alignment_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(contribution__in=["strong", "medium", "weak"]),
+                name="alignment_contribution_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative} → {self.key_result} ({self.contribution})"
+
+
+class Evidence(models.Model):
+    class Source(models.TextChoices):
+        INTERVIEW = "interview", "Interview"
+        SURVEY = "survey", "Survey"
+        SUPPORT = "support", "Support ticket"
+        NPS = "nps", "NPS comment"
+        SALES = "sales", "Sales call"
+        IN_APP = "in_app", "In-app feedback"
+        EXPERIMENT = "experiment", "Experiment"
+
+    class Importance(models.TextChoices):
+        NICE_TO_HAVE = "nice_to_have", "Nice to have"
+        IMPORTANT = "important", "Important"
+        CRITICAL = "critical", "Critical"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    text = models.TextField(max_length=20_000)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    importance = models.CharField(
+        max_length=12, choices=Importance.choices, default=Importance.IMPORTANT
+    )
+    received_at = models.DateTimeField()
+    external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    initiative = models.ForeignKey(
+        Initiative, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "evidence"
+        indexes = [
+            # Covers the reach aggregate: group by (initiative, customer) reading
+            # only the index.
+            models.Index(
+                fields=["initiative", "customer", "received_at"], name="evidence_reach_cover"
+            ),
+            models.Index(
+                fields=["-received_at"],
+                condition=Q(initiative__isnull=True),
+                name="evidence_inbox",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    source__in=[
+                        "interview",
+                        "survey",
+                        "support",
+                        "nps",
+                        "sales",
+                        "in_app",
+                        "experiment",
+                    ]
+                ),
+                name="evidence_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(importance__in=["nice_to_have", "important", "critical"]),
+                name="evidence_importance_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class ScoreSnapshot(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="snapshots")
+    reach = models.FloatField()
+    impact = models.FloatField()
+    confidence = models.FloatField()
+    effort = models.FloatField()
+    rice_score = models.FloatField()
+    alignment_score = models.FloatField()
+    priority_score = models.FloatField()
+    rank = models.PositiveIntegerField(null=True)
+    previous_priority_score = models.FloatField(null=True)
+    previous_rank = models.PositiveIntegerField(null=True)
+    trigger = models.CharField(max_length=8, choices=Initiative.Trigger.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["initiative", "-id"], name="snapshot_initiative_latest")]
+
+    def __str__(self):
+        return f"{self.initiative_id} #{self.rank} {self.priority_score:.1f}"
+
+    @property
+    def rank_change(self) -> int | None:
+        """Positive when the initiative moved up (rank number went down)."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+
+class RecomputeRun(models.Model):
+    """One run of the recompute task: how many initiatives it claimed and moved.
+
+    Makes coalescing observable: a burst of feedback should add a few rows
+    here, not one per event.
+    """
+
+    trigger = models.CharField(max_length=8, choices=Initiative.Trigger.choices)
+    claimed = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()
+    duration_ms = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"run {self.pk}: {self.claimed} claimed, {self.changed} changed"

@@ -1,0 +1,287 @@
+"""Priority maths: pure functions over small frozen dataclasses, no Django.
+
+    RICE      = reach x impact x (confidence / 100) / effort
+    alignment = sum over aligned key results of
+                contribution x objective weight x (floor + (1 - KR progress))
+    priority  = RICE x (1 + alignment)
+
+Reach is typed in by hand or derived from evidence (see `evidence_reach`).
+Every result carries a breakdown: each factor and where it came from. The
+same breakdown is stored on the initiative and served by the UI and the API,
+so "why is this #3" never needs a recomputation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+IMPACT_SCALE: dict[float, str] = {
+    0.25: "minimal",
+    0.5: "low",
+    1.0: "medium",
+    2.0: "high",
+    3.0: "massive",
+}
+CONTRIBUTION_WEIGHTS: dict[str, float] = {"strong": 1.0, "medium": 0.5, "weak": 0.25}
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """The constants of the priority formula, in one place.
+
+    half_life_days: evidence loses half its weight every this many days (90).
+    alignment_floor: added to each key result's gap so work on a key result
+        that is already met still counts a little (0.2).
+    default_segment_weight: weight of a customer with no segment (1).
+    contribution_weights: strong 1.0, medium 0.5, weak 0.25.
+    """
+
+    half_life_days: float = 90.0
+    alignment_floor: float = 0.2
+    default_segment_weight: float = 1.0
+    contribution_weights: dict[str, float] = field(
+        default_factory=lambda: dict(CONTRIBUTION_WEIGHTS)
+    )
+
+
+DEFAULT_POLICY = ScoringPolicy()
+
+
+class ScoringError(ValueError):
+    pass
+
+
+# --- RICE --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiceInputs:
+    reach: float
+    impact: float
+    confidence: float
+    effort: float
+
+
+def validate_rice_inputs(inputs: RiceInputs) -> None:
+    if inputs.reach < 0:
+        raise ScoringError("reach must be zero or more")
+    if inputs.impact not in IMPACT_SCALE:
+        raise ScoringError("impact must be one of 0.25, 0.5, 1, 2, 3")
+    if not 0 < inputs.confidence <= 100:
+        raise ScoringError("confidence must be more than 0 and at most 100")
+    if inputs.effort <= 0:
+        raise ScoringError("effort must be more than 0")
+
+
+def rice(inputs: RiceInputs) -> float:
+    validate_rice_inputs(inputs)
+    return inputs.reach * inputs.impact * (inputs.confidence / 100.0) / inputs.effort
+
+
+# --- Reach from evidence -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceSignal:
+    """One linked evidence item, reduced to what reach needs."""
+
+    received_at: datetime
+    customer_id: int | None = None
+    segment_weight: float | None = None  # None: the customer has no segment
+
+
+@dataclass(frozen=True)
+class ReachResult:
+    value: float
+    customers: int
+    anonymous_items: int
+    explanation: str
+
+
+def decay(age_days: float, half_life_days: float) -> float:
+    """Weight of evidence that is `age_days` old: 1 today, halving every half-life.
+
+    Evidence dated in the future counts as today's.
+    """
+    return math.pow(0.5, max(age_days, 0.0) / half_life_days)
+
+
+def evidence_reach(
+    signals: Iterable[EvidenceSignal], *, now: datetime, policy: ScoringPolicy = DEFAULT_POLICY
+) -> ReachResult:
+    """Reach derived from evidence.
+
+    Each customer counts once, weighted by its segment's weight (the default
+    weight when it has none) and by the age of its newest evidence. Evidence
+    without a customer counts once per item, decayed by its own age.
+    """
+    newest: dict[int, EvidenceSignal] = {}
+    anonymous = 0.0
+    anonymous_items = 0
+    for s in signals:
+        if s.customer_id is None:
+            anonymous += decay((now - s.received_at).total_seconds() / 86400, policy.half_life_days)
+            anonymous_items += 1
+            continue
+        seen = newest.get(s.customer_id)
+        if seen is None or s.received_at > seen.received_at:
+            newest[s.customer_id] = s
+    from_customers = 0.0
+    for s in newest.values():
+        weight = policy.default_segment_weight if s.segment_weight is None else s.segment_weight
+        age = (now - s.received_at).total_seconds() / 86400
+        from_customers += weight * decay(age, policy.half_life_days)
+    return reach_from_totals(
+        from_customers=from_customers,
+        customers=len(newest),
+        anonymous=anonymous,
+        anonymous_items=anonymous_items,
+        policy=policy,
+    )
+
+
+def reach_from_totals(
+    *,
+    from_customers: float,
+    customers: int,
+    anonymous: float,
+    anonymous_items: int,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> ReachResult:
+    """Assemble a ReachResult from sums already taken (in SQL, for the bulk rescore)."""
+    return ReachResult(
+        value=from_customers + anonymous,
+        customers=customers,
+        anonymous_items=anonymous_items,
+        explanation=(
+            f"{customers} customers (segment-weighted, decayed: {from_customers:.2f})"
+            f" + {anonymous_items} items without a customer ({anonymous:.2f});"
+            f" half-life {policy.half_life_days:g} days"
+        ),
+    )
+
+
+# --- Alignment ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlignmentLink:
+    key_result_id: int
+    key_result: str
+    objective_id: int
+    objective: str
+    contribution: str
+    objective_weight: float
+    progress: float
+
+
+def alignment_terms(
+    links: Iterable[AlignmentLink], *, policy: ScoringPolicy = DEFAULT_POLICY
+) -> list[dict]:
+    terms = []
+    for link in links:
+        try:
+            contribution = policy.contribution_weights[link.contribution]
+        except KeyError:
+            raise ScoringError(f"unknown contribution {link.contribution!r}") from None
+        progress = min(max(link.progress, 0.0), 1.0)
+        gap = 1.0 - progress
+        terms.append(
+            {
+                "key_result_id": link.key_result_id,
+                "key_result": link.key_result,
+                "objective_id": link.objective_id,
+                "objective": link.objective,
+                "contribution": link.contribution,
+                "contribution_weight": contribution,
+                "objective_weight": link.objective_weight,
+                "progress": round(progress, 4),
+                "gap": round(gap, 4),
+                "floor": policy.alignment_floor,
+                "value": contribution * link.objective_weight * (policy.alignment_floor + gap),
+            }
+        )
+    return terms
+
+
+def alignment(links: Iterable[AlignmentLink], *, policy: ScoringPolicy = DEFAULT_POLICY) -> float:
+    return sum(t["value"] for t in alignment_terms(links, policy=policy))
+
+
+def priority(rice_score: float, alignment_score: float) -> float:
+    return rice_score * (1.0 + alignment_score)
+
+
+# --- Everything together -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreInputs:
+    reach_source: str  # "manual" or "evidence"
+    manual_reach: float
+    impact: float
+    confidence: float
+    effort: float
+    evidence: ReachResult | None = None
+    links: tuple[AlignmentLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    reach: float
+    rice_score: float
+    alignment_score: float
+    priority_score: float
+    unaligned: bool
+    breakdown: dict
+
+
+def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Score:
+    """Score one initiative and explain it."""
+    if inputs.reach_source == "evidence":
+        result = inputs.evidence or ReachResult(0.0, 0, 0, "no linked evidence")
+        reach = result.value
+        reach_factor = {
+            "value": round(reach, 4),
+            "source": "evidence",
+            "customers": result.customers,
+            "anonymous_items": result.anonymous_items,
+            "explanation": result.explanation,
+        }
+    else:
+        reach = inputs.manual_reach
+        reach_factor = {"value": reach, "source": "manual", "explanation": "set by hand"}
+    rice_inputs = RiceInputs(reach, inputs.impact, inputs.confidence, inputs.effort)
+    rice_score = rice(rice_inputs)
+    terms = alignment_terms(inputs.links, policy=policy)
+    alignment_score = sum(t["value"] for t in terms)
+    priority_score = priority(rice_score, alignment_score)
+    breakdown = {
+        "formula": "priority = reach x impact x confidence / effort x (1 + alignment)",
+        "reach": reach_factor,
+        "impact": {"value": inputs.impact, "label": IMPACT_SCALE[inputs.impact]},
+        "confidence": {"value": inputs.confidence, "unit": "percent"},
+        "effort": {"value": inputs.effort, "unit": "person-months"},
+        "rice": round(rice_score, 4),
+        "alignment": {
+            "value": round(alignment_score, 4),
+            "terms": [{**t, "value": round(t["value"], 4)} for t in terms],
+            "unaligned": not terms,
+        },
+        "priority": round(priority_score, 4),
+        "policy": {
+            "half_life_days": policy.half_life_days,
+            "alignment_floor": policy.alignment_floor,
+        },
+    }
+    return Score(
+        reach=reach,
+        rice_score=rice_score,
+        alignment_score=alignment_score,
+        priority_score=priority_score,
+        unaligned=not terms,
+        breakdown=breakdown,
+    )

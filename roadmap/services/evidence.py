@@ -1,0 +1,171 @@
+"""Customer evidence: ingest (one or many, idempotent by external_id), link, triage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from roadmap.models import Customer, Evidence, Initiative, Segment
+
+from .marks import initiatives_mark
+
+MAX_BATCH = 1000
+EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
+
+
+class BatchValidationError(ValidationError):
+    """A batch was refused; `errors` maps item index to field errors."""
+
+    def __init__(self, errors: dict[int, dict]):
+        self.errors = errors
+        super().__init__({str(index): [str(err)] for index, err in errors.items()})
+
+
+@dataclass(frozen=True)
+class EvidenceIngestResult:
+    evidence: list[Evidence]
+    created: int
+    updated: int
+
+
+def _resolve_customers(items: list[dict]) -> dict[str, Customer]:
+    """Customers named by external id, created on first sight (name, segment optional)."""
+    wanted = {}
+    for item in items:
+        ext = item.get("customer_external_id")
+        if ext and ext not in wanted:
+            wanted[ext] = item
+    if not wanted:
+        return {}
+    found = {c.external_id: c for c in Customer.objects.filter(external_id__in=list(wanted))}
+    segments = {s.name: s for s in Segment.objects.all()}
+    missing = []
+    for ext, item in wanted.items():
+        if ext in found:
+            continue
+        segment = item.get("customer_segment")
+        if isinstance(segment, str):
+            segment = segments.get(segment)
+        customer = Customer(external_id=ext, name=item.get("customer_name") or ext, segment=segment)
+        missing.append(customer)
+    if missing:
+        created = Customer.objects.bulk_create(missing)
+        found.update({c.external_id: c for c in created})
+    return found
+
+
+@transaction.atomic
+def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
+    """Store evidence items; all or nothing.
+
+    Each item has source, text, received_at (default now), importance, and
+    optionally customer (a Customer), customer_external_id (+ customer_name,
+    customer_segment), initiative (an Initiative or None) and external_id. A
+    repeated external_id updates the stored item instead of adding one, so a
+    retried batch is harmless. Initiatives that gain or lose evidence are
+    marked for a rescore.
+    """
+    if len(items) > MAX_BATCH:
+        raise ValidationError(
+            f"A batch holds at most {MAX_BATCH} items; this one has {len(items)}."
+        )
+    customers = _resolve_customers(items)
+    ext_ids = [item["external_id"] for item in items if item.get("external_id")]
+    existing = {
+        e.external_id: e
+        for e in Evidence.objects.select_for_update().filter(external_id__in=ext_ids)
+    }
+    touched: set[int] = set()
+    to_create: list[Evidence] = []
+    to_update: dict[int, Evidence] = {}
+    by_ext: dict[str, Evidence] = {}
+    result: list[Evidence] = []
+    errors: dict[int, dict] = {}
+    now = timezone.now()
+    for index, item in enumerate(items):
+        ext = item.get("external_id") or None
+        evidence = (by_ext.get(ext) or existing.get(ext)) if ext else None
+        if evidence is None:
+            evidence = Evidence(external_id=ext, created_by=actor)
+            to_create.append(evidence)
+        elif evidence.pk:
+            to_update[evidence.pk] = evidence
+            if evidence.initiative_id:
+                touched.add(evidence.initiative_id)
+        evidence.source = item.get("source")
+        evidence.text = item.get("text")
+        evidence.importance = item.get("importance") or Evidence.Importance.IMPORTANT
+        evidence.received_at = item.get("received_at") or now
+        if "initiative" in item or evidence.pk is None:
+            evidence.initiative = item.get("initiative")
+        if item.get("customer_external_id"):
+            evidence.customer = customers[item["customer_external_id"]]
+        elif "customer" in item or evidence.pk is None:
+            evidence.customer = item.get("customer")
+        try:
+            evidence.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors[index] = exc.message_dict
+        if evidence.initiative_id:
+            touched.add(evidence.initiative_id)
+        if ext:
+            by_ext[ext] = evidence
+        result.append(evidence)
+    if errors:
+        raise BatchValidationError(errors)
+    Evidence.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        Evidence.objects.bulk_update(
+            list(to_update.values()),
+            [*EVIDENCE_FIELDS, "initiative", "customer", "updated_at"],
+            batch_size=500,
+        )
+    initiatives_mark(ids=touched, trigger=Initiative.Trigger.EVIDENCE)
+    return EvidenceIngestResult(evidence=result, created=len(to_create), updated=len(to_update))
+
+
+@transaction.atomic
+def evidence_link(*, actor, evidence_ids: Iterable[int], initiative: Initiative | None) -> int:
+    """Link evidence to an initiative (None unlinks it back to the triage inbox)."""
+    ids = list(set(evidence_ids))
+    before = set(
+        Evidence.objects.filter(id__in=ids, initiative__isnull=False)
+        .values_list("initiative_id", flat=True)
+        .distinct()
+    )
+    count = Evidence.objects.filter(id__in=ids).update(
+        initiative=initiative, updated_at=timezone.now()
+    )
+    if count != len(ids):
+        raise ValidationError({"evidence": "Some of these evidence items do not exist."})
+    if initiative is not None:
+        before.add(initiative.pk)
+    initiatives_mark(ids=before, trigger=Initiative.Trigger.EVIDENCE)
+    return count
+
+
+@transaction.atomic
+def evidence_delete(*, actor, evidence: Evidence) -> None:
+    initiative_id = evidence.initiative_id
+    evidence.delete()
+    if initiative_id:
+        initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EVIDENCE)
+
+
+@transaction.atomic
+def initiative_create_from_evidence(*, actor, evidence: Evidence, title: str) -> Initiative:
+    """Triage: turn an inbox item into a new idea backed by that item."""
+    from .initiatives import initiative_create
+
+    initiative = initiative_create(
+        actor=actor,
+        title=title,
+        description=evidence.text,
+        reach_source=Initiative.ReachSource.EVIDENCE,
+    )
+    evidence_link(actor=actor, evidence_ids=[evidence.pk], initiative=initiative)
+    return initiative

@@ -1,0 +1,159 @@
+"""Writes to initiatives, alignments, segments and customers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from okrs.models import KeyResult
+from okrs.services import StaleVersion
+from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+
+from .marks import initiatives_mark
+
+# Fields whose change moves the score or the ranking.
+SCORED_FIELDS = {"reach", "impact", "confidence", "effort", "reach_source", "status"}
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "status",
+    "lane",
+    "target_quarter",
+    "team",
+    "owner",
+    "owner_id",
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "reach_source",
+}
+
+
+@transaction.atomic
+def initiative_create(*, actor, **fields) -> Initiative:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    initiative = Initiative(**fields)
+    if "owner" not in fields and "owner_id" not in fields and actor is not None:
+        initiative.owner = actor
+    initiative.full_clean()
+    initiative.needs_rescore = True
+    initiative.rescore_trigger = Initiative.Trigger.EDIT
+    initiative.save()
+    initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(
+    *, actor, initiative: Initiative, data: dict, expected_version: int | None = None
+) -> Initiative:
+    """Change fields of an initiative; a stale `expected_version` raises StaleVersion."""
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleVersion(locked)
+    changed = {name for name, value in data.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, data[name])
+    locked.full_clean()
+    locked.version = F("version") + 1
+    locked.save()
+    if changed & SCORED_FIELDS:
+        initiatives_mark(ids=[locked.pk], trigger=Initiative.Trigger.EDIT)
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def initiative_move(
+    *, actor, initiative: Initiative, lane: str, expected_version: int | None = None
+) -> Initiative:
+    """Move a card to another lane on the board."""
+    return initiative_update(
+        actor=actor, initiative=initiative, data={"lane": lane}, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def initiative_delete(*, actor, initiative: Initiative) -> None:
+    initiative.delete()
+    # Everything below it moves up a rank.
+    initiatives_mark(
+        ids=Initiative.objects.filter(rank__isnull=False).values_list("id", flat=True)[:1],
+        trigger=Initiative.Trigger.EDIT,
+    )
+
+
+@transaction.atomic
+def alignment_set(
+    *, actor, initiative: Initiative, key_result: KeyResult, contribution: str
+) -> Alignment:
+    """Align an initiative to a key result, or change the contribution if it already is."""
+    if contribution not in Alignment.Contribution.values:
+        raise ValidationError({"contribution": f"{contribution!r} is not a valid choice."})
+    alignment, created = Alignment.objects.get_or_create(
+        initiative=initiative, key_result=key_result, defaults={"contribution": contribution}
+    )
+    if created or alignment.contribution != contribution:
+        alignment.contribution = contribution
+        alignment.save(update_fields=["contribution"])
+        initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
+    return alignment
+
+
+@transaction.atomic
+def alignment_remove(*, actor, alignment: Alignment) -> None:
+    initiative_id = alignment.initiative_id
+    alignment.delete()
+    initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EDIT)
+
+
+def _initiatives_with_evidence_from(customers) -> list[int]:
+    return list(
+        Evidence.objects.filter(customer__in=customers, initiative__isnull=False)
+        .values_list("initiative_id", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def segment_save(*, actor, segment: Segment) -> Segment:
+    """Create or change a segment; a new weight rescores initiatives its customers asked for."""
+    segment.full_clean()
+    weight_before = None
+    if segment.pk:
+        weight_before = (
+            Segment.objects.filter(pk=segment.pk).values_list("weight", flat=True).first()
+        )
+    segment.save()
+    if weight_before is not None and weight_before != segment.weight:
+        initiatives_mark(
+            ids=_initiatives_with_evidence_from(Customer.objects.filter(segment=segment)),
+            trigger=Initiative.Trigger.EDIT,
+        )
+    return segment
+
+
+@transaction.atomic
+def customer_save(*, actor, customer: Customer) -> Customer:
+    """Create or change a customer; a new segment rescores what its evidence supports."""
+    customer.full_clean()
+    segment_before = None
+    if customer.pk:
+        segment_before = (
+            Customer.objects.filter(pk=customer.pk).values_list("segment_id", flat=True).first()
+        )
+    customer.save()
+    if customer.pk and segment_before != customer.segment_id:
+        initiatives_mark(
+            ids=_initiatives_with_evidence_from([customer]), trigger=Initiative.Trigger.EDIT
+        )
+    return customer

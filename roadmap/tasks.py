@@ -1,0 +1,45 @@
+"""Thin Celery tasks: each takes ids (or nothing), re-reads the database, is safe to repeat."""
+
+import logging
+
+from celery import shared_task
+from django.core.cache import cache
+
+from roadmap.services import initiatives_mark, initiatives_rescore_marked
+from roadmap.services.marks import NUDGE_KEY
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recompute_priorities() -> int:
+    """Rescore every initiative marked `needs_rescore`. Idempotent."""
+    # Clear the pending-nudge key before claiming: anything marked from now on
+    # sends a new nudge; anything marked before is claimed by this run.
+    cache.delete(NUDGE_KEY)
+    result = initiatives_rescore_marked()
+    return result.claimed
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_marked_initiatives() -> int:
+    """Periodic: finish what a lost nudge missed (the marks are in the database)."""
+    result = initiatives_rescore_marked()
+    if result.claimed:
+        logger.info("sweep rescored %s initiatives a nudge had missed", result.claimed)
+    return result.claimed
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def rescore_all_initiatives() -> int:
+    """Nightly: evidence decays with age, so every score moves a little."""
+    initiatives_mark(ids=None, trigger="schedule")
+    return initiatives_rescore_marked().claimed
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def deliver_priority_changed(snapshot_ids: list[int]) -> int:
+    """Fan `priority.changed` out to webhook subscriptions (see roadmap.webhooks)."""
+    from roadmap import webhooks
+
+    return webhooks.priority_changed_enqueue(snapshot_ids=snapshot_ids)
