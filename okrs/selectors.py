@@ -1,0 +1,98 @@
+"""OKR reads, shared by the HTML views and the API."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from okrs.models import CheckIn, KeyResult, Metric, MetricReading, Objective
+
+
+def _can_view(viewer) -> bool:
+    # Any signed-in account with a role may read goals. The role check lives in
+    # roadmap.permissions, which okrs must not import; accounts without a role
+    # are refused at the view layer.
+    return bool(viewer) and not isinstance(viewer, AnonymousUser) and viewer.is_authenticated
+
+
+def objective_list(*, viewer, filters: dict | None = None) -> QuerySet[Objective]:
+    """Objectives with their key results (and metrics) prefetched, company ones first."""
+    filters = filters or {}
+    qs = Objective.objects.select_related("owner", "parent").prefetch_related(
+        Prefetch("key_results", queryset=KeyResult.objects.select_related("metric"))
+    )
+    if filters.get("period"):
+        qs = qs.filter(period=filters["period"])
+    if filters.get("team"):
+        qs = qs.filter(team=filters["team"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs if _can_view(viewer) else qs.none()
+
+
+def objective_tree(*, viewer, filters: dict | None = None) -> list[tuple[Objective, int]]:
+    """Objectives in tree order (company, then its team objectives) with their depth."""
+    objectives = list(objective_list(viewer=viewer, filters=filters))
+    children: dict[int | None, list[Objective]] = {}
+    ids = {o.pk for o in objectives}
+    for o in objectives:
+        parent = o.parent_id if o.parent_id in ids else None
+        children.setdefault(parent, []).append(o)
+    out: list[tuple[Objective, int]] = []
+
+    def walk(parent, depth):
+        for o in children.get(parent, []):
+            out.append((o, depth))
+            walk(o.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def objective_get_for_user(*, viewer, pk: int) -> Objective:
+    try:
+        return objective_list(viewer=viewer).get(pk=pk)
+    except (Objective.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such objective.") from None
+
+
+def key_result_list(*, viewer, filters: dict | None = None) -> QuerySet[KeyResult]:
+    filters = filters or {}
+    qs = KeyResult.objects.select_related("objective", "metric")
+    if filters.get("objective"):
+        qs = qs.filter(objective_id=filters["objective"])
+    if filters.get("metric"):
+        qs = qs.filter(metric__key=filters["metric"])
+    return qs if _can_view(viewer) else qs.none()
+
+
+def key_result_get_for_user(*, viewer, pk: int) -> KeyResult:
+    try:
+        return key_result_list(viewer=viewer).get(pk=pk)
+    except (KeyResult.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such key result.") from None
+
+
+def check_in_list(*, viewer, key_result: KeyResult) -> QuerySet[CheckIn]:
+    qs = CheckIn.objects.filter(key_result=key_result).select_related("author")
+    return qs if _can_view(viewer) else qs.none()
+
+
+def metric_list(*, viewer) -> QuerySet[Metric]:
+    qs = Metric.objects.all()
+    return qs if _can_view(viewer) else qs.none()
+
+
+def metric_get_for_user(*, viewer, key: str) -> Metric:
+    try:
+        return metric_list(viewer=viewer).get(key=key)
+    except Metric.DoesNotExist:
+        raise Http404("No such metric.") from None
+
+
+def reading_list(*, viewer, metric: Metric, limit: int | None = None) -> QuerySet[MetricReading]:
+    qs = MetricReading.objects.filter(metric=metric).order_by("-observed_at", "-id")
+    if limit:
+        qs = qs[:limit]
+    return qs if _can_view(viewer) else qs.none()

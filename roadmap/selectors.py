@@ -1,0 +1,121 @@
+"""Roadmap reads, shared by the HTML views and the API.
+
+Each list selector returns a queryset already limited to what the viewer may
+see, with the joins its callers need; `*_get_for_user` raises Http404 for
+"missing" and "not yours" alike.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from roadmap.models import Alignment, Customer, Evidence, Initiative, ScoreSnapshot, Segment
+from roadmap.permissions import can_view
+
+
+def _visible(qs: QuerySet, viewer) -> QuerySet:
+    return qs if can_view(viewer) else qs.none()
+
+
+def initiative_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiative]:
+    """Initiatives in rank order with owner, alignments (key result, objective) prefetched.
+
+    filters: status, lane, team, objective (id), key_result (id), unaligned (bool),
+    search (text in title).
+    """
+    filters = filters or {}
+    qs = Initiative.objects.select_related("owner").prefetch_related(
+        Prefetch(
+            "alignments",
+            queryset=Alignment.objects.select_related("key_result__objective").order_by(
+                "key_result__objective_id", "key_result_id"
+            ),
+        )
+    )
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("lane"):
+        qs = qs.filter(lane=filters["lane"])
+    if filters.get("team"):
+        qs = qs.filter(team=filters["team"])
+    if filters.get("objective"):
+        qs = qs.filter(alignments__key_result__objective_id=filters["objective"]).distinct()
+    if filters.get("key_result"):
+        qs = qs.filter(alignments__key_result_id=filters["key_result"]).distinct()
+    if filters.get("unaligned") is not None and filters.get("unaligned") != "":
+        aligned = Exists(Alignment.objects.filter(initiative_id=OuterRef("pk")))
+        qs = (
+            qs.filter(~aligned)
+            if filters["unaligned"] in (True, "true", "1", 1)
+            else qs.filter(aligned)
+        )
+    if filters.get("search"):
+        qs = qs.filter(title__icontains=filters["search"])
+    return _visible(qs.order_by("rank", "-priority_score", "id"), viewer)
+
+
+def initiative_get_for_user(*, viewer, pk: int) -> Initiative:
+    try:
+        return initiative_list(viewer=viewer).get(pk=pk)
+    except (Initiative.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such initiative.") from None
+
+
+def initiative_teams(*, viewer) -> list[str]:
+    return list(
+        _visible(Initiative.objects.exclude(team=""), viewer)
+        .order_by("team")
+        .values_list("team", flat=True)
+        .distinct()
+    )
+
+
+def snapshot_history(*, viewer, initiative: Initiative, limit: int = 200) -> list[ScoreSnapshot]:
+    """The initiative's score history, oldest first (for charts)."""
+    qs = _visible(ScoreSnapshot.objects.filter(initiative=initiative), viewer)
+    return list(reversed(qs.order_by("-id")[:limit]))
+
+
+def evidence_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
+    """Evidence newest first, with customer, segment and initiative joined.
+
+    filters: initiative (id), unlinked (bool), source, customer (id),
+    segment (id), received_after, received_before, search (text).
+    """
+    filters = filters or {}
+    qs = Evidence.objects.select_related("customer__segment", "initiative")
+    if filters.get("initiative"):
+        qs = qs.filter(initiative_id=filters["initiative"])
+    if filters.get("unlinked"):
+        qs = qs.filter(initiative__isnull=True)
+    if filters.get("source"):
+        qs = qs.filter(source=filters["source"])
+    if filters.get("customer"):
+        qs = qs.filter(customer_id=filters["customer"])
+    if filters.get("segment"):
+        qs = qs.filter(customer__segment_id=filters["segment"])
+    if filters.get("received_after"):
+        qs = qs.filter(received_at__gte=filters["received_after"])
+    if filters.get("received_before"):
+        qs = qs.filter(received_at__lt=filters["received_before"])
+    if filters.get("search"):
+        term = filters["search"]
+        qs = qs.filter(Q(text__icontains=term) | Q(customer__name__icontains=term))
+    return _visible(qs.order_by("-received_at", "-id"), viewer)
+
+
+def inbox_list(*, viewer, search: str = "") -> QuerySet[Evidence]:
+    """The triage inbox: evidence linked to no initiative, newest first."""
+    return evidence_list(viewer=viewer, filters={"unlinked": True, "search": search})
+
+
+def customer_list(*, viewer) -> QuerySet[Customer]:
+    return _visible(
+        Customer.objects.select_related("segment").annotate(evidence_total=Count("evidence")),
+        viewer,
+    )
+
+
+def segment_list(*, viewer) -> QuerySet[Segment]:
+    return _visible(Segment.objects.annotate(customer_total=Count("customers")), viewer)
