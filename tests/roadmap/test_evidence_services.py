@@ -1,0 +1,105 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from roadmap import services
+from roadmap.models import Customer, Evidence, Initiative
+from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory, SegmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_repeated_external_id_updates_instead_of_duplicating():
+    initiative = InitiativeFactory()
+    item = {"source": "support", "text": "Export is slow", "external_id": "zd-1"}
+    first = services.evidence_ingest(actor=None, items=[item])
+    again = services.evidence_ingest(
+        actor=None, items=[{**item, "text": "Export is very slow", "initiative": initiative}]
+    )
+    assert (first.created, first.updated) == (1, 0)
+    assert (again.created, again.updated) == (0, 1)
+    evidence = Evidence.objects.get()
+    assert evidence.text == "Export is very slow"
+    assert evidence.initiative == initiative
+
+
+def test_the_same_external_id_twice_in_one_batch_is_one_row():
+    items = [
+        {"source": "nps", "text": "first", "external_id": "nps-9"},
+        {"source": "nps", "text": "second", "external_id": "nps-9"},
+    ]
+    services.evidence_ingest(actor=None, items=items)
+    assert list(Evidence.objects.values_list("text", flat=True)) == ["second"]
+
+
+def test_customer_external_id_creates_the_customer_once_with_name_and_segment():
+    SegmentFactory(name="Enterprise")
+    items = [
+        {
+            "source": "sales",
+            "text": f"ask {n}",
+            "customer_external_id": "sf-42",
+            "customer_name": "Acme Corp",
+            "customer_segment": "Enterprise",
+        }
+        for n in range(3)
+    ]
+    services.evidence_ingest(actor=None, items=items)
+    customer = Customer.objects.get()
+    assert (customer.external_id, customer.name, customer.segment.name) == (
+        "sf-42",
+        "Acme Corp",
+        "Enterprise",
+    )
+    assert customer.evidence.count() == 3
+
+
+def test_a_bad_item_rejects_the_whole_batch_naming_its_index():
+    items = [
+        {"source": "support", "text": "fine"},
+        {"source": "carrier-pigeon", "text": "bad source"},
+        {"source": "nps", "text": ""},
+    ]
+    with pytest.raises(services.BatchValidationError) as caught:
+        services.evidence_ingest(actor=None, items=items)
+    assert set(caught.value.errors) == {1, 2}
+    assert "source" in caught.value.errors[1]
+    assert "text" in caught.value.errors[2]
+    assert Evidence.objects.count() == 0
+
+
+def test_more_than_1000_items_are_refused():
+    with pytest.raises(ValidationError, match="at most 1000 items; this one has 1001"):
+        services.evidence_ingest(actor=None, items=[{"source": "nps", "text": "x"}] * 1001)
+
+
+def test_moving_evidence_marks_both_the_old_and_the_new_initiative():
+    old, new = InitiativeFactory(), InitiativeFactory()
+    evidence = EvidenceFactory(initiative=old)
+    services.initiatives_rescore_marked()
+    services.evidence_link(actor=None, evidence_ids=[evidence.pk], initiative=new)
+    assert set(Initiative.objects.filter(needs_rescore=True).values_list("id", flat=True)) == {
+        old.pk,
+        new.pk,
+    }
+
+
+def test_linking_unknown_evidence_is_refused_and_changes_nothing():
+    evidence = EvidenceFactory()
+    initiative = InitiativeFactory()
+    with pytest.raises(ValidationError):
+        services.evidence_link(
+            actor=None, evidence_ids=[evidence.pk, 999_999], initiative=initiative
+        )
+    evidence.refresh_from_db()
+    assert evidence.initiative is None
+
+
+def test_triage_creates_an_idea_backed_by_the_item():
+    evidence = EvidenceFactory(text="Please add dark mode", customer=CustomerFactory())
+    initiative = services.initiative_create_from_evidence(
+        actor=None, evidence=evidence, title="Dark mode"
+    )
+    evidence.refresh_from_db()
+    assert evidence.initiative == initiative
+    assert initiative.reach_source == "evidence"
+    assert initiative.status == "idea"

@@ -1,0 +1,38 @@
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from okrs.models import KeyResult, MetricReading, Objective
+from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_loads_a_company_once():
+    call_command("seed_demo")
+    counts = (
+        Objective.objects.count(),
+        KeyResult.objects.count(),
+        Segment.objects.count(),
+        Customer.objects.count(),
+        Initiative.objects.count(),
+        Evidence.objects.count(),
+    )
+    assert counts == (4, 10, 4, 60, 30, 400)
+    assert Evidence.objects.filter(initiative__isnull=True).count() == 60
+    assert MetricReading.objects.filter(metric__key="nps").count() == 12
+    assert Alignment.objects.exists()
+    assert set(User.objects.values_list("groups__name", flat=True)) >= {
+        "product",
+        "marketing",
+        "integration",
+    }
+    # every live initiative is scored and ranked, ranks 1..N with no gaps
+    ranks = list(
+        Initiative.objects.exclude(rank=None).order_by("rank").values_list("rank", flat=True)
+    )
+    assert ranks == list(range(1, len(ranks) + 1))
+    assert not Initiative.objects.filter(needs_rescore=True).exists()
+
+    call_command("seed_demo")
+    assert Evidence.objects.count() == 400
+    assert Initiative.objects.count() == 30
