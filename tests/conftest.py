@@ -1,15 +1,17 @@
 import pytest
 from django.core.cache import cache
 
+from roadmap.services.marks import NUDGE_KEY
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _no_pending_nudge():
     # The rescore nudge de-duplicates through the cache; start every test clean.
-    cache.clear()
+    # (Not cache.clear(): with Redis that would flush the broker's database too.)
+    cache.delete(NUDGE_KEY)
     yield
-    cache.clear()
+    cache.delete(NUDGE_KEY)
 
 
 @pytest.fixture

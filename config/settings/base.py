@@ -110,9 +110,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://priority"),
-}
+# The rescore nudge is de-duplicated through the cache, so web processes and
+# workers must share it: with a Redis broker the cache defaults to that Redis.
+_broker = env("CELERY_BROKER_URL", default="")
+if env("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif _broker.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _broker,
+            "KEY_PREFIX": "priority",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
