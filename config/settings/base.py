@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
 # Scoring constants; defaults documented in roadmap/scoring.py (ScoringPolicy).
 PRIORITY_EVIDENCE_HALF_LIFE_DAYS = env.float("PRIORITY_EVIDENCE_HALF_LIFE_DAYS", default=90.0)
 PRIORITY_ALIGNMENT_FLOOR = env.float("PRIORITY_ALIGNMENT_FLOOR", default=0.2)
+# A burst of events within this window is scored by one recompute run.
+RESCORE_DEBOUNCE_SECONDS = env.float("RESCORE_DEBOUNCE_SECONDS", default=0.25)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 
 LOGGING = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
@@ -47,9 +48,10 @@ def _send_nudge() -> None:
 
     # Coalesce: while a nudge is pending (sent, not yet picked up), further
     # commits need not send another; the task clears the key before it claims,
-    # so anything marked after that sends a fresh nudge.
+    # so anything marked after that sends a fresh nudge. The short countdown
+    # lets a burst of events land in the same run (ignored when eager).
     if cache.add(NUDGE_KEY, 1, NUDGE_TTL_SECONDS):
-        recompute_priorities.delay()
+        recompute_priorities.apply_async(countdown=settings.RESCORE_DEBOUNCE_SECONDS)
 
 
 def request_rescore() -> None:

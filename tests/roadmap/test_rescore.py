@@ -228,14 +228,14 @@ def test_1000_separate_evidence_events_send_one_nudge_while_it_is_pending(monkey
     Each ingest here is its own committed transaction, as 1,000 API calls would be.
     """
     sent = []
-    monkeypatch.setattr(recompute_priorities, "delay", lambda: sent.append(1))
+    monkeypatch.setattr(recompute_priorities, "apply_async", lambda **kw: sent.append(kw))
     initiative = InitiativeFactory(reach_source="evidence")
     for n in range(1000):
         services.evidence_ingest(
             actor=None,
             items=[{"source": "nps", "text": f"comment {n}", "initiative": initiative}],
         )
-    assert len(sent) == 1
+    assert sent == [{"countdown": 0.25}]
     # The worker's single run scores everything that was marked meanwhile.
     runs_before = RecomputeRun.objects.count()
     assert recompute_priorities() == 1
