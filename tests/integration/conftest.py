@@ -28,6 +28,11 @@ def _real_services_configured() -> bool:
 def pytest_collection_modifyitems(config, items):
     if _real_services_configured():
         return
+    if os.environ.get("REQUIRE_INTEGRATION"):
+        raise pytest.UsageError(
+            "REQUIRE_INTEGRATION is set but DATABASE_URL / CELERY_BROKER_URL do not point at"
+            " PostgreSQL and Redis"
+        )
     skip = pytest.mark.skip(
         reason="integration: set DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://..."
     )
