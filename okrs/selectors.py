@@ -96,3 +96,43 @@ def reading_list(*, viewer, metric: Metric, limit: int | None = None) -> QuerySe
     if limit:
         qs = qs[:limit]
     return qs if _can_view(viewer) else qs.none()
+
+
+def readings_for_metrics(
+    *, viewer, metric_ids, per_metric: int = 60
+) -> dict[int, list[MetricReading]]:
+    """The latest readings of several metrics in one query, oldest first per metric (charts)."""
+    ids = set(metric_ids)
+    if not ids or not _can_view(viewer):
+        return {}
+    out: dict[int, list[MetricReading]] = {metric_id: [] for metric_id in ids}
+    for reading in MetricReading.objects.filter(metric_id__in=ids).order_by(
+        "metric_id", "-observed_at", "-id"
+    ):
+        bucket = out[reading.metric_id]
+        if len(bucket) < per_metric:
+            bucket.append(reading)
+    return {metric_id: bucket[::-1] for metric_id, bucket in out.items()}
+
+
+def check_ins_for_key_results(*, viewer, key_result_ids, per_key_result: int = 30):
+    """Recent check-ins of several key results in one query, oldest first per key result."""
+    ids = set(key_result_ids)
+    if not ids or not _can_view(viewer):
+        return {}
+    out: dict[int, list[CheckIn]] = {kr_id: [] for kr_id in ids}
+    for check_in in (
+        CheckIn.objects.filter(key_result_id__in=ids)
+        .select_related("author")
+        .order_by("key_result_id", "-checked_at", "-id")
+    ):
+        bucket = out[check_in.key_result_id]
+        if len(bucket) < per_key_result:
+            bucket.append(check_in)
+    return {kr_id: bucket[::-1] for kr_id, bucket in out.items()}
+
+
+def objective_periods(*, viewer) -> list[str]:
+    if not _can_view(viewer):
+        return []
+    return list(Objective.objects.order_by("period").values_list("period", flat=True).distinct())

@@ -5,5 +5,34 @@ from . import views
 app_name = "roadmap"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.board, name="home"),
+    path("roadmap/", views.board, name="board"),
+    path("roadmap/timeline/", views.timeline, name="timeline"),
+    path("priorities/", views.priorities, name="priorities"),
+    path("priorities/<int:pk>/row/", views.priority_row, name="priority-row"),
+    path("priorities/<int:pk>/edit/", views.priority_edit, name="priority-edit"),
+    path("initiatives/new/", views.initiative_new, name="initiative-new"),
+    path("initiatives/<int:pk>/", views.initiative_detail, name="initiative"),
+    path("initiatives/<int:pk>/move/", views.initiative_move, name="initiative-move"),
+    path("initiatives/<int:pk>/breakdown/", views.initiative_breakdown, name="breakdown"),
+    path("initiatives/<int:pk>/alignments/", views.alignment_add, name="alignment-add"),
+    path(
+        "initiatives/<int:pk>/alignments/<int:alignment_pk>/",
+        views.alignment_change,
+        name="alignment-change",
+    ),
+    path(
+        "initiatives/<int:pk>/alignments/<int:alignment_pk>/remove/",
+        views.alignment_remove,
+        name="alignment-remove",
+    ),
+    path("evidence/", views.inbox, name="inbox"),
+    path("evidence/link/", views.evidence_link, name="evidence-link"),
+    path("evidence/add/", views.evidence_add, name="evidence-add"),
+    path(
+        "evidence/<int:pk>/to-initiative/",
+        views.evidence_to_initiative,
+        name="evidence-to-initiative",
+    ),
+    path("alignment/", views.alignment, name="alignment"),
 ]

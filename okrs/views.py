@@ -1,0 +1,129 @@
+"""The OKR page: objective tree, key-result progress, check-ins and metric trends."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from okrs import services
+from okrs.forms import CheckInForm, PeriodFilterForm
+from okrs.models import KeyResult
+from okrs.permissions import can_edit_okrs, can_view_okrs
+from okrs.selectors import (
+    check_ins_for_key_results,
+    key_result_get_for_user,
+    objective_periods,
+    objective_tree,
+    readings_for_metrics,
+)
+
+
+def _requires(predicate):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not predicate(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _chart(kr: KeyResult, readings: dict, check_ins: dict) -> dict:
+    if kr.metric_id:
+        points = [(r.observed_at, r.value) for r in readings.get(kr.metric_id, [])]
+        series = kr.metric.name or kr.metric.key
+    else:
+        points = [(c.checked_at, c.value) for c in check_ins.get(kr.pk, [])]
+        series = "Check-ins"
+    return {
+        "labels": [when.strftime("%Y-%m-%d") for when, _ in points],
+        "values": [value for _, value in points],
+        "target": kr.target,
+        "start": kr.start,
+        "series": series,
+        "unit": kr.unit,
+    }
+
+
+def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -> dict:
+    prefix = f"kr{kr.pk}"
+    if form is None and can_edit_okrs(request.user):
+        form = CheckInForm(
+            prefix=prefix, initial={"value": kr.current, "confidence": kr.confidence}
+        )
+    recent = check_ins.get(kr.pk, [])
+    return {
+        "kr": kr,
+        "chart": _chart(kr, readings, check_ins),
+        "chart_id": f"kr-chart-{kr.pk}",
+        "form": form,
+        "last_check_in": recent[-1] if recent else None,
+    }
+
+
+@_requires(can_view_okrs)
+def index(request):
+    periods = objective_periods(viewer=request.user)
+    period_form = PeriodFilterForm(request.GET, periods=periods)
+    period = period_form.cleaned_data["period"] if period_form.is_valid() else ""
+    tree = objective_tree(viewer=request.user, filters={"period": period})
+    key_results = [kr for objective, _ in tree for kr in objective.key_results.all()]
+    readings = readings_for_metrics(
+        viewer=request.user, metric_ids={kr.metric_id for kr in key_results if kr.metric_id}
+    )
+    check_ins = check_ins_for_key_results(
+        viewer=request.user, key_result_ids=[kr.pk for kr in key_results]
+    )
+    objectives = [
+        {
+            "objective": objective,
+            "depth": depth,
+            "entries": [
+                _entry(request, kr, readings, check_ins) for kr in objective.key_results.all()
+            ],
+        }
+        for objective, depth in tree
+    ]
+    return render(
+        request,
+        "okrs/index.html",
+        {"objectives": objectives, "period_form": period_form, "period": period},
+    )
+
+
+@require_POST
+@_requires(can_edit_okrs)
+def check_in(request, pk: int):
+    kr = key_result_get_for_user(viewer=request.user, pk=pk)
+    form = CheckInForm(request.POST, prefix=f"kr{kr.pk}")
+    saved = False
+    if form.is_valid():
+        try:
+            services.check_in_create(actor=request.user, key_result=kr, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            saved = True
+            kr = key_result_get_for_user(viewer=request.user, pk=pk)
+            form = None
+    if not request.htmx:
+        return redirect("okrs:index")
+    readings = readings_for_metrics(viewer=request.user, metric_ids=[kr.metric_id or 0])
+    check_ins = check_ins_for_key_results(viewer=request.user, key_result_ids=[kr.pk])
+    context = {
+        "entry": _entry(request, kr, readings, check_ins, form=form),
+        "saved": saved,
+        "objective": kr.objective,
+        "aligned_count": kr.alignments.count() if saved else 0,
+    }
+    return render(request, "okrs/_check_in_response.html", context)

@@ -1,0 +1,212 @@
+"""Forms for the browser app. They parse and validate input; services do the writes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from okrs.models import KeyResult, Objective
+from roadmap.models import Alignment, Customer, Evidence, Initiative
+
+RICE_FIELDS = ("reach", "impact", "confidence", "effort")
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: field errors where the field exists."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+class VersionedForm(forms.ModelForm):
+    """A model form that carries the version it was read at (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.initial["version"] = self.instance.version
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class InitiativeForm(VersionedForm):
+    class Meta:
+        model = Initiative
+        fields = (
+            "title",
+            "description",
+            "status",
+            "lane",
+            "target_quarter",
+            "team",
+            "owner",
+            *RICE_FIELDS,
+            "reach_source",
+        )
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "target_quarter": forms.TextInput(attrs={"placeholder": "2026-Q4"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        for name in ("reach", "confidence", "effort"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+
+
+class InitiativeCreateForm(InitiativeForm):
+    """The same fields for a new initiative; there is no version to check yet."""
+
+    version = None
+
+    class Meta(InitiativeForm.Meta):
+        pass
+
+
+class RiceForm(VersionedForm):
+    """Inline editing of the four RICE inputs in the priority table."""
+
+    class Meta:
+        model = Initiative
+        fields = RICE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("reach", "confidence", "effort"):
+            self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+
+
+class MoveForm(forms.Form):
+    lane = forms.ChoiceField(choices=Initiative.Lane.choices)
+    version = forms.IntegerField(required=False, min_value=1)
+
+
+class AlignmentForm(forms.Form):
+    key_result = forms.ModelChoiceField(
+        queryset=KeyResult.objects.select_related("objective").order_by(
+            "objective__period", "objective__title", "id"
+        ),
+        label="Key result",
+    )
+    contribution = forms.ChoiceField(
+        choices=Alignment.Contribution.choices, initial=Alignment.Contribution.MEDIUM
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key_result"].label_from_instance = lambda kr: f"{kr.objective} → {kr}"
+
+
+class ContributionForm(forms.Form):
+    contribution = forms.ChoiceField(choices=Alignment.Contribution.choices)
+
+
+def _bool_choice(value: str) -> str:
+    return value if value in ("true", "false") else ""
+
+
+class PriorityFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Initiative.Status.choices], required=False
+    )
+    lane = forms.ChoiceField(choices=[("", "Any lane"), *Initiative.Lane.choices], required=False)
+    team = forms.ChoiceField(choices=[("", "Any team")], required=False)
+    objective = forms.ModelChoiceField(
+        queryset=Objective.objects.order_by("period", "title"),
+        required=False,
+        empty_label="Any objective",
+    )
+    unaligned = forms.TypedChoiceField(
+        choices=[("", "Aligned or not"), ("true", "Unaligned only"), ("false", "Aligned only")],
+        required=False,
+        coerce=_bool_choice,
+        empty_value="",
+    )
+    search = forms.CharField(required=False, max_length=200, label="Search")
+
+    def __init__(self, *args, teams: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Any team"), *((t, t) for t in teams)]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = dict(self.cleaned_data)
+        if data.get("objective"):
+            data["objective"] = data["objective"].pk
+        return {key: value for key, value in data.items() if value not in (None, "")}
+
+
+class InboxSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search evidence")
+
+
+class EvidenceLinkForm(forms.Form):
+    """Link one or many inbox items to an initiative."""
+
+    evidence = forms.ModelMultipleChoiceField(
+        queryset=Evidence.objects.filter(initiative__isnull=True),
+        error_messages={"required": "Select at least one evidence item."},
+    )
+    initiative = forms.ModelChoiceField(
+        queryset=Initiative.objects.all(),
+        error_messages={"required": "Choose an initiative to link to."},
+    )
+
+
+class EvidenceToInitiativeForm(forms.Form):
+    title = forms.CharField(max_length=200, label="New initiative title")
+
+
+class EvidenceCreateForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
+    source = forms.ChoiceField(choices=Evidence.Source.choices)
+    importance = forms.ChoiceField(
+        choices=Evidence.Importance.choices, initial=Evidence.Importance.IMPORTANT
+    )
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.select_related("segment").order_by("name"),
+        required=False,
+        empty_label="No customer / new customer below",
+    )
+    new_customer = forms.CharField(
+        required=False, max_length=200, label="…or a new customer's name"
+    )
+    initiative = forms.ModelChoiceField(
+        queryset=Initiative.objects.all(),
+        required=False,
+        empty_label="Leave in the inbox",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("customer") and data.get("new_customer"):
+            raise ValidationError("Pick an existing customer or name a new one, not both.")
+        return data
+
+    def item(self) -> dict:
+        data = self.cleaned_data
+        item = {
+            "text": data["text"],
+            "source": data["source"],
+            "importance": data["importance"],
+            "customer": data.get("customer"),
+            "initiative": data.get("initiative"),
+        }
+        if data.get("new_customer"):
+            name = data["new_customer"].strip()
+            item.pop("customer")
+            item["customer_external_id"] = f"web:{name.casefold()}"
+            item["customer_name"] = name
+        return item

@@ -1,0 +1,33 @@
+"""HTML views for the roadmap: thin (parse → selector → one service call → render)."""
+
+from .alignment import alignment
+from .board import board, initiative_move, timeline
+from .evidence import evidence_add, evidence_link, evidence_to_initiative, inbox
+from .initiatives import (
+    alignment_add,
+    alignment_change,
+    alignment_remove,
+    initiative_detail,
+    initiative_new,
+)
+from .priorities import initiative_breakdown, priorities, priority_edit, priority_row
+
+__all__ = [
+    "alignment",
+    "alignment_add",
+    "alignment_change",
+    "alignment_remove",
+    "board",
+    "evidence_add",
+    "evidence_link",
+    "evidence_to_initiative",
+    "inbox",
+    "initiative_breakdown",
+    "initiative_detail",
+    "initiative_move",
+    "initiative_new",
+    "priorities",
+    "priority_edit",
+    "priority_row",
+    "timeline",
+]

@@ -1,0 +1,102 @@
+"""The ranked priority table: filters, inline RICE editing, score breakdowns."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from okrs.services import StaleVersion
+from roadmap import services
+from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm, apply_service_errors
+from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
+
+from ._access import editor_required, viewer_required
+
+FILTER_FIELDS = ("status", "lane", "team", "objective", "unaligned", "search")
+
+
+def _filter_form(viewer, data: QueryDict) -> PriorityFilterForm:
+    filter_data = {name: data.get(name, "") for name in FILTER_FIELDS}
+    return PriorityFilterForm(filter_data, teams=initiative_teams(viewer=viewer))
+
+
+def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dict:
+    form = _filter_form(viewer, data)
+    filters = form.filters()
+    rows = list(initiative_list(viewer=viewer, filters=filters))
+    query = urlencode(filters)
+    return {
+        "filter_form": form,
+        "rows": rows,
+        "active_filters": filters,
+        "filter_query": query,
+        "highlight": highlight,
+    }
+
+
+@viewer_required
+def priorities(request):
+    context = _table_context(request.user, request.GET)
+    if request.htmx and request.htmx.target == "priority-table":
+        return render(request, "roadmap/_priority_table.html", context)
+    return render(request, "roadmap/priorities.html", context)
+
+
+@viewer_required
+def priority_row(request, pk: int):
+    """One row of the table, read-only (what "Cancel" puts back)."""
+    initiative = initiative_get_for_user(viewer=request.user, pk=pk)
+    return render(request, "roadmap/_priority_row.html", {"row": initiative})
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def priority_edit(request, pk: int):
+    """Inline RICE editing. On save the whole table re-renders so every rank is current."""
+    initiative = initiative_get_for_user(viewer=request.user, pk=pk)
+    conflict = None
+    if request.method == "POST":
+        form = RiceForm(request.POST, instance=initiative)
+        if form.is_valid():
+            try:
+                services.initiative_update(
+                    actor=request.user,
+                    initiative=initiative,
+                    data={name: form.cleaned_data[name] for name in RICE_FIELDS},
+                    expected_version=form.cleaned_data["version"],
+                )
+            except StaleVersion as exc:
+                conflict = exc.current
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = RiceForm(data, instance=conflict)
+                form.is_valid()
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                context = _table_context(request.user, request.POST, highlight=initiative.pk)
+                if request.htmx:
+                    response = render(request, "roadmap/_priority_table.html", context)
+                    response["HX-Retarget"] = "#priority-table"
+                    response["HX-Reswap"] = "outerHTML"
+                    return response
+                return redirect("roadmap:priorities")
+    elif not request.htmx:
+        return redirect("roadmap:initiative", pk=initiative.pk)
+    else:
+        form = RiceForm(instance=initiative)
+    return render(
+        request,
+        "roadmap/_priority_row_edit.html",
+        {"row": initiative, "form": form, "conflict": conflict},
+    )
+
+
+@viewer_required
+def initiative_breakdown(request, pk: int):
+    initiative = initiative_get_for_user(viewer=request.user, pk=pk)
+    return render(request, "roadmap/_breakdown.html", {"initiative": initiative})
