@@ -252,3 +252,26 @@ def metric_create(*, actor, **fields) -> Metric:
     metric.full_clean()
     metric.save()
     return metric
+
+
+METRIC_EDITABLE_FIELDS = {"name", "unit", "direction", "description"}
+
+
+@transaction.atomic
+def metric_update(*, actor, metric: Metric, data: dict) -> Metric:
+    """Rename or describe a metric. Its key is fixed: integrations push readings by key."""
+    unknown = set(data) - METRIC_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"Unknown or fixed fields: {', '.join(sorted(unknown))}")
+    metric = Metric.objects.select_for_update().get(pk=metric.pk)
+    for name, value in data.items():
+        setattr(metric, name, value)
+    metric.full_clean()
+    metric.save()
+    return metric
+
+
+@transaction.atomic
+def metric_delete(*, actor, metric: Metric) -> None:
+    """Delete a metric and its readings; key results that tracked it keep their last value."""
+    metric.delete()

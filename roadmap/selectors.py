@@ -7,11 +7,20 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from roadmap.models import Alignment, Customer, Evidence, Initiative, ScoreSnapshot, Segment
-from roadmap.permissions import can_view
+from roadmap.models import (
+    Alignment,
+    Customer,
+    Evidence,
+    Initiative,
+    ScoreSnapshot,
+    Segment,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from roadmap.permissions import can_edit_roadmap, can_view
 
 
 def _visible(qs: QuerySet, viewer) -> QuerySet:
@@ -119,3 +128,50 @@ def customer_list(*, viewer) -> QuerySet[Customer]:
 
 def segment_list(*, viewer) -> QuerySet[Segment]:
     return _visible(Segment.objects.annotate(customer_total=Count("customers")), viewer)
+
+
+def priority_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiative]:
+    """The ranked list, best first, with the latest snapshot's previous rank and score.
+
+    One query, whatever the length: the breakdown is stored on the initiative
+    and the previous rank comes from a correlated subquery on the latest
+    snapshot (index snapshot_initiative_latest). filters: status, lane, team.
+    """
+    filters = filters or {}
+    latest = ScoreSnapshot.objects.filter(initiative_id=OuterRef("pk")).order_by("-id")
+    qs = Initiative.objects.filter(rank__isnull=False).annotate(
+        snapshot_rank=Subquery(latest.values("rank")[:1]),
+        previous_rank=Subquery(latest.values("previous_rank")[:1]),
+        previous_priority_score=Subquery(latest.values("previous_priority_score")[:1]),
+    )
+    for name in ("status", "lane", "team"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    return _visible(qs.order_by("rank", "id"), viewer)
+
+
+def webhook_subscription_list(*, viewer) -> QuerySet[WebhookSubscription]:
+    """Product sees every subscription; an integration account sees its own."""
+    qs = WebhookSubscription.objects.order_by("id")
+    if not can_view(viewer):
+        return qs.none()
+    return qs if can_edit_roadmap(viewer) else qs.filter(created_by=viewer)
+
+
+def webhook_delivery_list(
+    *, viewer, subscription: WebhookSubscription
+) -> QuerySet[WebhookDelivery]:
+    return _visible(WebhookDelivery.objects.filter(subscription=subscription), viewer).order_by(
+        "-id"
+    )
+
+
+def alignment_list(*, viewer, filters: dict | None = None) -> QuerySet[Alignment]:
+    """Alignments with key result and objective joined. filters: initiative, key_result."""
+    filters = filters or {}
+    qs = Alignment.objects.select_related("key_result")
+    if filters.get("initiative"):
+        qs = qs.filter(initiative_id=filters["initiative"])
+    if filters.get("key_result"):
+        qs = qs.filter(key_result_id=filters["key_result"])
+    return _visible(qs.order_by("initiative_id", "key_result_id"), viewer)

@@ -43,3 +43,20 @@ def deliver_priority_changed(snapshot_ids: list[int]) -> int:
     from roadmap import webhooks
 
     return webhooks.priority_changed_enqueue(snapshot_ids=snapshot_ids)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """Send one webhook delivery; retried with exponential backoff up to 8 attempts.
+
+    Safe to repeat: a delivery that already succeeded (or gave up) is not sent
+    again. When tasks run eagerly (no broker: a laptop, the tests) there is no
+    one to run a delayed retry, so the attempt is recorded and the row stays
+    pending with its `next_attempt_at`.
+    """
+    from roadmap import webhooks
+
+    outcome = webhooks.delivery_attempt(delivery_id=delivery_id)
+    if outcome.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status

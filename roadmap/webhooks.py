@@ -1,9 +1,400 @@
-"""Outgoing webhooks. Subscriptions and signed deliveries land with the REST API issue."""
+"""Outgoing webhooks: subscriptions, signed deliveries and the guard against SSRF.
+
+A rescore that moved priorities calls `priority_changed_enqueue` (through the
+`deliver_priority_changed` task). It writes one WebhookDelivery row per active
+subscription and asks Celery to send each one after commit. `delivery_attempt`
+sends one delivery once and records the outcome on its row; the
+`deliver_webhook` task retries it with exponential backoff.
+
+Signing: the body is signed with HMAC-SHA256 over `"{id}.{timestamp}.{body}"`
+using the subscription's secret, sent as `Priority-Webhook-Signature: v1=<hex>`
+with `Priority-Webhook-Id` and `Priority-Webhook-Timestamp`. A receiver checks
+the signature and the timestamp's age, and ignores an id it has already seen.
+
+SSRF: a target that resolves to a loopback, private, link-local, multicast,
+reserved or unspecified address is refused (unless
+settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS), when the subscription is saved and
+again before every connection. The connection goes to the very address that
+was checked (the Host header and TLS SNI/certificate check keep the name), so
+a DNS answer that changes between the check and the connect cannot redirect
+it. Redirects are never followed: a 3xx is a failed attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import certifi
+import urllib3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from roadmap.models import ScoreSnapshot, WebhookDelivery, WebhookSubscription
+
+PRIORITY_CHANGED = WebhookSubscription.Event.PRIORITY_CHANGED.value
+MAX_ATTEMPTS = 8
+TIMEOUT_SECONDS = 5.0
+MAX_CHANGES_PER_DELIVERY = 1000
+MAX_ERROR_CHARS = 500
+USER_AGENT = "Priority-Webhooks/1"
+
+
+# --- Target checks (SSRF) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    hostname: str
+    port: int
+    path: str
+    host_header: str
+    addresses: tuple[str, ...]
+
+
+def _address_refused(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _resolve(hostname: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def target_check(url: str) -> Target:
+    """Parse and resolve a webhook URL; refuse it (ValidationError) if it may not be called."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError("Enter a valid http or https URL.", code="invalid") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("Enter a valid http or https URL.", code="invalid")
+    if parts.username or parts.password:
+        raise ValidationError("Leave credentials out of the URL.", code="invalid")
+    default_port = 443 if parts.scheme == "https" else 80
+    port = port or default_port
+    hostname = parts.hostname
+    try:
+        addresses = _resolve(hostname, port)
+    except (OSError, UnicodeError):
+        raise ValidationError(f"Cannot resolve {hostname}.", code="unresolvable") from None
+    if not addresses:
+        raise ValidationError(f"Cannot resolve {hostname}.", code="unresolvable")
+    if not settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS:
+        refused = [a for a in addresses if _address_refused(a)]
+        if refused:
+            raise ValidationError(
+                f"{hostname} resolves to {refused[0]}, a loopback, private, link-local,"
+                " multicast, reserved or unspecified address; webhooks are not sent there.",
+                code="target_refused",
+            )
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    return Target(
+        scheme=parts.scheme,
+        hostname=hostname,
+        port=port,
+        path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+        host_header=host if port == default_port else f"{host}:{port}",
+        addresses=tuple(addresses),
+    )
+
+
+# --- Subscriptions (services) ------------------------------------------------
+
+
+def _clean_events(events) -> list[str]:
+    allowed = set(WebhookSubscription.Event.values)
+    if not isinstance(events, list) or not events:
+        raise ValidationError({"events": "Name at least one event."})
+    unknown = [e for e in events if e not in allowed]
+    if unknown:
+        raise ValidationError({"events": f"Unknown event {unknown[0]!r}."})
+    return list(dict.fromkeys(events))
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *,
+    actor,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
+    active: bool = True,
+    description: str = "",
+) -> WebhookSubscription:
+    """Subscribe `url` to `events`; a secret is generated unless one is given."""
+    try:
+        target_check(url)
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from None
+    subscription = WebhookSubscription(
+        url=url,
+        events=_clean_events(events),
+        secret=secret or secrets.token_urlsafe(32),
+        active=active,
+        description=description,
+        created_by=actor,
+    )
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_update(
+    *, actor, subscription: WebhookSubscription, data: dict
+) -> WebhookSubscription:
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    unknown = set(data) - {"url", "events", "secret", "active", "description"}
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    if "url" in data and data["url"] != subscription.url:
+        try:
+            target_check(data["url"])
+        except ValidationError as exc:
+            raise ValidationError({"url": exc.messages}) from None
+    if "events" in data:
+        data = {**data, "events": _clean_events(data["events"])}
+    for name, value in data.items():
+        setattr(subscription, name, value)
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, actor, subscription: WebhookSubscription) -> None:
+    subscription.delete()
+
+
+# --- Fan-out -----------------------------------------------------------------
 
 
 def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
-    """Queue `priority.changed` deliveries for these snapshots; returns how many were queued.
+    """Queue `priority.changed` for these snapshots; returns how many deliveries were queued.
 
-    No subscription model exists yet, so nothing is queued.
+    One delivery per active subscription per batch of up to 1,000 changed
+    initiatives; each is sent by its own task once this transaction commits.
     """
-    return 0
+    from roadmap.tasks import deliver_webhook
+
+    if not snapshot_ids:
+        return 0
+    subscriptions = [
+        s for s in WebhookSubscription.objects.filter(active=True) if PRIORITY_CHANGED in s.events
+    ]
+    if not subscriptions:
+        return 0
+    changes = [
+        {
+            "id": s.initiative_id,
+            "title": s.initiative.title,
+            "priority_score": s.priority_score,
+            "previous_priority_score": s.previous_priority_score,
+            "rank": s.rank,
+            "previous_rank": s.previous_rank,
+        }
+        for s in ScoreSnapshot.objects.filter(id__in=snapshot_ids)
+        .select_related("initiative")
+        .only(
+            "initiative_id",
+            "initiative__title",
+            "priority_score",
+            "previous_priority_score",
+            "rank",
+            "previous_rank",
+        )
+        .order_by("rank", "initiative_id")
+    ]
+    if not changes:
+        return 0
+    now = timezone.now()
+    deliveries = []
+    for start in range(0, len(changes), MAX_CHANGES_PER_DELIVERY):
+        payload = {
+            "event": PRIORITY_CHANGED,
+            "occurred_at": now.isoformat(),
+            "initiatives": changes[start : start + MAX_CHANGES_PER_DELIVERY],
+        }
+        deliveries.extend(
+            WebhookDelivery(
+                subscription=subscription,
+                event=PRIORITY_CHANGED,
+                payload=payload,
+                next_attempt_at=now,
+            )
+            for subscription in subscriptions
+        )
+    with transaction.atomic():
+        created = WebhookDelivery.objects.bulk_create(deliveries)
+        for delivery in created:
+            deliver_webhook.delay_on_commit(delivery.pk)
+    return len(created)
+
+
+# --- Sending -----------------------------------------------------------------
+
+
+def sign(*, secret: str, delivery_id: str, timestamp: str, body: str) -> str:
+    message = f"{delivery_id}.{timestamp}.{body}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class DeliveryRefused(Exception):
+    """The target may not be called (SSRF guard); retrying will not help."""
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int | None
+    error: str
+
+
+def _pool(target: Target, address: str):
+    timeout = urllib3.Timeout(connect=TIMEOUT_SECONDS, read=TIMEOUT_SECONDS)
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            address,
+            target.port,
+            timeout=timeout,
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+            server_hostname=target.hostname,
+            assert_hostname=target.hostname,
+        )
+    return urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
+    """POST to the checked address of `url`; never follows a redirect."""
+    try:
+        target = target_check(url)
+    except ValidationError as exc:
+        raise DeliveryRefused(exc.messages[0]) from None
+    error = ""
+    for address in target.addresses:
+        pool = _pool(target, address)
+        try:
+            response = pool.urlopen(
+                "POST",
+                target.path,
+                body=body,
+                headers={**headers, "Host": target.host_header},
+                redirect=False,
+                retries=False,
+                assert_same_host=False,
+                preload_content=False,
+            )
+            try:
+                snippet = response.read(MAX_ERROR_CHARS, decode_content=False)
+            finally:
+                response.release_conn()
+            if 200 <= response.status < 300:
+                return HttpResult(response.status, "")
+            if 300 <= response.status < 400:
+                return HttpResult(response.status, "Redirects are not followed.")
+            return HttpResult(response.status, snippet.decode("utf-8", "replace")[:MAX_ERROR_CHARS])
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as e:
+            error = str(e)[:MAX_ERROR_CHARS]
+            continue  # the next checked address may answer
+        except urllib3.exceptions.HTTPError as e:
+            return HttpResult(None, str(e)[:MAX_ERROR_CHARS])
+        finally:
+            pool.close()
+    return HttpResult(None, error or "Could not connect.")
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    delivery_id: int
+    status: str
+    attempts: int
+    retry_in: int | None  # seconds until the next attempt; None when there is none
+
+
+def retry_delay(attempts: int) -> int:
+    """Exponential backoff: 2, 4, 8, ... seconds after the 1st, 2nd, 3rd ... attempt."""
+    return 2**attempts
+
+
+def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
+    """Send one delivery once and record the outcome. A finished delivery is not sent again."""
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:
+        return AttemptOutcome(delivery_id, "missing", 0, None)
+    if delivery.status != WebhookDelivery.Status.PENDING:
+        return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, None)
+    subscription = delivery.subscription
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
+    timestamp = str(int(time.time()))
+    delivery_ref = str(delivery.pk)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Priority-Webhook-Id": delivery_ref,
+        "Priority-Webhook-Event": delivery.event,
+        "Priority-Webhook-Timestamp": timestamp,
+        "Priority-Webhook-Signature": "v1="
+        + sign(
+            secret=subscription.secret, delivery_id=delivery_ref, timestamp=timestamp, body=body
+        ),
+    }
+    refused = not subscription.active
+    if refused:
+        result = HttpResult(None, "The subscription is inactive.")
+    else:
+        try:
+            result = _post(subscription.url, body.encode(), headers)
+        except DeliveryRefused as exc:
+            refused = True
+            result = HttpResult(None, str(exc))
+    return _record(delivery.pk, result, give_up=refused)
+
+
+@transaction.atomic
+def _record(delivery_id: int, result: HttpResult, *, give_up: bool) -> AttemptOutcome:
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    if delivery.status == WebhookDelivery.Status.SUCCEEDED:
+        return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, None)
+    now = timezone.now()
+    delivery.attempts += 1
+    delivery.last_response_code = result.status
+    delivery.last_error = result.error
+    retry_in = None
+    if result.status is not None and 200 <= result.status < 300:
+        delivery.status = WebhookDelivery.Status.SUCCEEDED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+    elif give_up or delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.status = WebhookDelivery.Status.PENDING
+        retry_in = retry_delay(delivery.attempts)
+        delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+    delivery.save()
+    return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, retry_in)

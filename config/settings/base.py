@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; give each enum a stable, readable name.
+    "ENUM_NAME_OVERRIDES": {
+        "ObjectiveStatusEnum": "okrs.models.Objective.Status",
+        "InitiativeStatusEnum": "roadmap.models.Initiative.Status",
+        "DeliveryStatusEnum": "roadmap.models.WebhookDelivery.Status",
+    },
 }
 
 # --- Priority ---------------------------------------------------------------

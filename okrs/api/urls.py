@@ -1,5 +1,10 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter()
+from . import views
+
+router = SimpleRouter()
+router.register("objectives", views.ObjectiveViewSet, basename="objective")
+router.register("key-results", views.KeyResultViewSet, basename="key-result")
+router.register("metrics", views.MetricViewSet, basename="metric")
 
 urlpatterns = router.urls

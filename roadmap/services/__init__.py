@@ -12,11 +12,13 @@ from .evidence import (
 from .initiatives import (
     alignment_remove,
     alignment_set,
+    customer_delete,
     customer_save,
     initiative_create,
     initiative_delete,
     initiative_move,
     initiative_update,
+    segment_delete,
     segment_save,
 )
 from .marks import initiatives_mark, initiatives_mark_for_key_results, request_rescore
@@ -29,6 +31,7 @@ __all__ = [
     "RescoreResult",
     "alignment_remove",
     "alignment_set",
+    "customer_delete",
     "customer_save",
     "evidence_delete",
     "evidence_ingest",
@@ -43,5 +46,6 @@ __all__ = [
     "initiatives_rescore_marked",
     "request_rescore",
     "scoring_policy",
+    "segment_delete",
     "segment_save",
 ]

@@ -157,3 +157,19 @@ def customer_save(*, actor, customer: Customer) -> Customer:
             ids=_initiatives_with_evidence_from([customer]), trigger=Initiative.Trigger.EDIT
         )
     return customer
+
+
+@transaction.atomic
+def segment_delete(*, actor, segment: Segment) -> None:
+    """Delete a segment; its customers lose their weight, so what they asked for is rescored."""
+    affected = _initiatives_with_evidence_from(Customer.objects.filter(segment=segment))
+    segment.delete()
+    initiatives_mark(ids=affected, trigger=Initiative.Trigger.EDIT)
+
+
+@transaction.atomic
+def customer_delete(*, actor, customer: Customer) -> None:
+    """Delete a customer; its evidence stays, anonymous, and reach is recomputed."""
+    affected = _initiatives_with_evidence_from([customer])
+    customer.delete()
+    initiatives_mark(ids=affected, trigger=Initiative.Trigger.EDIT)

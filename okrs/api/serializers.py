@@ -1,0 +1,120 @@
+"""Shapes of objectives, key results, metrics and readings in the API (no logic)."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from okrs.models import KeyResult, Metric, MetricReading, Objective
+
+VERSION_HELP = (
+    "Optimistic lock. Read it from the object; send it back on update (or as"
+    ' If-Match: "<version>") and a stale value answers 409. It only changes on writes.'
+)
+
+
+def version_field():
+    return serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
+
+
+class KeyResultSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KeyResult
+        fields = ["id", "title", "kind", "progress"]
+        read_only_fields = fields
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), required=False, allow_null=True
+    )
+    version = version_field()
+    key_results = KeyResultSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "title",
+            "description",
+            "owner",
+            "period",
+            "parent",
+            "team",
+            "weight",
+            "status",
+            "progress",
+            "version",
+            "key_results",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["progress", "created_at", "updated_at"]
+        extra_kwargs = {"progress": {"help_text": "Weighted mean of its key results, 0 to 1"}}
+
+
+class KeyResultSerializer(serializers.ModelSerializer):
+    metric = serializers.SlugRelatedField(
+        slug_field="key",
+        queryset=Metric.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Key of the metric whose readings set `current`",
+    )
+    version = version_field()
+
+    class Meta:
+        model = KeyResult
+        fields = [
+            "id",
+            "objective",
+            "title",
+            "metric",
+            "kind",
+            "start",
+            "target",
+            "current",
+            "unit",
+            "weight",
+            "confidence",
+            "progress",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["progress", "created_at", "updated_at"]
+        extra_kwargs = {"progress": {"help_text": "Fraction done, 0 to 1"}}
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Metric
+        fields = ["key", "name", "unit", "direction", "description"]
+
+
+class MetricUpdateSerializer(MetricSerializer):
+    class Meta(MetricSerializer.Meta):
+        read_only_fields = ["key"]
+
+
+class ReadingSerializer(serializers.ModelSerializer):
+    metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    observed_at = serializers.DateTimeField(
+        required=False, help_text="When the value was observed; now when left out"
+    )
+    external_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Your id for this reading: sending it again updates the reading",
+    )
+
+    class Meta:
+        model = MetricReading
+        fields = ["id", "metric", "value", "observed_at", "source", "external_id", "created_at"]
+        read_only_fields = ["id", "metric", "created_at"]
+
+
+class ReadingBatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    results = ReadingSerializer(many=True)

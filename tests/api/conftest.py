@@ -1,0 +1,46 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def product(product_user):
+    return _client_for(product_user)
+
+
+@pytest.fixture
+def marketing(marketing_user):
+    return _client_for(marketing_user)
+
+
+@pytest.fixture
+def integration(integration_user):
+    return _client_for(integration_user)
+
+
+@pytest.fixture
+def no_role(db):
+    return _client_for(UserFactory(username="nora"))
+
+
+@pytest.fixture
+def admin(db):
+    user = UserFactory(username="root")
+    user.is_superuser = True
+    user.is_staff = True
+    user.save()
+    return _client_for(user)
