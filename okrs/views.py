@@ -58,7 +58,11 @@ def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -
     prefix = f"kr{kr.pk}"
     if form is None and can_edit_okrs(request.user):
         form = CheckInForm(
-            prefix=prefix, initial={"value": kr.current, "confidence": kr.confidence}
+            prefix=prefix,
+            initial={
+                "value": int(kr.current) if kr.current.is_integer() else kr.current,
+                "confidence": kr.confidence,
+            },
         )
     recent = check_ins.get(kr.pk, [])
     return {

@@ -23,6 +23,14 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def trim_float_initials(form: forms.Form) -> None:
+    """Show 36 rather than 36.0 in number inputs (impact keeps its float choice values)."""
+    for name, value in list(form.initial.items()):
+        field = form.fields.get(name)
+        if isinstance(value, float) and value.is_integer() and isinstance(field, forms.FloatField):
+            form.initial[name] = int(value)
+
+
 class VersionedForm(forms.ModelForm):
     """A model form that carries the version it was read at (optimistic locking)."""
 
@@ -32,6 +40,8 @@ class VersionedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.pk:
             self.initial["version"] = self.instance.version
+        if not self.is_bound:
+            trim_float_initials(self)
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}

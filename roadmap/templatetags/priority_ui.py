@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def score(value) -> str:
     if value is None or value == "":
         return "—"
     value = float(value)
-    if abs(value) >= 100:
+    if abs(value) >= 100 or value.is_integer():
         return intcomma(round(value))
     if abs(value) >= 10:
         return f"{value:.1f}"
@@ -30,6 +31,14 @@ def num(value) -> str:
         return "—"
     value = float(value)
     return intcomma(int(value)) if value.is_integer() else f"{value:g}"
+
+
+@register.filter
+def ago(value) -> str:
+    """'3 days ago' rather than '3 days, 4 hours ago'."""
+    if not value:
+        return ""
+    return f"{timesince(value, depth=1)} ago"
 
 
 @register.filter

@@ -18,7 +18,7 @@ from ._access import editor_required, viewer_required
 UNSCHEDULED = "Unscheduled"
 
 
-def _rank_key(initiative: Initiative):
+def rank_key(initiative: Initiative):
     return (
         initiative.rank is None,
         initiative.rank or 0,
@@ -31,7 +31,7 @@ def _board_initiatives(viewer) -> list[Initiative]:
     initiatives = [
         i for i in initiative_list(viewer=viewer) if i.status != Initiative.Status.ARCHIVED
     ]
-    return sorted(initiatives, key=_rank_key)
+    return sorted(initiatives, key=rank_key)
 
 
 def _board_context(viewer, status_message: str = "") -> dict:

@@ -91,10 +91,11 @@ def initiative_detail(request, pk: int):
         conflict = {"rows": _conflict_rows(form, exc.current), "current": current}
         data = request.POST.copy()
         data["version"] = str(exc.current.version)
+        # A fresh instance for the form: validating a bound form writes to its instance.
         return _page(
             request,
             current,
-            form=InitiativeForm(data, instance=current),
+            form=InitiativeForm(data, instance=initiative_get_for_user(viewer=request.user, pk=pk)),
             conflict=conflict,
             status=409,
         )

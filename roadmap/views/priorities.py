@@ -15,6 +15,7 @@ from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm, apply_servi
 from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
 
 from ._access import editor_required, viewer_required
+from .board import rank_key
 
 FILTER_FIELDS = ("status", "lane", "team", "objective", "unaligned", "search")
 
@@ -27,7 +28,8 @@ def _filter_form(viewer, data: QueryDict) -> PriorityFilterForm:
 def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dict:
     form = _filter_form(viewer, data)
     filters = form.filters()
-    rows = list(initiative_list(viewer=viewer, filters=filters))
+    # Ranked work first, then shipped/archived (no rank) by score.
+    rows = sorted(initiative_list(viewer=viewer, filters=filters), key=rank_key)
     query = urlencode(filters)
     return {
         "filter_form": form,
@@ -70,10 +72,12 @@ def priority_edit(request, pk: int):
                     expected_version=form.cleaned_data["version"],
                 )
             except StaleVersion as exc:
+                # Show what is saved now; keep what was typed, re-based on the new version
+                # (bound to a fresh instance, since validating a form writes to its instance).
                 conflict = exc.current
                 data = request.POST.copy()
                 data["version"] = str(conflict.version)
-                form = RiceForm(data, instance=conflict)
+                form = RiceForm(data, instance=initiative_get_for_user(viewer=request.user, pk=pk))
                 form.is_valid()
             except ValidationError as exc:
                 apply_service_errors(form, exc)

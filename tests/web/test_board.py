@@ -1,0 +1,148 @@
+"""The roadmap board: columns, card contents, moving cards, the timeline, query counts."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from roadmap.models import Initiative
+from tests.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _lane_html(html: str, lane: str) -> str:
+    match = re.search(rf'data-lane="{lane}">(.*?)</section>', html, re.S)
+    return match.group(1)
+
+
+def test_board_shows_three_columns_with_cards_in_rank_order(product_client, small_roadmap):
+    InitiativeFactory(title="Delta", reach=1000, lane="later")
+    from roadmap import services
+
+    services.initiatives_rescore_marked()
+    html = product_client.get("/").content.decode()
+    for label in ("Now", "Next", "Later"):
+        assert f">{label}</h2>" in html
+    later = _lane_html(html, "later")
+    assert later.index("Delta") < later.index("Gamma")
+    assert "Alpha" in _lane_html(html, "now")
+    assert "Beta" in _lane_html(html, "next")
+
+
+def test_card_shows_score_rank_rice_objectives_evidence_and_unaligned_flag(
+    product_client, small_roadmap
+):
+    html = product_client.get("/roadmap/").content.decode()
+    alpha = re.search(rf'id="card-{small_roadmap["alpha"].pk}".*?</article>', html, re.S)[0]
+    assert ">#1<" in alpha
+    assert 'title="Priority score">' in alpha
+    assert "R 100" in alpha
+    assert "I High" in alpha
+    assert "C 80%" in alpha
+    assert "E 1" in alpha
+    assert "Grow revenue" in alpha
+    assert "Unaligned" not in alpha
+    assert "evidence items" in alpha
+    beta = re.search(rf'id="card-{small_roadmap["beta"].pk}".*?</article>', html, re.S)[0]
+    assert "Unaligned" in beta
+
+
+def test_archived_initiatives_stay_off_the_board(product_client, small_roadmap):
+    InitiativeFactory(title="Old thing", status="archived")
+    assert "Old thing" not in product_client.get("/").content.decode()
+
+
+def test_moving_a_card_persists_and_redirects_back_without_htmx(product_client, small_roadmap):
+    beta = small_roadmap["beta"]
+    response = product_client.post(
+        reverse("roadmap:initiative-move", args=[beta.pk]), {"lane": "now", "version": beta.version}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("roadmap:board")
+    beta.refresh_from_db()
+    assert beta.lane == "now"
+    assert beta.version == 2
+
+
+def test_moving_a_card_with_htmx_returns_the_redrawn_board(product_client, small_roadmap):
+    beta = small_roadmap["beta"]
+    response = product_client.post(
+        reverse("roadmap:initiative-move", args=[beta.pk]),
+        {"lane": "later", "version": beta.version},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith('<div id="board"')
+    assert "Moved “Beta” to Later." in html
+    assert "Beta" in _lane_html(html, "later")
+
+
+def test_moving_a_stale_card_changes_nothing_and_says_so(product_client, small_roadmap):
+    beta = small_roadmap["beta"]
+    Initiative.objects.filter(pk=beta.pk).update(version=5)
+    response = product_client.post(
+        reverse("roadmap:initiative-move", args=[beta.pk]),
+        {"lane": "now", "version": 1},
+        headers={"HX-Request": "true"},
+    )
+    assert "“Beta” was changed by someone else" in response.content.decode()
+    beta.refresh_from_db()
+    assert beta.lane == "next"
+
+
+def test_moving_to_an_unknown_lane_changes_nothing(product_client, small_roadmap):
+    beta = small_roadmap["beta"]
+    response = product_client.post(
+        reverse("roadmap:initiative-move", args=[beta.pk]),
+        {"lane": "someday"},
+        headers={"HX-Request": "true"},
+    )
+    assert "That is not a lane on the board." in response.content.decode()
+    beta.refresh_from_db()
+    assert beta.lane == "next"
+
+
+def test_every_card_has_a_keyboard_move_control(product_client, small_roadmap):
+    html = product_client.get("/").content.decode()
+    for initiative in ("alpha", "beta", "gamma"):
+        pk = small_roadmap[initiative].pk
+        assert f'<select id="move-{pk}" name="lane"' in html
+        assert f'<label class="sr-only" for="move-{pk}">' in html
+
+
+def test_timeline_groups_by_target_quarter_with_unscheduled_last(product_client, db):
+    InitiativeFactory(title="Later work", target_quarter="2027-Q2")
+    InitiativeFactory(title="Sooner work", target_quarter="2026-Q4")
+    InitiativeFactory(title="Someday", target_quarter="")
+    html = product_client.get(reverse("roadmap:timeline")).content.decode()
+    assert html.index("2026-Q4") < html.index("Sooner work") < html.index("2027-Q2")
+    assert html.index("2027-Q2") < html.index("Later work") < html.index("Unscheduled")
+    assert html.index("Unscheduled") < html.index("Someday")
+
+
+def _make_initiatives(count: int) -> None:
+    Initiative.objects.bulk_create(
+        Initiative(title=f"Bulk {n}", lane=("now", "next", "later")[n % 3], reach=n)
+        for n in range(count)
+    )
+
+
+@pytest.mark.parametrize("path", ["/", "/priorities/", "/roadmap/timeline/"])
+def test_big_pages_use_the_same_number_of_queries_for_5_and_500_initiatives(
+    product_client, django_assert_num_queries, rescore, path, small_roadmap
+):
+    _make_initiatives(5)
+    rescore()
+    product_client.get(path)  # warm the session and permission caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert product_client.get(path).status_code == 200
+    _make_initiatives(495)
+    rescore()
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = product_client.get(path)
+    assert response.content.decode().count("Bulk ") >= 500

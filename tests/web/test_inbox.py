@@ -1,0 +1,128 @@
+"""The evidence inbox: unlinked items newest first, search, link one or many, add evidence."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from roadmap.models import Evidence, Initiative
+from tests.factories import CustomerFactory, EvidenceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def inbox_items(db):
+    now = timezone.now()
+    old = EvidenceFactory(text="Old request for exports", received_at=now - timedelta(days=9))
+    new = EvidenceFactory(
+        text="New request for SSO",
+        received_at=now - timedelta(hours=1),
+        customer=CustomerFactory(name="Globex"),
+    )
+    return {"old": old, "new": new}
+
+
+def test_inbox_lists_unlinked_evidence_newest_first(product_client, small_roadmap, inbox_items):
+    EvidenceFactory(text="Already linked", initiative=small_roadmap["alpha"])
+    html = product_client.get(reverse("roadmap:inbox")).content.decode()
+    assert html.index("New request for SSO") < html.index("Old request for exports")
+    assert "Already linked" not in html
+
+
+def test_inbox_search_matches_text_and_customer(product_client, inbox_items):
+    html = product_client.get(reverse("roadmap:inbox") + "?q=globex").content.decode()
+    assert "New request for SSO" in html
+    assert "Old request for exports" not in html
+
+
+def test_linking_one_item_moves_it_out_of_the_inbox(product_client, small_roadmap, inbox_items):
+    alpha = small_roadmap["alpha"]
+    response = product_client.post(
+        reverse("roadmap:evidence-link"),
+        {"evidence": inbox_items["old"].pk, "initiative": alpha.pk},
+        headers={"HX-Request": "true", "HX-Target": "inbox"},
+    )
+    html = response.content.decode()
+    assert "Linked 1 item to “Alpha”." in html
+    assert "Old request for exports" not in html
+    inbox_items["old"].refresh_from_db()
+    assert inbox_items["old"].initiative == alpha
+
+
+def test_bulk_link(product_client, small_roadmap, inbox_items):
+    beta = small_roadmap["beta"]
+    response = product_client.post(
+        reverse("roadmap:evidence-link"),
+        {"evidence": [inbox_items["old"].pk, inbox_items["new"].pk], "initiative": beta.pk},
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.filter(initiative=beta).count() == 2
+
+
+def test_linking_without_a_choice_explains_what_is_missing(product_client, inbox_items):
+    response = product_client.post(
+        reverse("roadmap:evidence-link"),
+        {"initiative": ""},
+        headers={"HX-Request": "true", "HX-Target": "inbox"},
+    )
+    html = response.content.decode()
+    assert "Select at least one evidence item." in html
+    assert "Choose an initiative to link to." in html
+
+
+def test_an_item_becomes_a_new_initiative(product_client, inbox_items):
+    response = product_client.post(
+        reverse("roadmap:evidence-to-initiative", args=[inbox_items["new"].pk]),
+        {"title": "Single sign-on"},
+    )
+    initiative = Initiative.objects.get(title="Single sign-on")
+    assert response["Location"] == reverse("roadmap:initiative", args=[initiative.pk])
+    assert initiative.reach_source == "evidence"
+    inbox_items["new"].refresh_from_db()
+    assert inbox_items["new"].initiative == initiative
+
+
+def test_marketing_can_add_evidence_with_a_new_customer(marketing_client, marketing_user):
+    response = marketing_client.post(
+        reverse("roadmap:evidence-add"),
+        {
+            "text": "They asked for a Jira sync",
+            "source": "sales",
+            "importance": "critical",
+            "new_customer": "Initech",
+        },
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(text="They asked for a Jira sync")
+    assert (evidence.customer.name, evidence.created_by, evidence.initiative) == (
+        "Initech",
+        marketing_user,
+        None,
+    )
+
+
+def test_add_evidence_errors_keep_what_was_typed(marketing_client):
+    response = marketing_client.post(
+        reverse("roadmap:evidence-add"),
+        {"text": "Half a thought", "source": "carrier-pigeon", "importance": "important"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Select a valid choice. carrier-pigeon is not one of the available choices." in html
+    assert "Half a thought</textarea>" in html
+    assert not Evidence.objects.exists()
+
+
+def test_roleless_users_cannot_add_evidence(roleless_client):
+    response = roleless_client.post(
+        reverse("roadmap:evidence-add"), {"text": "x", "source": "sales"}
+    )
+    assert response.status_code == 403
+
+
+def test_inbox_query_count_is_constant(product_client, django_assert_max_num_queries, db):
+    EvidenceFactory.create_batch(40, customer=CustomerFactory())
+    with django_assert_max_num_queries(10):
+        product_client.get(reverse("roadmap:inbox"))

@@ -1,0 +1,164 @@
+"""The priority table: filters, inline RICE editing, breakdowns."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from roadmap.models import Initiative
+from tests.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r'<th scope="row" class="title-cell">\s*<a href="[^"]+">([^<]+)</a>', html)
+
+
+def test_table_lists_initiatives_in_rank_order_with_shipped_work_last(
+    product_client, small_roadmap, rescore
+):
+    InitiativeFactory(title="Done", status="shipped", reach=5000)
+    rescore()
+    html = product_client.get("/priorities/").content.decode()
+    assert _titles(html) == ["Alpha", "Beta", "Gamma", "Done"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("lane=next", ["Beta"]),
+        ("team=Growth", ["Gamma"]),
+        ("unaligned=true", ["Beta", "Gamma"]),
+        ("unaligned=false", ["Alpha"]),
+        ("search=amm", ["Gamma"]),
+        ("status=idea", []),
+    ],
+)
+def test_filters_narrow_the_table(product_client, small_roadmap, query, expected):
+    html = product_client.get(f"/priorities/?{query}").content.decode()
+    assert _titles(html) == expected
+
+
+def test_objective_filter(product_client, small_roadmap):
+    objective = small_roadmap["objective"]
+    html = product_client.get(f"/priorities/?objective={objective.pk}").content.decode()
+    assert _titles(html) == ["Alpha"]
+
+
+def test_htmx_filter_requests_get_only_the_table(product_client, small_roadmap):
+    response = product_client.get(
+        "/priorities/?lane=later", headers={"HX-Request": "true", "HX-Target": "priority-table"}
+    )
+    html = response.content.decode()
+    assert html.startswith('<div id="priority-table"')
+    assert "<nav" not in html
+
+
+def test_edit_row_shows_current_values_in_inputs(product_client, small_roadmap):
+    alpha = small_roadmap["alpha"]
+    html = product_client.get(
+        reverse("roadmap:priority-edit", args=[alpha.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert f'id="reach-{alpha.pk}" form="rice-form-{alpha.pk}" type="number" name="reach"' in html
+    assert 'value="100"' in html
+    assert '<option value="2.0" selected>High (2)</option>' in html
+    assert f'<input type="hidden" name="version" value="{alpha.version}">' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_rice_inputs_redraws_the_table_with_the_new_score_and_rank(client, product_user):
+    from roadmap import services
+
+    client.force_login(product_user)
+    first = InitiativeFactory(title="First", reach=100)
+    second = InitiativeFactory(title="Second", reach=50)
+    services.initiatives_rescore_marked()
+    second.refresh_from_db()
+    assert second.rank == 2
+    response = client.post(
+        reverse("roadmap:priority-edit", args=[second.pk]),
+        {"reach": "400", "impact": "1.0", "confidence": "80", "effort": "1", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#priority-table"
+    row = re.search(
+        rf'<tbody id="row-{second.pk}" class="row-group is-saved".*?</tbody>', html, re.S
+    )
+    assert row, "the saved row is highlighted"
+    assert "#1<" in row[0]
+    assert ">320<" in row[0]  # 400 x 1 x 0.8 / 1
+    assert _titles(html) == ["Second", "First"]
+    second.refresh_from_db()
+    assert (second.reach, second.rank, second.priority_score) == (400, 1, 320)
+    first.refresh_from_db()
+    assert first.rank == 2
+
+
+def test_invalid_rice_inputs_show_errors_inline_and_keep_what_was_typed(
+    product_client, small_roadmap
+):
+    alpha = small_roadmap["alpha"]
+    response = product_client.post(
+        reverse("roadmap:priority-edit", args=[alpha.pk]),
+        {"reach": "-5", "impact": "1.0", "confidence": "250", "effort": "0", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "HX-Retarget" not in response
+    assert 'value="-5"' in html
+    assert 'value="250"' in html
+    assert "Ensure this value is greater than or equal to 0." in html
+    assert "Ensure this value is less than or equal to 100." in html
+    assert "Must be more than 0." in html
+    assert 'aria-invalid="true"' in html
+    alpha.refresh_from_db()
+    assert alpha.reach == 100
+
+
+def test_stale_rice_edit_shows_the_conflict_and_changes_nothing(product_client, small_roadmap):
+    alpha = small_roadmap["alpha"]
+    Initiative.objects.filter(pk=alpha.pk).update(version=3, reach=77)
+    response = product_client.post(
+        reverse("roadmap:priority-edit", args=[alpha.pk]),
+        {"reach": "5", "impact": "1.0", "confidence": "80", "effort": "1", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "Someone else changed “Alpha” while you were editing." in html
+    assert "Current values: reach 77" in html
+    assert 'value="5"' in html
+    assert '<input type="hidden" name="version" value="3">' in html
+    alpha.refresh_from_db()
+    assert alpha.reach == 77
+
+
+def test_breakdown_explains_every_factor(product_client, small_roadmap):
+    alpha = small_roadmap["alpha"]
+    html = product_client.get(reverse("roadmap:breakdown", args=[alpha.pk])).content.decode()
+    assert "Why is “Alpha” #1?" in html
+    assert "priority = reach x impact x confidence / effort x (1 + alignment)" in html
+    assert "Set by hand" in html
+    assert "High" in html
+    assert "Expansion revenue" in html
+    assert "Grow revenue" in html
+    assert "strong (1)" in html
+    assert "80%" in html  # key result gap: progress 20%
+    assert "20%" in html
+    # alignment = 1 x 2 x (0.2 + 0.8) = 2; RICE 160; priority 160 x 3 = 480
+    assert "Priority = 160 \u00d7 (1 + 2) = <strong>480</strong>" in html
+
+
+def test_breakdown_of_an_unaligned_initiative_says_so(product_client, small_roadmap):
+    beta = small_roadmap["beta"]
+    html = product_client.get(reverse("roadmap:breakdown", args=[beta.pk])).content.decode()
+    assert "Unaligned: this initiative moves no key result" in html
+
+
+def test_each_row_links_its_breakdown(product_client, small_roadmap):
+    alpha = small_roadmap["alpha"]
+    html = product_client.get("/priorities/").content.decode()
+    assert f'aria-controls="breakdown-{alpha.pk}">Why #1?</button>' in html
+    assert f'hx-get="{reverse("roadmap:breakdown", args=[alpha.pk])}"' in html
