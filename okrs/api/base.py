@@ -187,9 +187,11 @@ def validate_items(serializer_class, items: list, *, many: bool, context: dict) 
     if serializer.is_valid():
         return serializer.validated_data
     errors = serializer.errors
-    if isinstance(errors, dict):  # list-level errors (e.g. non_field_errors)
+    # DRF gives {index: field errors} for bad items (a list in older versions).
+    pairs = errors.items() if isinstance(errors, dict) else enumerate(errors)
+    bad = {str(index): err for index, err in pairs if err}
+    if not all(key.isdigit() for key in bad):  # list-level errors (non_field_errors)
         raise ValidationError(errors)
-    bad = {str(index): err for index, err in enumerate(errors) if err}
     raise item_errors(bad, total=len(items), many=many)
 
 

@@ -1,0 +1,112 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from roadmap.models import Initiative
+from roadmap.services import initiatives_rescore_marked
+from tests.factories import AlignmentFactory, InitiativeFactory, KeyResultFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/priorities/"
+
+
+def _ranked(n):
+    initiatives = [InitiativeFactory(reach=10 * (i + 1)) for i in range(n)]
+    initiatives_rescore_marked()
+    return initiatives
+
+
+def test_priorities_are_ranked_with_breakdown_and_alignment_terms(product):
+    low, high = InitiativeFactory(reach=10), InitiativeFactory(reach=100, effort=2)
+    kr = KeyResultFactory(start=0, target=100, current=25, progress=0.25, objective__weight=2)
+    AlignmentFactory(initiative=high, key_result=kr, contribution="strong")
+    InitiativeFactory(status="shipped")  # not ranked
+    initiatives_rescore_marked()
+
+    rows = product.get(URL).json()["results"]
+
+    assert [r["id"] for r in rows] == [high.pk, low.pk]
+    top = rows[0]
+    assert top["rank"] == 1
+    assert top["rice_score"] == pytest.approx(100 * 1 * 0.8 / 2)
+    assert top["alignment_score"] == pytest.approx(1.0 * 2 * (0.2 + 0.75))
+    assert top["priority_score"] == pytest.approx(40 * (1 + 1.9))
+    assert top["unaligned"] is False
+    breakdown = top["breakdown"]
+    assert breakdown["reach"] == {"value": 100.0, "source": "manual", "explanation": "set by hand"}
+    assert breakdown["effort"] == {"value": 2.0, "unit": "person-months"}
+    (term,) = breakdown["alignment"]["terms"]
+    assert term["key_result_id"] == kr.pk
+    assert term["contribution"] == "strong"
+    assert term["gap"] == 0.75
+    assert rows[1]["unaligned"] is True
+
+
+def test_rank_change_comes_from_the_latest_snapshot(product):
+    first, second = _ranked(2)  # second has the larger reach, so it leads
+    rows = {r["id"]: r for r in product.get(URL).json()["results"]}
+    assert rows[second.pk]["rank"] == 1
+    assert rows[second.pk]["previous_rank"] is None
+    assert rows[second.pk]["rank_change"] is None
+
+    Initiative.objects.filter(pk=first.pk).update(reach=1000, needs_rescore=True)
+    initiatives_rescore_marked()
+
+    rows = {r["id"]: r for r in product.get(URL).json()["results"]}
+    assert rows[first.pk]["rank"] == 1
+    assert rows[first.pk]["previous_rank"] == 2
+    assert rows[first.pk]["rank_change"] == 1
+    assert rows[second.pk]["rank_change"] == -1
+    assert rows[first.pk]["previous_priority_score"] == pytest.approx(10 * 0.8)
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), len(response.json()["results"])
+
+
+def test_priorities_cost_the_same_number_of_queries_for_5_and_50_rows(product):
+    _ranked(5)
+    few, rows = _count_queries(product, URL)
+    assert rows == 5
+
+    _ranked(45)
+    many, rows = _count_queries(product, URL)
+    assert rows == 50
+
+    assert few == many
+
+
+def test_priorities_query_count_is_constant(product, django_assert_num_queries):
+    # token, user groups (role check), count, page
+    _ranked(50)
+    with django_assert_num_queries(4):
+        product.get(URL)
+
+
+def test_priorities_filter_and_order(product):
+    a = InitiativeFactory(lane="now", reach=10)
+    b = InitiativeFactory(lane="later", reach=20)
+    initiatives_rescore_marked()
+
+    assert [r["id"] for r in product.get(f"{URL}?lane=now").json()["results"]] == [a.pk]
+    assert [r["id"] for r in product.get(f"{URL}?ordering=priority_score").json()["results"]] == [
+        a.pk,
+        b.pk,
+    ]
+    assert product.get(f"{URL}?lane=soon").status_code == 400
+
+
+def test_priorities_are_read_only(product):
+    assert product.post(URL, {}, format="json").status_code == 405
+
+
+def test_initiative_list_query_count_does_not_grow_with_rows(product):
+    _ranked(5)
+    few, _ = _count_queries(product, "/api/v1/initiatives/")
+    _ranked(45)
+    many, _ = _count_queries(product, "/api/v1/initiatives/")
+    assert few == many
