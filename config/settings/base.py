@@ -195,6 +195,9 @@ SPECTACULAR_SETTINGS = {
 # Scoring constants; defaults documented in roadmap/scoring.py (ScoringPolicy).
 PRIORITY_EVIDENCE_HALF_LIFE_DAYS = env.float("PRIORITY_EVIDENCE_HALF_LIFE_DAYS", default=90.0)
 PRIORITY_ALIGNMENT_FLOOR = env.float("PRIORITY_ALIGNMENT_FLOOR", default=0.2)
+# Memory for the rescore's aggregate (PostgreSQL, SET LOCAL in its transaction):
+# with the default 4MB the planner sorts 1M evidence rows on disk.
+RESCORE_WORK_MEM = env("RESCORE_WORK_MEM", default="64MB")
 # A burst of events within this window is scored by one recompute run.
 RESCORE_DEBOUNCE_SECONDS = env.float("RESCORE_DEBOUNCE_SECONDS", default=0.25)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)

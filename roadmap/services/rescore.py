@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap import scoring
-from roadmap.models import Initiative, RecomputeRun, ScoreSnapshot
+from roadmap.models import Initiative, RecomputeRun
 
 RANKED = tuple(str(s) for s in Initiative.RANKED_STATUSES)
 ADVISORY_LOCK_KEY = 7_302_001  # any constant; serializes rescoring on PostgreSQL
@@ -47,32 +47,28 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _ids_filter(column: str) -> str:
-    """SQL that keeps rows whose `column` is in the one JSON/array parameter."""
+def _ids_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
+    """SQL (and its parameter) keeping rows whose `column` is in `ids`; None keeps all."""
+    if ids is None:
+        return f"{column} IS NOT NULL", []
     if _is_postgres():
-        return f"{column} = ANY(%s)"
-    return f"{column} IN (SELECT value FROM json_each(%s))"
-
-
-def _ids_param(ids: list[int]):
-    return ids if _is_postgres() else json.dumps(ids)
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
 
 def _age_days_sql(column: str) -> str:
+    """Age in days of `column` at the epoch given as the next parameter, never negative."""
     if _is_postgres():
-        return f"GREATEST(EXTRACT(EPOCH FROM (%s - {column})) / 86400.0, 0)"
-    return f"MAX(julianday(%s) - julianday({column}), 0)"
-
-
-def _now_param(now: datetime):
-    if _is_postgres():
-        return now
-    return now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        # date_part returns float8; EXTRACT returns numeric, whose POWER is ~10x slower.
+        return f"GREATEST((%s - date_part('epoch', {column})) / 86400.0, 0)"
+    return f"MAX((%s - (julianday({column}) - 2440587.5) * 86400.0) / 86400.0, 0)"
 
 
 def _claim(cursor) -> list[tuple[int, str]]:
     if _is_postgres():
+        # One rescore at a time: a second worker waits, then finds what is left.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+        cursor.execute("SET LOCAL work_mem = %s", [settings.RESCORE_WORK_MEM])
         cursor.execute(
             "SELECT id, rescore_trigger FROM roadmap_initiative WHERE needs_rescore"
             " ORDER BY id FOR UPDATE"
@@ -84,59 +80,64 @@ def _claim(cursor) -> list[tuple[int, str]]:
     return cursor.fetchall()
 
 
-def _reach_aggregates(cursor, ids: list[int], now: datetime, half_life: float) -> dict:
-    """Per initiative: (from_customers, customers, anonymous, anonymous_items, evidence_count)."""
-    out: dict[int, list] = {i: [0.0, 0, 0.0, 0, 0] for i in ids}
-    age = _age_days_sql("pc.newest")
+def _reach_aggregates(
+    cursor, ids: list[int] | None, now: datetime, half_life: float
+) -> dict[int, tuple[float, int, float, int, int]]:
+    """One pass over the evidence, grouped in SQL.
+
+    Per initiative: (segment-weighted decayed customers, distinct customers,
+    decayed items without a customer, items without a customer, all items).
+    """
+    where, params = _ids_filter("e.initiative_id", ids)
+    epoch = now.timestamp()
     cursor.execute(
         f"""
         WITH pc AS (
-            SELECT e.initiative_id, e.customer_id, MAX(e.received_at) AS newest
+            SELECT e.initiative_id, e.customer_id, MAX(e.received_at) AS newest,
+                   COUNT(*) AS items,
+                   SUM(CASE WHEN e.customer_id IS NULL
+                            THEN POWER(0.5, {_age_days_sql("e.received_at")} / %s) END) AS anon
             FROM roadmap_evidence e
-            WHERE {_ids_filter("e.initiative_id")} AND e.customer_id IS NOT NULL
+            WHERE {where}
             GROUP BY e.initiative_id, e.customer_id
         )
         SELECT pc.initiative_id,
-               SUM(COALESCE(s.weight, %s) * POWER(0.5, {age} / %s)),
-               COUNT(*)
+               SUM(CASE WHEN pc.customer_id IS NOT NULL
+                        THEN COALESCE(s.weight, %s)
+                             * POWER(0.5, {_age_days_sql("pc.newest")} / %s) END),
+               COUNT(pc.customer_id),
+               SUM(pc.anon),
+               SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END),
+               SUM(pc.items)
         FROM pc
-        JOIN roadmap_customer c ON c.id = pc.customer_id
+        LEFT JOIN roadmap_customer c ON c.id = pc.customer_id
         LEFT JOIN roadmap_segment s ON s.id = c.segment_id
         GROUP BY pc.initiative_id
         """,
         [
-            _ids_param(ids),
+            epoch,
+            half_life,
+            *params,
             scoring.DEFAULT_POLICY.default_segment_weight,
-            _now_param(now),
+            epoch,
             half_life,
         ],
     )
-    for initiative_id, weighted, customers in cursor.fetchall():
-        out[initiative_id][0] = float(weighted or 0)
-        out[initiative_id][1] = int(customers)
-    age = _age_days_sql("e.received_at")
-    cursor.execute(
-        f"""
-        SELECT e.initiative_id,
-               SUM(CASE WHEN e.customer_id IS NULL THEN POWER(0.5, {age} / %s) ELSE 0 END),
-               SUM(CASE WHEN e.customer_id IS NULL THEN 1 ELSE 0 END),
-               COUNT(*)
-        FROM roadmap_evidence e
-        WHERE {_ids_filter("e.initiative_id")}
-        GROUP BY e.initiative_id
-        """,
-        [_now_param(now), half_life, _ids_param(ids)],
-    )
-    for initiative_id, anonymous, anonymous_items, count in cursor.fetchall():
-        row = out[initiative_id]
-        row[2] = float(anonymous or 0)
-        row[3] = int(anonymous_items or 0)
-        row[4] = int(count)
-    return out
+    return {
+        row[0]: (
+            float(row[1] or 0),
+            int(row[2] or 0),
+            float(row[3] or 0),
+            int(row[4] or 0),
+            int(row[5] or 0),
+        )
+        for row in cursor.fetchall()
+    }
 
 
-def _alignment_links(cursor, ids: list[int]) -> dict[int, list[scoring.AlignmentLink]]:
+def _alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.AlignmentLink]]:
     out: dict[int, list[scoring.AlignmentLink]] = {}
+    where, params = _ids_filter("a.initiative_id", ids)
     cursor.execute(
         f"""
         SELECT a.initiative_id, kr.id, kr.title, o.id, o.title, a.contribution, o.weight,
@@ -144,10 +145,10 @@ def _alignment_links(cursor, ids: list[int]) -> dict[int, list[scoring.Alignment
         FROM roadmap_alignment a
         JOIN okrs_keyresult kr ON kr.id = a.key_result_id
         JOIN okrs_objective o ON o.id = kr.objective_id
-        WHERE {_ids_filter("a.initiative_id")} AND o.status <> 'cancelled'
+        WHERE {where} AND o.status <> 'cancelled'
         ORDER BY a.initiative_id, o.id, kr.id
         """,
-        [_ids_param(ids)],
+        params,
     )
     for (
         initiative_id,
@@ -173,44 +174,56 @@ def _alignment_links(cursor, ids: list[int]) -> dict[int, list[scoring.Alignment
     return out
 
 
-def _write_scores(cursor, rows: list[dict], now: datetime) -> None:
-    payload = json.dumps(rows, separators=(",", ":"))
+def _json_rows_sql(columns: list[tuple[str, str]]) -> str:
+    """A FROM-clause source that turns the one JSON parameter into typed rows."""
     if _is_postgres():
+        spec = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
+        return f"jsonb_to_recordset(%s::jsonb) AS v({spec})"
+    fields = ", ".join(
+        (
+            f"json(json_extract(value, '$.{name}'))"
+            if pg_type == "jsonb"
+            else f"json_extract(value, '$.{name}')"
+        )
+        + f" AS {name}"
+        for name, pg_type in columns
+    )
+    return f"(SELECT {fields} FROM json_each(%s)) AS v"
+
+
+SCORE_COLUMNS = [
+    ("id", "bigint"),
+    ("rice_score", "float8"),
+    ("alignment_score", "float8"),
+    ("priority_score", "float8"),
+    ("breakdown", "jsonb"),
+    ("evidence_count", "integer"),
+    ("reach", "float8"),
+]
+
+
+def _write_scores(cursor, rows: list[dict], unchanged_ids: list[int], now: datetime) -> None:
+    """Write the new scores in one UPDATE ... FROM; only clear the mark where nothing moved."""
+    stamp = now if _is_postgres() else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if rows:
+        target = "roadmap_initiative"
         cursor.execute(
-            """
-            UPDATE roadmap_initiative AS i
+            f"""
+            UPDATE {target}
             SET rice_score = v.rice_score, alignment_score = v.alignment_score,
                 priority_score = v.priority_score, breakdown = v.breakdown,
                 evidence_count = v.evidence_count, reach = v.reach,
                 scored_at = %s, needs_rescore = false
-            FROM jsonb_to_recordset(%s::jsonb) AS v(
-                id bigint, rice_score float8, alignment_score float8, priority_score float8,
-                breakdown jsonb, evidence_count integer, reach float8)
-            WHERE i.id = v.id
+            FROM {_json_rows_sql(SCORE_COLUMNS)}
+            WHERE {target}.id = v.id
             """,
-            [now, payload],
+            [stamp, json.dumps(rows, separators=(",", ":"))],
         )
-    else:
+    if unchanged_ids:
+        where, params = _ids_filter("id", unchanged_ids)
         cursor.execute(
-            """
-            UPDATE roadmap_initiative
-            SET rice_score = v.rice_score, alignment_score = v.alignment_score,
-                priority_score = v.priority_score, breakdown = v.breakdown,
-                evidence_count = v.evidence_count, reach = v.reach,
-                scored_at = %s, needs_rescore = 0
-            FROM (
-                SELECT json_extract(value, '$.id') AS id,
-                       json_extract(value, '$.rice_score') AS rice_score,
-                       json_extract(value, '$.alignment_score') AS alignment_score,
-                       json_extract(value, '$.priority_score') AS priority_score,
-                       json(json_extract(value, '$.breakdown')) AS breakdown,
-                       json_extract(value, '$.evidence_count') AS evidence_count,
-                       json_extract(value, '$.reach') AS reach
-                FROM json_each(%s)
-            ) AS v
-            WHERE roadmap_initiative.id = v.id
-            """,
-            [_now_param(now), payload],
+            f"UPDATE roadmap_initiative SET scored_at = %s, needs_rescore = false WHERE {where}",
+            [stamp, *params],
         )
 
 
@@ -234,31 +247,23 @@ def _rerank(cursor) -> dict[int, tuple[int | None, int | None]]:
     )
     moved = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     if moved:
-        payload = json.dumps([[i, new] for i, (_, new) in moved.items()])
-        if _is_postgres():
-            cursor.execute(
-                """
-                UPDATE roadmap_initiative AS i SET rank = v.new_rank
-                FROM jsonb_to_recordset(
-                    (SELECT jsonb_agg(jsonb_build_object('id', x->0, 'new_rank', x->1))
-                     FROM jsonb_array_elements(%s::jsonb) x)
-                ) AS v(id bigint, new_rank integer)
-                WHERE i.id = v.id
-                """,
-                [payload],
-            )
-        else:
-            cursor.execute(
-                """
-                UPDATE roadmap_initiative SET rank = v.new_rank
-                FROM (SELECT json_extract(value, '$[0]') AS id,
-                             json_extract(value, '$[1]') AS new_rank
-                      FROM json_each(%s)) AS v
-                WHERE roadmap_initiative.id = v.id
-                """,
-                [payload],
-            )
+        payload = json.dumps([{"id": i, "new_rank": new} for i, (_, new) in moved.items()])
+        cursor.execute(
+            f"""
+            UPDATE roadmap_initiative SET rank = v.new_rank
+            FROM {_json_rows_sql([("id", "bigint"), ("new_rank", "integer")])}
+            WHERE roadmap_initiative.id = v.id
+            """,
+            [payload],
+        )
     return moved
+
+
+def _changed(new: float, old: float) -> bool:
+    # Evidence decays continuously, so a rescore seconds later moves every
+    # evidence-backed score in the seventh digit; that is not a change anyone
+    # should see as a snapshot or a webhook.
+    return abs(new - old) > 1e-6 * max(1.0, abs(old))
 
 
 @transaction.atomic
@@ -273,18 +278,34 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             return RescoreResult(claimed=0, changed_ids=[], snapshot_ids=[])
         ids = [row[0] for row in claimed]
         triggers = dict(claimed)
-        reach = _reach_aggregates(cursor, ids, now, policy.half_life_days)
-        links = _alignment_links(cursor, ids)
+        cursor.execute("SELECT COUNT(*) FROM roadmap_initiative")
+        # Everything claimed (the nightly run): aggregate without an id filter.
+        scope = None if cursor.fetchone()[0] == len(ids) else ids
+        reach = _reach_aggregates(cursor, scope, now, policy.half_life_days)
+        links = _alignment_links(cursor, scope)
+        where, params = _ids_filter("id", scope)
         cursor.execute(
-            "SELECT id, reach_source, reach, impact, confidence, effort, rice_score,"
-            " alignment_score, priority_score, rank"
-            f" FROM roadmap_initiative WHERE {_ids_filter('id')}",
-            [_ids_param(ids)],
+            "SELECT id, reach_source, reach, impact, confidence, effort, priority_score, rank,"
+            f" evidence_count, scored_at FROM roadmap_initiative WHERE {where}",
+            params,
         )
-        before: dict[int, tuple] = {}
-        rows = []
-        for iid, source, manual_reach, impact, conf, effort, *old in cursor.fetchall():
-            from_customers, customers, anonymous, anonymous_items, count = reach[iid]
+        previous: dict[int, tuple[float, int | None, bool]] = {}
+        rows, unchanged = [], []
+        no_evidence = (0.0, 0, 0.0, 0, 0)
+        for (
+            iid,
+            source,
+            manual_reach,
+            impact,
+            conf,
+            effort,
+            old_priority,
+            old_rank,
+            *rest,
+        ) in cursor.fetchall():
+            from_customers, customers, anonymous, anonymous_items, count = reach.get(
+                iid, no_evidence
+            )
             result = scoring.score(
                 scoring.ScoreInputs(
                     reach_source=source,
@@ -303,28 +324,40 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 ),
                 policy=policy,
             )
-            before[iid] = (float(impact), float(conf), float(effort), *old)
-            rows.append(
-                {
-                    "id": iid,
-                    "rice_score": result.rice_score,
-                    "alignment_score": result.alignment_score,
-                    "priority_score": result.priority_score,
-                    "breakdown": result.breakdown,
-                    "evidence_count": count,
-                    "reach": result.reach,
-                }
-            )
-        _write_scores(cursor, rows, now)
+            old_count, scored_at = rest
+            never_scored = scored_at is None
+            previous[iid] = (float(old_priority), old_rank, never_scored)
+            if (
+                never_scored
+                or _changed(result.priority_score, float(old_priority))
+                or count != old_count
+                or (source == "evidence" and _changed(result.reach, float(manual_reach)))
+                # inputs or alignments changed without moving the score: the
+                # breakdown must still tell the truth
+                or triggers[iid] == "edit"
+            ):
+                rows.append(
+                    {
+                        "id": iid,
+                        "rice_score": result.rice_score,
+                        "alignment_score": result.alignment_score,
+                        "priority_score": result.priority_score,
+                        "breakdown": result.breakdown,
+                        "evidence_count": count,
+                        "reach": result.reach,
+                    }
+                )
+            else:
+                unchanged.append(iid)
+        _write_scores(cursor, rows, unchanged, now)
         moved_rank = _rerank(cursor)
-
-    score_changed = {
-        row["id"]
-        for row in rows
-        if round(row["priority_score"], 6) != round(before[row["id"]][5], 6)
-    }
-    changed = sorted(score_changed | set(moved_rank))
-    snapshot_ids = _snapshot(changed, triggers, before, moved_rank)
+        score_changed = {
+            row["id"]
+            for row in rows
+            if previous[row["id"]][2] or _changed(row["priority_score"], previous[row["id"]][0])
+        }
+        changed = sorted(score_changed | set(moved_rank))
+        snapshot_ids = _snapshot(cursor, changed, triggers, previous, moved_rank)
     RecomputeRun.objects.create(
         trigger=_dominant_trigger(triggers),
         claimed=len(ids),
@@ -346,39 +379,45 @@ def _dominant_trigger(triggers: dict[int, str]) -> str:
     return "schedule"
 
 
-def _snapshot(changed, triggers, before, moved_rank) -> list[int]:
+SNAPSHOT_COLUMNS = [
+    ("id", "bigint"),
+    ("previous_priority_score", "float8"),
+    ("previous_rank", "integer"),
+    ("trigger", "text"),
+]
+
+
+def _snapshot(cursor, changed, triggers, previous, moved_rank) -> list[int]:
+    """One INSERT ... SELECT: the initiative's new values plus where it came from."""
     if not changed:
         return []
-    snapshots = []
-    for initiative in Initiative.objects.filter(id__in=changed).only(
-        "id",
-        "reach",
-        "impact",
-        "confidence",
-        "effort",
-        "rice_score",
-        "alignment_score",
-        "priority_score",
-        "rank",
-    ):
-        old = before.get(initiative.id)
-        old_priority = old[5] if old else initiative.priority_score
-        old_rank = moved_rank[initiative.id][0] if initiative.id in moved_rank else initiative.rank
-        snapshots.append(
-            ScoreSnapshot(
-                initiative_id=initiative.id,
-                reach=initiative.reach,
-                impact=initiative.impact,
-                confidence=initiative.confidence,
-                effort=initiative.effort,
-                rice_score=initiative.rice_score,
-                alignment_score=initiative.alignment_score,
-                priority_score=initiative.priority_score,
-                rank=initiative.rank,
-                previous_priority_score=old_priority,
-                previous_rank=old_rank,
-                trigger=triggers.get(initiative.id, "schedule"),
-            )
+    payload = []
+    for iid in changed:
+        old_priority, old_rank, never_scored = previous.get(iid, (None, None, False))
+        if iid in moved_rank:
+            old_rank = moved_rank[iid][0]
+        payload.append(
+            {
+                "id": iid,
+                "previous_priority_score": None if never_scored else old_priority,
+                "previous_rank": old_rank,
+                "trigger": triggers.get(iid, "schedule"),
+            }
         )
-    created = ScoreSnapshot.objects.bulk_create(snapshots, batch_size=2000)
-    return [s.pk for s in created]
+    stamp = timezone.now()
+    if not _is_postgres():
+        stamp = stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    cursor.execute(
+        f"""
+        INSERT INTO roadmap_scoresnapshot (
+            initiative_id, reach, impact, confidence, effort, rice_score, alignment_score,
+            priority_score, rank, previous_priority_score, previous_rank, trigger, created_at)
+        SELECT i.id, i.reach, i.impact, i.confidence, i.effort, i.rice_score, i.alignment_score,
+               i.priority_score, i.rank, v.previous_priority_score, v.previous_rank, v.trigger, %s
+        FROM roadmap_initiative i
+        JOIN {_json_rows_sql(SNAPSHOT_COLUMNS)} ON v.id = i.id
+        RETURNING id
+        """,
+        [stamp, json.dumps(payload)],
+    )
+    return sorted(row[0] for row in cursor.fetchall())

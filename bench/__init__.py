@@ -1,0 +1,1 @@
+"""Benchmarks at real scale on PostgreSQL: `make bench` (see docs/PERFORMANCE.md)."""
