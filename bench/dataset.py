@@ -46,15 +46,23 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
         _copy(
             cur,
             "COPY roadmap_segment (name, description, weight) FROM STDIN",
-            ((f"Segment {i}", "", round(rng.uniform(0.25, 3.0), 2)) for i in range(sizes["segments"])),
+            (
+                (f"Segment {i}", "", round(rng.uniform(0.25, 3.0), 2))
+                for i in range(sizes["segments"])
+            ),
         )
         _copy(
             cur,
             "COPY roadmap_customer (name, external_id, segment_id, annual_revenue, created_at)"
             " FROM STDIN",
             (
-                (f"Customer {i}", f"c-{i}", rng.randint(1, sizes["segments"]),
-                 rng.randint(1, 500) * 1000, now)
+                (
+                    f"Customer {i}",
+                    f"c-{i}",
+                    rng.randint(1, sizes["segments"]),
+                    rng.randint(1, 500) * 1000,
+                    now,
+                )
                 for i in range(sizes["customers"])
             ),
         )
@@ -63,8 +71,18 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
             "COPY okrs_objective (title, description, period, team, weight, status, progress,"
             " version, created_at, updated_at) FROM STDIN",
             (
-                (f"Objective {i}", "", "2026-Q4", "", round(rng.uniform(0.5, 3), 2), "active",
-                 0.0, 1, now, now)
+                (
+                    f"Objective {i}",
+                    "",
+                    "2026-Q4",
+                    "",
+                    round(rng.uniform(0.5, 3), 2),
+                    "active",
+                    0.0,
+                    1,
+                    now,
+                    now,
+                )
                 for i in range(sizes["objectives"])
             ),
         )
@@ -73,8 +91,21 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
             "COPY okrs_keyresult (objective_id, title, kind, start, target, current, unit,"
             " weight, confidence, progress, version, created_at, updated_at) FROM STDIN",
             (
-                ((i % sizes["objectives"]) + 1, f"KR {i}", "increase", 0, 100, p, "", 1.0,
-                 "on_track", p / 100, 1, now, now)
+                (
+                    (i % sizes["objectives"]) + 1,
+                    f"KR {i}",
+                    "increase",
+                    0,
+                    100,
+                    p,
+                    "",
+                    1.0,
+                    "on_track",
+                    p / 100,
+                    1,
+                    now,
+                    now,
+                )
                 for i, p in ((i, rng.randint(0, 100)) for i in range(sizes["key_results"]))
             ),
         )
@@ -83,11 +114,27 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
             for i in range(sizes["initiatives"]):
                 source = "evidence" if i % 2 else "manual"
                 yield (
-                    f"Initiative {i}", "", rng.choice(["idea", "planned", "in_progress"]),
-                    rng.choice(["now", "next", "later"]), "", f"Team {i % 12}",
-                    rng.randint(0, 5000), rng.choice(IMPACTS), rng.choice([50, 80, 100]),
-                    rng.choice([0.5, 1, 2, 3, 5, 8]), source, 0, 0, 0, "{}", 0, True, "edit",
-                    1, now, now,
+                    f"Initiative {i}",
+                    "",
+                    rng.choice(["idea", "planned", "in_progress"]),
+                    rng.choice(["now", "next", "later"]),
+                    "",
+                    f"Team {i % 12}",
+                    rng.randint(0, 5000),
+                    rng.choice(IMPACTS),
+                    rng.choice([50, 80, 100]),
+                    rng.choice([0.5, 1, 2, 3, 5, 8]),
+                    source,
+                    0,
+                    0,
+                    0,
+                    "{}",
+                    0,
+                    True,
+                    "edit",
+                    1,
+                    now,
+                    now,
                 )
 
         _copy(
@@ -114,14 +161,19 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
             for n in range(sizes["evidence"]):
                 # Skewed like real feedback (the top 1% of initiatives get ~20%
                 # of it); 5% is unlinked and waits in the inbox.
-                initiative = (
-                    None if rng.random() < 0.05 else int(n_init * rng.random() ** 3) + 1
-                )
+                initiative = None if rng.random() < 0.05 else int(n_init * rng.random() ** 3) + 1
                 customer = None if rng.random() < 0.1 else rng.randint(1, sizes["customers"])
                 received = now - timedelta(days=rng.uniform(0, 365))
                 yield (
-                    rng.choice(SOURCES), f"feedback {n}", customer, "important", received,
-                    f"e-{n}", initiative, now, now,
+                    rng.choice(SOURCES),
+                    f"feedback {n}",
+                    customer,
+                    "important",
+                    received,
+                    f"e-{n}",
+                    initiative,
+                    now,
+                    now,
                 )
 
         _copy(

@@ -18,11 +18,36 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import audit_record, diff, snapshot
+
 from . import progress as progress_math
 from .models import CheckIn, KeyResult, Metric, MetricReading, Objective
 
 KeyResultListener = Callable[[list[int], str], None]
 _key_result_listeners: list[KeyResultListener] = []
+
+OBJECTIVE_AUDIT_FIELDS = [
+    "title",
+    "description",
+    "owner",
+    "period",
+    "parent",
+    "team",
+    "weight",
+    "status",
+]
+KEY_RESULT_AUDIT_FIELDS = [
+    "objective",
+    "title",
+    "metric",
+    "kind",
+    "start",
+    "target",
+    "current",
+    "unit",
+    "weight",
+    "confidence",
+]
 
 
 def on_key_results_changed(listener: KeyResultListener) -> None:
@@ -71,6 +96,12 @@ def objective_create(*, actor, **fields) -> Objective:
     objective = Objective(owner=fields.pop("owner", actor), **fields)
     objective.full_clean()
     objective.save()
+    audit_record(
+        actor=actor,
+        instance=objective,
+        action="create",
+        changes=snapshot(objective, OBJECTIVE_AUDIT_FIELDS),
+    )
     return objective
 
 
@@ -81,6 +112,7 @@ def objective_update(
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     _check_version(objective, expected_version)
     weight_before = objective.weight
+    before = snapshot(objective, OBJECTIVE_AUDIT_FIELDS)
     for name, value in data.items():
         setattr(objective, name, value)
     if objective.parent_id == objective.pk:
@@ -89,6 +121,12 @@ def objective_update(
     objective.version = F("version") + 1
     objective.save()
     objective.refresh_from_db()
+    audit_record(
+        actor=actor,
+        instance=objective,
+        action="update",
+        changes=diff(before, snapshot(objective, OBJECTIVE_AUDIT_FIELDS)),
+    )
     if objective.weight != weight_before:
         _announce(objective.key_results.values_list("id", flat=True), "edit")
     return objective
@@ -98,6 +136,12 @@ def objective_update(
 def objective_delete(*, actor, objective: Objective) -> None:
     kr_ids = list(objective.key_results.values_list("id", flat=True))
     _announce(kr_ids, "edit")
+    audit_record(
+        actor=actor,
+        instance=objective,
+        action="delete",
+        changes=snapshot(objective, OBJECTIVE_AUDIT_FIELDS),
+    )
     objective.delete()
 
 
@@ -119,6 +163,9 @@ def key_result_create(*, actor, **fields) -> KeyResult:
     kr.full_clean()
     kr.save()
     objective_recompute_progress(objective_ids=[kr.objective_id])
+    audit_record(
+        actor=actor, instance=kr, action="create", changes=snapshot(kr, KEY_RESULT_AUDIT_FIELDS)
+    )
     return kr
 
 
@@ -129,6 +176,7 @@ def key_result_update(
     kr = KeyResult.objects.select_for_update().get(pk=key_result.pk)
     _check_version(kr, expected_version)
     old_objective = kr.objective_id
+    before = snapshot(kr, KEY_RESULT_AUDIT_FIELDS)
     for name, value in data.items():
         setattr(kr, name, value)
     _apply_progress(kr)
@@ -136,6 +184,12 @@ def key_result_update(
     kr.version = F("version") + 1
     kr.save()
     kr.refresh_from_db()
+    audit_record(
+        actor=actor,
+        instance=kr,
+        action="update",
+        changes=diff(before, snapshot(kr, KEY_RESULT_AUDIT_FIELDS)),
+    )
     objective_recompute_progress(objective_ids=[old_objective, kr.objective_id])
     _announce([kr.pk], "edit")
     return kr
@@ -145,6 +199,12 @@ def key_result_update(
 def key_result_delete(*, actor, key_result: KeyResult) -> None:
     objective_id = key_result.objective_id
     _announce([key_result.pk], "edit")
+    audit_record(
+        actor=actor,
+        instance=key_result,
+        action="delete",
+        changes=snapshot(key_result, KEY_RESULT_AUDIT_FIELDS),
+    )
     key_result.delete()
     objective_recompute_progress(objective_ids=[objective_id])
 

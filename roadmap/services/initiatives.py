@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from audit.services import audit_record, diff, related_key, snapshot
 from okrs.models import KeyResult
 from okrs.services import StaleVersion
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
@@ -14,6 +15,20 @@ from .marks import initiatives_mark
 
 # Fields whose change moves the score or the ranking.
 SCORED_FIELDS = {"reach", "impact", "confidence", "effort", "reach_source", "status"}
+AUDIT_FIELDS = [
+    "title",
+    "description",
+    "status",
+    "lane",
+    "target_quarter",
+    "team",
+    "owner",
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "reach_source",
+]
 EDITABLE_FIELDS = {
     "title",
     "description",
@@ -43,6 +58,12 @@ def initiative_create(*, actor, **fields) -> Initiative:
     initiative.needs_rescore = True
     initiative.rescore_trigger = Initiative.Trigger.EDIT
     initiative.save()
+    audit_record(
+        actor=actor,
+        instance=initiative,
+        action="create",
+        changes=snapshot(initiative, AUDIT_FIELDS),
+    )
     initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
     return initiative
 
@@ -61,9 +82,16 @@ def initiative_update(
     changed = {name for name, value in data.items() if getattr(locked, name) != value}
     if not changed:
         return locked
+    before = snapshot(locked, AUDIT_FIELDS)
     for name in changed:
         setattr(locked, name, data[name])
     locked.full_clean()
+    audit_record(
+        actor=actor,
+        instance=locked,
+        action="update",
+        changes=diff(before, snapshot(locked, AUDIT_FIELDS)),
+    )
     locked.version = F("version") + 1
     locked.save()
     if changed & SCORED_FIELDS:
@@ -84,6 +112,12 @@ def initiative_move(
 
 @transaction.atomic
 def initiative_delete(*, actor, initiative: Initiative) -> None:
+    audit_record(
+        actor=actor,
+        instance=initiative,
+        action="delete",
+        changes=snapshot(initiative, AUDIT_FIELDS),
+    )
     initiative.delete()
     # Everything below it moves up a rank.
     initiatives_mark(
@@ -103,6 +137,16 @@ def alignment_set(
         initiative=initiative, key_result=key_result, defaults={"contribution": contribution}
     )
     if created or alignment.contribution != contribution:
+        audit_record(
+            actor=actor,
+            instance=alignment,
+            action="create" if created else "update",
+            changes={
+                "key_result": [None, key_result.pk] if created else [key_result.pk] * 2,
+                "contribution": [None if created else alignment.contribution, contribution],
+            },
+            related_to=related_key(initiative),
+        )
         alignment.contribution = contribution
         alignment.save(update_fields=["contribution"])
         initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
@@ -111,7 +155,18 @@ def alignment_set(
 
 @transaction.atomic
 def alignment_remove(*, actor, alignment: Alignment) -> None:
+    alignment = Alignment.objects.select_for_update().get(pk=alignment.pk)
     initiative_id = alignment.initiative_id
+    audit_record(
+        actor=actor,
+        instance=alignment,
+        action="delete",
+        changes={
+            "key_result": [alignment.key_result_id, None],
+            "contribution": [alignment.contribution, None],
+        },
+        related_to=f"roadmap.initiative:{initiative_id}",
+    )
     alignment.delete()
     initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EDIT)
 

@@ -1,0 +1,64 @@
+"""Record audit history. Call inside the service's transaction, never after it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from .models import AuditEntry
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict:
+    """The current values of `fields` (foreign keys by id), JSON-ready."""
+    out = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        attname = field.attname if isinstance(field, models.ForeignKey) else name
+        out[name] = _plain(getattr(instance, attname))
+    return out
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def audit_record(
+    *,
+    actor,
+    instance: models.Model,
+    action: str,
+    changes: dict | None = None,
+    related_to: str = "",
+) -> AuditEntry | None:
+    """Write one audit entry; an update with no changes writes nothing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the change's transaction")
+    if action == AuditEntry.Action.UPDATE and not changes:
+        return None
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        changes=changes or {},
+        related_to=related_to,
+    )
+
+
+def related_key(instance: models.Model) -> str:
+    """The `related_to` value that files an entry under `instance`'s history."""
+    return f"{instance._meta.app_label}.{instance._meta.model_name}:{instance.pk}"
