@@ -29,8 +29,13 @@
       window.Sortable.create(list, {
         group: "board",
         animation: 150,
+        // Sortable's own pointer-driven drag: the same feel in every browser, and it
+        // follows plain mouse events (HTML5 drag-and-drop does not fire for them everywhere).
+        forceFallback: true,
+        fallbackOnBody: true,
+        fallbackTolerance: 3,
         draggable: "[data-card]",
-        filter: "select, button, input, label, a",
+        filter: "select, button, input, label",
         preventOnFilter: false,
         ghostClass: "is-ghost",
         chosenClass: "is-chosen",
