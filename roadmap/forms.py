@@ -71,6 +71,7 @@ class InitiativeForm(VersionedForm):
         self.fields["owner"].queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
+        self.fields["owner"].empty_label = "Nobody"
         for name in ("reach", "confidence", "effort"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
 
@@ -108,6 +109,7 @@ class AlignmentForm(forms.Form):
             "objective__period", "objective__title", "id"
         ),
         label="Key result",
+        empty_label="Choose a key result…",
     )
     contribution = forms.ChoiceField(
         choices=Alignment.Contribution.choices, initial=Alignment.Contribution.MEDIUM
