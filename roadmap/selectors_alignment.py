@@ -447,6 +447,11 @@ class ObjectiveEffort:
         """Effort share minus weight share: positive is more effort than the weight asks."""
         return self.effort_share - self.weight_share
 
+    @property
+    def gap_points(self) -> int:
+        """The gap in whole percentage points."""
+        return round(self.gap * 100)
+
 
 @dataclass
 class Effort:
@@ -593,6 +598,7 @@ class Segments:
 
 
 NO_SEGMENT = "No segment"
+CENTS = Decimal("0.01")
 
 
 def alignment_segments(*, viewer, filters: AlignmentFilters) -> Segments:
@@ -650,7 +656,7 @@ def alignment_segments(*, viewer, filters: AlignmentFilters) -> Segments:
             i.team,
             i.evidence_total,
             i.customer_total,
-            i.revenue,
+            Decimal(i.revenue).quantize(CENTS),
             cells[i.pk],
         )
         for i in initiatives

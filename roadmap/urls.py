@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_alignment
 
 app_name = "roadmap"
 
@@ -34,5 +34,10 @@ urlpatterns = [
         views.evidence_to_initiative,
         name="evidence-to-initiative",
     ),
-    path("alignment/", views.alignment, name="alignment"),
+    path("alignment/", views_alignment.alignment, name="alignment"),
+    path(
+        "alignment/export/<slug:table>.csv",
+        views_alignment.alignment_export,
+        name="alignment-export",
+    ),
 ]

@@ -185,7 +185,7 @@ def test_segments_heat_map_counts_evidence_per_initiative_and_segment(world, mar
         ("A", [0, 3, 1, 1], 5, 3, Decimal("170000.00")),
         ("B", [0, 0, 2, 1], 3, 2, Decimal("25000.00")),
         ("C", [1, 1, 0, 0], 2, 2, Decimal("107000.00")),
-        ("D", [0, 0, 0, 0], 0, 0, Decimal("0")),
+        ("D", [0, 0, 0, 0], 0, 0, Decimal("0.00")),
         ("F", [0, 0, 0, 0], 0, 0, Decimal("0")),
         ("G", [0, 0, 0, 0], 0, 0, Decimal("0")),
     ]
