@@ -35,20 +35,23 @@ class ConflictSerializer(serializers.Serializer):
 
 
 FIELD_ERRORS_SCHEMA = {
-    "type": "object",
     "description": (
         "Field errors: each key is a field name (or `non_field_errors`), each value a list of"
         " messages. For a list sent to an ingest endpoint: `detail` and `items`, a map from"
-        " the index of each bad item to its field errors."
+        " the index of each bad item to its field errors. A bad query parameter may give a"
+        " plain list of messages."
     ),
-    "additionalProperties": True,
+    "anyOf": [
+        {"type": "object", "additionalProperties": True},
+        {"type": "array", "items": {"type": "string"}},
+    ],
 }
 
 ERROR_RESPONSES = {
     "400": OpenApiResponse(FIELD_ERRORS_SCHEMA, description="Invalid input; nothing was written."),
     "401": OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
     "403": OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
-    "404": OpenApiResponse(ErrorSerializer, description="No such object."),
+    "404": OpenApiResponse(ErrorSerializer, description="No such object (or page)."),
     "409": OpenApiResponse(
         ConflictSerializer,
         description="Stale `version` (or If-Match): someone changed the object; nothing changed.",
@@ -68,7 +71,7 @@ class PriorityAutoSchema(AutoSchema):
         is_list = self.method == "GET" and self._is_list_view()
         if self.method in ("POST", "PUT", "PATCH") or is_list:
             codes.append("400")
-        if has_path_params:
+        if has_path_params or is_list:
             codes.append("404")
         if self.method in ("PUT", "PATCH") and getattr(self.view, "versioned", False):
             codes.append("409")
@@ -208,6 +211,8 @@ class ServiceViewSet(viewsets.GenericViewSet):
     """A viewset whose writes go through services; reads through selectors (get_queryset)."""
 
     schema = PriorityAutoSchema()
+    # Any path segment reaches the view, so a malformed id is a JSON 404, not Django's page.
+    lookup_value_regex = "[^/]+"
     # Integrations speak JSON; one content type keeps the contract (and the schema) simple.
     parser_classes = [JSONParser]
 

@@ -4,8 +4,15 @@ Role rules live once, in roadmap.permissions (roles span goals and roadmap); the
 API is the outer layer, so this is the one place okrs code reaches for them.
 """
 
+from django import forms
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -32,6 +39,18 @@ from .serializers import (
 )
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.NumberFilter):
+    """An object id: a whole number within the database's range (else 400, not 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class SelectorFilterSet(filters.FilterSet):
     """Parses and documents the query parameters; the selector applies them."""
 
@@ -54,7 +73,7 @@ class ObjectiveFilter(SelectorFilterSet):
 
 class KeyResultFilter(SelectorFilterSet):
     selector = staticmethod(selectors.key_result_list)
-    objective = filters.NumberFilter(help_text="Objective id")
+    objective = IdFilter(help_text="Objective id")
     metric = filters.CharFilter(help_text="Metric key")
 
     class Meta:
@@ -169,7 +188,6 @@ class MetricViewSet(
     serializer_class = MetricSerializer
     permission_classes = [IsAuthenticated, CanEditOkrs]
     lookup_field = "key"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
     ordering_fields = ["key", "name"]
     search_fields = ["key", "name"]
 

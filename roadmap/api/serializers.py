@@ -279,7 +279,9 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
+    customer_name = serializers.CharField(
+        source="customer.name", read_only=True, default=None, allow_null=True
+    )
     segment = serializers.IntegerField(
         source="customer.segment_id", read_only=True, default=None, allow_null=True
     )

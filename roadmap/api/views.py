@@ -26,7 +26,7 @@ from okrs.api.base import (
     service_errors,
     validate_items,
 )
-from okrs.api.views import SelectorFilterSet
+from okrs.api.views import IdFilter, SelectorFilterSet
 from roadmap import selectors, services, webhooks
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
 
@@ -56,8 +56,8 @@ class InitiativeFilter(SelectorFilterSet):
     status = filters.ChoiceFilter(choices=Initiative.Status.choices)
     lane = filters.ChoiceFilter(choices=Initiative.Lane.choices)
     team = filters.CharFilter()
-    objective = filters.NumberFilter(help_text="Aligned to a key result of this objective (id)")
-    key_result = filters.NumberFilter(help_text="Aligned to this key result (id)")
+    objective = IdFilter(help_text="Aligned to a key result of this objective (id)")
+    key_result = IdFilter(help_text="Aligned to this key result (id)")
     unaligned = filters.BooleanFilter(help_text="true: aligned to nothing; false: aligned")
 
     class Meta:
@@ -146,8 +146,8 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
 
 class AlignmentFilter(SelectorFilterSet):
     selector = staticmethod(selectors.alignment_list)
-    initiative = filters.NumberFilter()
-    key_result = filters.NumberFilter()
+    initiative = IdFilter()
+    key_result = IdFilter()
 
     class Meta:
         model = Alignment
@@ -208,9 +208,9 @@ class AlignmentViewSet(
 class EvidenceFilter(SelectorFilterSet):
     selector = staticmethod(selectors.evidence_list)
     source = filters.ChoiceFilter(choices=Evidence.Source.choices)
-    customer = filters.NumberFilter(help_text="Customer id")
-    segment = filters.NumberFilter(help_text="Segment id (of the customer)")
-    initiative = filters.NumberFilter(help_text="Initiative id")
+    customer = IdFilter(help_text="Customer id")
+    segment = IdFilter(help_text="Segment id (of the customer)")
+    initiative = IdFilter(help_text="Initiative id")
     unlinked = filters.BooleanFilter(help_text="true: only the triage inbox (no initiative)")
     received_after = filters.IsoDateTimeFilter(help_text="Received at or after (ISO 8601)")
     received_before = filters.IsoDateTimeFilter(help_text="Received before (ISO 8601)")
