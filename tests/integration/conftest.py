@@ -77,6 +77,10 @@ class Worker:
                 "--without-heartbeat",
                 "-n",
                 f"itest-{os.getpid()}@%h",
+                # Embedded beat: the periodic sweep runs for real (every second here).
+                "--beat",
+                "--schedule",
+                str(self.log.parent / "celerybeat-schedule"),
             ],
             cwd=ROOT,
             env=self.env,
@@ -91,6 +95,15 @@ class Worker:
         )
         if self.proc.poll() is not None:
             raise RuntimeError(f"worker exited with {self.proc.returncode}; see {self.log}")
+
+    def kill(self):
+        """SIGKILL the worker and its pool processes: nothing gets to clean up."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def ensure_running(self):
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
@@ -116,6 +129,7 @@ def worker_env(django_db_setup, django_db_blocker):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_DEBUG": "false",
         "CONN_MAX_AGE": "0",
+        "RESCORE_SWEEP_SECONDS": "1",
     }
 
 
@@ -133,5 +147,8 @@ def real_celery(celery_worker, transactional_db):
     """Tasks go to Redis and run in the worker process, not eagerly here."""
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
+    celery_worker.ensure_running()
     yield celery_worker
     celery_app.conf.task_always_eager = previous
+    # A fault-injection test may have left it stopped or killed.
+    celery_worker.ensure_running()
