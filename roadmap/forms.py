@@ -72,6 +72,7 @@ class InitiativeForm(VersionedForm):
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
         self.fields["owner"].empty_label = "Nobody"
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         for name in ("reach", "confidence", "effort"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
 

@@ -141,7 +141,7 @@
       data: {
         labels: data.labels,
         datasets: [
-          { label: "Priority", data: data.priority, borderColor: accent, backgroundColor: accent, tension: 0.25, pointRadius: 2, yAxisID: "y" },
+          { label: "Priority", data: data.priority, borderColor: accent, backgroundColor: accent, tension: 0.25, pointRadius: data.labels.length < 3 ? 4 : 2, yAxisID: "y" },
           { label: "Rank", data: data.rank, borderColor: "#9aa0ae", backgroundColor: "#9aa0ae", borderDash: [4, 4], stepped: true, pointRadius: 0, yAxisID: "rank" }
         ]
       },
@@ -159,7 +159,7 @@
       data: {
         labels: data.labels,
         datasets: [
-          { label: data.series + (data.unit ? " (" + data.unit + ")" : ""), data: data.values, borderColor: accent, backgroundColor: accent, tension: 0.25, pointRadius: 2, fill: false },
+          { label: data.series + (data.unit ? " (" + data.unit + ")" : ""), data: data.values, borderColor: accent, backgroundColor: accent, tension: 0.25, pointRadius: data.labels.length < 3 ? 4 : 2, fill: false },
           { label: "Target", data: target, borderColor: cssVar("--green", "#1f9d6b"), borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5 }
         ]
       },

@@ -216,7 +216,11 @@ def test_every_page_renders_without_console_errors(page, demo, shoot, username):
     expect(page.locator('canvas[data-chart="history"]')).to_have_attribute(
         "height", re.compile(r"\d+")
     )
+    # Phone width: nothing spills sideways (wide tables scroll inside their card).
     page.set_viewport_size({"width": 390, "height": 844})
+    for name, path in pages.items():
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
     page.goto("/")
     shoot(page, f"{username}-board-mobile")
     page.goto("/priorities/")
