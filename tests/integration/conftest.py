@@ -11,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import kombu.exceptions
 import pytest
+import redis.exceptions
 from django.db import connection
 
 from config.celery import app as celery_app
@@ -53,6 +55,15 @@ def wait_for(predicate, *, timeout=20.0, interval=0.05, message="condition"):
         time.sleep(interval)
 
 
+def _ping() -> bool:
+    try:
+        return bool(celery_app.control.ping(timeout=0.5))
+    except (OSError, redis.exceptions.ConnectionError, kombu.exceptions.OperationalError):
+        # Redis was restarted under us: the pool drops the dead connection and
+        # the next attempt reconnects.
+        return False
+
+
 class Worker:
     def __init__(self, env):
         self.env = env
@@ -89,7 +100,7 @@ class Worker:
             start_new_session=True,
         )
         wait_for(
-            lambda: self.proc.poll() is not None or celery_app.control.ping(timeout=0.5),
+            lambda: self.proc.poll() is not None or _ping(),
             timeout=60,
             message="the Celery worker to answer a ping",
         )

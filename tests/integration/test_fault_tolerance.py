@@ -52,6 +52,7 @@ def _rescore_in_progress() -> bool:
 
 
 def test_a_worker_killed_mid_recompute_loses_nothing(real_celery):
+    real_celery.stop()
     sizes = dataset.generate(
         {
             "initiatives": 4000,
@@ -63,7 +64,6 @@ def test_a_worker_killed_mid_recompute_loses_nothing(real_celery):
         }
     )
     assert _marked() == sizes["initiatives"]
-    real_celery.stop()
     real_celery.start()
     recompute_priorities.delay()
     wait_for(_rescore_in_progress, timeout=30, interval=0.01, message="a rescore to start")
