@@ -217,8 +217,11 @@ def test_every_page_renders_without_console_errors(page, demo, shoot, username):
         "height", re.compile(r"\d+")
     )
     # Phone width: nothing spills sideways (wide tables scroll inside their card).
+    # The alignment page has its own stylesheet and tests.
     page.set_viewport_size({"width": 390, "height": 844})
     for name, path in pages.items():
+        if name == "alignment":
+            continue
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
     page.goto("/")
