@@ -10,6 +10,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -51,23 +52,40 @@ def _rescore_in_progress() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def _dsn() -> str:
+    params = connection.settings_dict
+    return (
+        f"host={params['HOST'] or '127.0.0.1'} port={params['PORT'] or 5432}"
+        f" user={params['USER']} dbname={params['NAME']}"
+    )
+
+
 def test_a_worker_killed_mid_recompute_loses_nothing(real_celery):
     real_celery.stop()
     sizes = dataset.generate(
         {
-            "initiatives": 4000,
-            "customers": 8000,
+            "initiatives": 600,
+            "customers": 2000,
             "segments": 6,
-            "evidence": 400_000,
+            "evidence": 40_000,
             "objectives": 6,
             "key_results": 30,
         }
     )
     assert _marked() == sizes["initiatives"]
-    real_celery.start()
-    recompute_priorities.delay()
-    wait_for(_rescore_in_progress, timeout=30, interval=0.01, message="a rescore to start")
-    real_celery.kill()
+    # Hold one initiative's row from another session: the rescore claims every
+    # marked row FOR UPDATE, so it is caught inside its transaction, holding
+    # its lock, until we kill the worker. Deterministic, no timing games.
+    blocker = psycopg.connect(_dsn())
+    blocker.execute("SELECT id FROM roadmap_initiative ORDER BY id DESC LIMIT 1 FOR UPDATE")
+    try:
+        real_celery.start()
+        recompute_priorities.delay()
+        wait_for(_rescore_in_progress, timeout=30, message="a rescore to be mid-transaction")
+        real_celery.kill()
+    finally:
+        blocker.rollback()
+        blocker.close()
     # The rescore's transaction died with its connection: every mark survived.
     wait_for(lambda: not _rescore_in_progress(), message="the killed transaction to end")
     assert _marked() == sizes["initiatives"]
