@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from audit.api import HistoryMixin
 from okrs import selectors, services
 from okrs.models import KeyResult, Objective
 from roadmap.api.permissions import CanEditOkrs, CanPushReadings
@@ -82,6 +83,7 @@ class KeyResultFilter(SelectorFilterSet):
 
 
 class ObjectiveViewSet(
+    HistoryMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -120,6 +122,7 @@ class ObjectiveViewSet(
 
 
 class KeyResultViewSet(
+    HistoryMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from audit.api import HistoryMixin
 from okrs.api.base import (
     ServiceViewSet,
     VersionedUpdateMixin,
@@ -66,6 +67,7 @@ class InitiativeFilter(SelectorFilterSet):
 
 
 class InitiativeViewSet(
+    HistoryMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.selectors import audit_for_object, history_rows
 from okrs.services import StaleVersion
 from roadmap import services
 from roadmap.forms import (
@@ -22,6 +24,8 @@ from roadmap.permissions import can_edit_roadmap
 from roadmap.selectors import evidence_list, initiative_get_for_user, snapshot_history
 
 from ._access import editor_required, viewer_required
+
+HISTORY_PAGE_SIZE = 20
 
 
 def _history_chart(snapshots) -> dict:
@@ -54,6 +58,9 @@ def _conflict_rows(form: InitiativeForm, current: Initiative) -> list[dict]:
 def _page(request, initiative: Initiative, form=None, conflict=None, status=200):
     editable = can_edit_roadmap(request.user)
     snapshots = snapshot_history(viewer=request.user, initiative=initiative)
+    history = Paginator(audit_for_object(instance=initiative), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("history")
+    )
     context = {
         "initiative": initiative,
         "form": form or (InitiativeForm(instance=initiative) if editable else None),
@@ -64,6 +71,8 @@ def _page(request, initiative: Initiative, form=None, conflict=None, status=200)
         "evidence": list(evidence_list(viewer=request.user, filters={"initiative": initiative.pk})),
         "snapshots": snapshots[-10:][::-1],
         "chart": _history_chart(snapshots),
+        "history_page": history,
+        "history": history_rows(history.object_list),
     }
     return render(request, "roadmap/initiative_detail.html", context, status=status)
 

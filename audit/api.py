@@ -1,0 +1,33 @@
+"""The `history/` action shared by the API viewsets of audited objects."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+
+from .selectors import audit_for_object
+from .serializers import AuditEntrySerializer
+
+
+class HistoryMixin:
+    """`GET <resource>/{id}/history/`: who changed what and when, newest first, paginated.
+
+    Readable by every role that may read the object: `get_object()` goes
+    through the viewset's selector and permission classes (GET is a safe method).
+    """
+
+    @extend_schema(
+        responses=AuditEntrySerializer(many=True),
+        description=(
+            "Who changed what and when, newest first. An initiative's history includes"
+            " changes to its alignments."
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        serializer_class=AuditEntrySerializer,
+    )
+    def history(self, request, *args, **kwargs):
+        instance = self.get_object()
+        page = self.paginate_queryset(audit_for_object(instance=instance))
+        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
