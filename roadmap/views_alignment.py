@@ -32,6 +32,10 @@ from roadmap.selectors_alignment import (
 from roadmap.views._access import _requires
 
 HEAT_LEVELS = 5
+# A matrix wider than this, or a heat map longer, is unreadable in a browser;
+# the page shows the best-ranked (busiest) ones and the CSV has them all.
+MATRIX_COLUMNS = 60
+HEAT_ROWS = 100
 
 
 def can_view_alignment(user) -> bool:
@@ -113,8 +117,10 @@ def alignment(request):
     effort = alignment_effort(viewer=viewer, filters=filters)
     segments = alignment_segments(viewer=viewer, filters=filters)
     heat_rows = [
-        (row, [(n, _heat(n, segments.max_cell)) for n in row.cells]) for row in segments.initiatives
+        (row, [(n, _heat(n, segments.max_cell)) for n in row.cells])
+        for row in segments.initiatives[:HEAT_ROWS]
     ]
+    matrix_rows = [(row, row.cells[:MATRIX_COLUMNS]) for row in matrix.rows]
     context = {
         "filter_form": form,
         "filters": filters,
@@ -126,6 +132,8 @@ def alignment(request):
         "effort_chart": _effort_chart(effort),
         "segments": segments,
         "heat_rows": heat_rows,
+        "matrix_columns": matrix.columns[:MATRIX_COLUMNS],
+        "matrix_rows": matrix_rows,
         "objective_count": sum(1 for r in matrix.rows if r.kind == "objective"),
         "low_progress": LOW_PROGRESS,
         "min_initiatives": MIN_INITIATIVES,

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from roadmap import views_alignment
 from tests.alignment.conftest import Q4
 from tests.factories import (
     AlignmentFactory,
@@ -133,8 +134,8 @@ def _grow(world, n: int) -> None:
 
 
 # Session, user, groups, then the page's own reads: filter choices (2), matrix (6),
-# unaligned (2), unserved (2), effort (3), segments (4).
-PAGE_QUERIES = 22
+# unaligned (2), unserved (2), effort (3), segments (5).
+PAGE_QUERIES = 23
 
 
 def test_page_reads_in_a_constant_number_of_queries_small(
@@ -155,3 +156,18 @@ def test_page_reads_in_the_same_number_of_queries_when_ten_times_larger(
     assert len(response.context["matrix"].columns) == 45
     with django_assert_num_queries(PAGE_QUERIES):
         client.get(URL, {"period": Q4, "lane": "next", "team": "Core"})
+
+
+def test_a_very_wide_matrix_shows_the_best_ranked_columns_and_says_so(
+    client, world, marketing_user, monkeypatch
+):
+    monkeypatch.setattr(views_alignment, "MATRIX_COLUMNS", 2)
+    monkeypatch.setattr(views_alignment, "HEAT_ROWS", 3)
+    client.force_login(marketing_user)
+    response = client.get(URL)
+    assert [c.title for c in response.context["matrix_columns"]] == ["A", "B"]
+    assert all(len(cells) == 2 for _, cells in response.context["matrix_rows"])
+    assert [row.title for row, _ in response.context["heat_rows"]] == ["A", "B", "C"]
+    html = response.content.decode()
+    assert "Showing the 2 best-ranked of 5 aligned initiatives; row totals count them all." in html
+    assert "Showing the 3 initiatives with the most evidence of 6; the CSV has them all." in html
