@@ -7,7 +7,7 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from roadmap.models import (
@@ -61,7 +61,9 @@ def initiative_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiati
         )
     if filters.get("search"):
         qs = qs.filter(title__icontains=filters["search"])
-    return _visible(qs.order_by("rank", "-priority_score", "id"), viewer)
+    # Ranked work first; shipped and archived (no rank) after it, best score first.
+    ranked_first = F("rank").asc(nulls_last=True)
+    return _visible(qs.order_by(ranked_first, "-priority_score", "id"), viewer)
 
 
 def initiative_get_for_user(*, viewer, pk: int) -> Initiative:

@@ -18,20 +18,9 @@ from ._access import editor_required, viewer_required
 UNSCHEDULED = "Unscheduled"
 
 
-def rank_key(initiative: Initiative):
-    return (
-        initiative.rank is None,
-        initiative.rank or 0,
-        -initiative.priority_score,
-        initiative.pk,
-    )
-
-
 def _board_initiatives(viewer) -> list[Initiative]:
-    initiatives = [
-        i for i in initiative_list(viewer=viewer) if i.status != Initiative.Status.ARCHIVED
-    ]
-    return sorted(initiatives, key=rank_key)
+    """Everything but archived work, in rank order (the selector's order)."""
+    return list(initiative_list(viewer=viewer).exclude(status=Initiative.Status.ARCHIVED))
 
 
 def _board_context(viewer, status_message: str = "") -> dict:

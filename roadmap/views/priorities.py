@@ -15,7 +15,6 @@ from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm, apply_servi
 from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
 
 from ._access import editor_required, viewer_required
-from .board import rank_key
 
 FILTER_FIELDS = ("status", "lane", "team", "objective", "unaligned", "search")
 
@@ -29,7 +28,7 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
     form = _filter_form(viewer, data)
     filters = form.filters()
     # Ranked work first, then shipped/archived (no rank) by score.
-    rows = sorted(initiative_list(viewer=viewer, filters=filters), key=rank_key)
+    rows = list(initiative_list(viewer=viewer, filters=filters))
     query = urlencode(filters)
     return {
         "filter_form": form,
