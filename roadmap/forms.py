@@ -75,6 +75,19 @@ class InitiativeForm(VersionedForm):
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
         for name in ("reach", "confidence", "effort"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+        explain_derived_reach(self)
+
+
+def explain_derived_reach(form: forms.ModelForm) -> None:
+    """Reach from evidence is recomputed on every rescore: show it rounded and say so."""
+    instance = form.instance
+    if instance.pk and instance.reach_source == Initiative.ReachSource.EVIDENCE:
+        if not form.is_bound:
+            form.initial["reach"] = round(instance.reach, 2)
+        form.fields["reach"].help_text = (
+            "Derived from linked evidence and recomputed on every rescore; set the reach"
+            " source to “Set by hand” to type your own."
+        )
 
 
 class InitiativeCreateForm(InitiativeForm):
@@ -97,6 +110,7 @@ class RiceForm(VersionedForm):
         super().__init__(*args, **kwargs)
         for name in ("reach", "confidence", "effort"):
             self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        explain_derived_reach(self)
 
 
 class MoveForm(forms.Form):
