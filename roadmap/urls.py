@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_alignment
+from . import views
 
 app_name = "roadmap"
 
@@ -34,10 +34,10 @@ urlpatterns = [
         views.evidence_to_initiative,
         name="evidence-to-initiative",
     ),
-    path("alignment/", views_alignment.alignment, name="alignment"),
+    path("alignment/", views.alignment, name="alignment"),
     path(
         "alignment/export/<slug:table>.csv",
-        views_alignment.alignment_export,
+        views.alignment_export,
         name="alignment-export",
     ),
 ]

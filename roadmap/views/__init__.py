@@ -1,6 +1,6 @@
 """HTML views for the roadmap: thin (parse → selector → one service call → render)."""
 
-from .alignment import alignment
+from .alignment_page import alignment, alignment_export
 from .board import board, initiative_move, timeline
 from .evidence import evidence_add, evidence_link, evidence_to_initiative, inbox
 from .initiatives import (
@@ -16,6 +16,7 @@ __all__ = [
     "alignment",
     "alignment_add",
     "alignment_change",
+    "alignment_export",
     "alignment_remove",
     "board",
     "evidence_add",

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from roadmap import views_alignment
+from roadmap.views import alignment_page as views_alignment
 from tests.alignment.conftest import Q4
 from tests.factories import (
     AlignmentFactory,
