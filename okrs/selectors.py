@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from access.roles import can_view
 from okrs.models import CheckIn, KeyResult, Metric, MetricReading, Objective
 
 
 def _can_view(viewer) -> bool:
-    # Any signed-in account with a role may read goals. The role check lives in
-    # roadmap.permissions, which okrs must not import; accounts without a role
-    # are refused at the view layer.
-    return bool(viewer) and not isinstance(viewer, AnonymousUser) and viewer.is_authenticated
+    return can_view(viewer)
 
 
 def objective_list(*, viewer, filters: dict | None = None) -> QuerySet[Objective]:

@@ -1,7 +1,6 @@
 """API for objectives, key results, metrics and readings: parse, select, one service call.
 
-Role rules live once, in roadmap.permissions (roles span goals and roadmap); the
-API is the outer layer, so this is the one place okrs code reaches for them.
+Role rules live once, in access (roles span goals and roadmap).
 """
 
 from django import forms
@@ -18,10 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from access.drf import CanEditOkrs, CanPushReadings
 from audit.api import HistoryMixin
 from okrs import selectors, services
 from okrs.models import KeyResult, Objective
-from roadmap.api.permissions import CanEditOkrs, CanPushReadings
 
 from .base import (
     ServiceViewSet,
