@@ -670,6 +670,40 @@ INITIATIVES = [
     ),
 ]
 
+# Relative share of the linked feedback each initiative above attracts.
+POPULARITY = [
+    9,
+    6,
+    7,
+    3,
+    2,
+    2,
+    8,
+    5,
+    4,
+    3,
+    4,
+    2,
+    1,
+    2,
+    3,
+    3,
+    2,
+    3,
+    1,
+    1,
+    1,
+    2,
+    2,
+    1,
+    1,
+    1,
+    6,
+    2,
+    1,
+    1,
+]
+
 UNLINKED = [
     "Can we get a calendar view of when things ship? Our marketing team plans launches around it.",
     "Search doesn't find initiatives by their description, only the title.",
@@ -837,9 +871,16 @@ class Command(BaseCommand):
         sources = list(OPENERS)
         for n in range(400):
             if n < 340:
-                initiative = initiatives[n % len(initiatives)]
-                quotes = INITIATIVES[n % len(initiatives)][11]
-                quote = quotes[(n // len(initiatives)) % len(quotes)]
+                # Feedback is lopsided: a few asks (SSO, Jira, health) come up
+                # again and again, the long tail a handful of times each.
+                index = (
+                    n % len(initiatives)
+                    if n < 3 * len(initiatives)
+                    else rng.choices(range(len(initiatives)), weights=POPULARITY)[0]
+                )
+                initiative = initiatives[index]
+                quotes = INITIATIVES[index][11]
+                quote = quotes[rng.randrange(len(quotes))]
             else:
                 initiative = None
                 quote = UNLINKED[n % len(UNLINKED)]
