@@ -1,0 +1,289 @@
+"""Measurements taken in the bench process itself, on its own database connection."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from roadmap import scoring
+from roadmap.models import Evidence, Initiative
+from roadmap.services import initiatives_rescore_marked
+from roadmap.services.rescore import _age_days_sql, scoring_policy
+
+
+def summary(values: list[float]) -> dict:
+    """Median and spread (min, max) of several runs."""
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": values,
+    }
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+# --- Rescore --------------------------------------------------------------------
+
+
+def mark_all(trigger: str = "schedule") -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE roadmap_initiative SET needs_rescore = true, rescore_trigger = %s", [trigger]
+        )
+
+
+def rescore(now: datetime) -> float:
+    mark_all()
+    return timed(lambda: initiatives_rescore_marked(now=now))
+
+
+def _session_tuning(cursor) -> None:
+    """What the rescore's transaction sets, so the floor runs under the same settings."""
+    cursor.execute("SET LOCAL work_mem = %s", [settings.RESCORE_WORK_MEM])
+    cursor.execute("SET LOCAL enable_hashagg = off")
+    cursor.execute("SET LOCAL jit = off")
+
+
+RAW_AGGREGATE = """
+    WITH w AS MATERIALIZED (
+        SELECT array_agg(COALESCE(s.weight, 1.0)::float8 ORDER BY g.id) AS weights
+        FROM generate_series(1, (SELECT COALESCE(MAX(id), 0) FROM roadmap_customer)) g(id)
+        LEFT JOIN roadmap_customer c ON c.id = g.id
+        LEFT JOIN roadmap_segment s ON s.id = c.segment_id
+    )
+    SELECT pc.initiative_id,
+           COALESCE(SUM((SELECT weights FROM w)[pc.customer_id]
+                        * POWER(0.5, {newest_age} / %(half)s)), 0)
+           + COALESCE(SUM(pc.anon), 0) AS reach,
+           SUM(pc.items) AS items
+    FROM (
+        SELECT initiative_id, customer_id, MAX(received_at) AS newest, COUNT(*) AS items,
+               SUM(CASE WHEN customer_id IS NULL
+                        THEN POWER(0.5, {item_age} / %(half)s) END) AS anon
+        FROM roadmap_evidence
+        WHERE initiative_id IS NOT NULL
+        GROUP BY initiative_id, customer_id
+    ) pc
+    GROUP BY pc.initiative_id
+"""
+
+RAW_UPDATE = """
+    UPDATE roadmap_initiative i
+    SET reach = a.reach,
+        rice_score = a.reach * i.impact * i.confidence / 100.0 / i.effort,
+        priority_score = a.reach * i.impact * i.confidence / 100.0 / i.effort
+                         * (1 + i.alignment_score),
+        evidence_count = a.items,
+        scored_at = now()
+    FROM ({aggregate}) a
+    WHERE i.id = a.initiative_id AND i.reach_source = 'evidence'
+"""
+
+# The same aggregate the way one would first write it: hash join to the segment
+# weight, default planner choices (shown for contrast; it is what we started from).
+NAIVE_SQL_AGGREGATE = """
+    WITH pc AS (
+        SELECT e.initiative_id, e.customer_id, MAX(e.received_at) AS newest,
+               COUNT(*) AS items,
+               SUM(CASE WHEN e.customer_id IS NULL
+                        THEN POWER(0.5, {item_age} / %(half)s) END) AS anon
+        FROM roadmap_evidence e WHERE e.initiative_id IS NOT NULL
+        GROUP BY e.initiative_id, e.customer_id
+    )
+    SELECT pc.initiative_id,
+           COALESCE(SUM(CASE WHEN pc.customer_id IS NOT NULL
+                    THEN COALESCE(s.weight, 1.0) * POWER(0.5, {newest_age} / %(half)s) END), 0)
+           + COALESCE(SUM(pc.anon), 0) AS reach,
+           SUM(pc.items) AS items
+    FROM pc
+    LEFT JOIN roadmap_customer c ON c.id = pc.customer_id
+    LEFT JOIN roadmap_segment s ON s.id = c.segment_id
+    GROUP BY pc.initiative_id
+"""
+
+
+def _raw_sql(template: str, now: datetime) -> tuple[str, dict]:
+    # _age_days_sql takes the epoch as a positional parameter; name it instead.
+    newest = _age_days_sql("pc.newest").replace("%s", "%(epoch)s")
+    item = _age_days_sql("received_at").replace("%s", "%(epoch)s")
+    aggregate = template.format(newest_age=newest, item_age=item)
+    params = {"epoch": now.timestamp(), "half": scoring_policy().half_life_days}
+    return aggregate, params
+
+
+def raw_floor(now: datetime, *, naive: bool = False) -> float:
+    """One aggregate + UPDATE ... FROM of every evidence-backed initiative, rolled back.
+
+    Same semantics as the rescore's reach: each customer once, at the age of
+    its newest item, times its segment weight; items without a customer one
+    each; exponential decay. Same indexes, same session settings.
+    """
+    aggregate, params = _raw_sql(NAIVE_SQL_AGGREGATE if naive else RAW_AGGREGATE, now)
+    sql = RAW_UPDATE.format(aggregate=aggregate)
+    started = 0.0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not naive:
+            _session_tuning(cursor)
+        else:
+            cursor.execute("SET LOCAL work_mem = %s", [settings.RESCORE_WORK_MEM])
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
+
+
+def naive_rescore_sample(now: datetime, sample: int) -> tuple[float, int]:
+    """The obvious design: per initiative, load its evidence and alignments through the
+    ORM, score it in Python, save it. Timed on `sample` initiatives spread evenly over
+    the ids (so the skew is represented), rolled back; returns (seconds, sample size).
+    """
+    policy = scoring_policy()
+    ids = list(Initiative.objects.order_by("id").values_list("id", flat=True))
+    step = max(1, len(ids) // sample)
+    chosen = ids[::step][:sample]
+    started = time.perf_counter()
+    with transaction.atomic():
+        for pk in chosen:
+            initiative = Initiative.objects.get(pk=pk)
+            signals = [
+                scoring.EvidenceSignal(
+                    e.received_at,
+                    customer_id=e.customer_id,
+                    segment_weight=(
+                        e.customer.segment.weight if e.customer and e.customer.segment else None
+                    ),
+                )
+                for e in Evidence.objects.filter(initiative=initiative).select_related(
+                    "customer__segment"
+                )
+            ]
+            links = tuple(
+                scoring.AlignmentLink(
+                    key_result_id=a.key_result_id,
+                    key_result=a.key_result.title,
+                    objective_id=a.key_result.objective_id,
+                    objective=a.key_result.objective.title,
+                    contribution=a.contribution,
+                    objective_weight=a.key_result.objective.weight,
+                    progress=a.key_result.progress,
+                )
+                for a in initiative.alignments.select_related("key_result__objective")
+            )
+            result = scoring.score(
+                scoring.ScoreInputs(
+                    reach_source=initiative.reach_source,
+                    manual_reach=initiative.reach,
+                    impact=initiative.impact,
+                    confidence=initiative.confidence,
+                    effort=initiative.effort,
+                    evidence=scoring.evidence_reach(signals, now=now, policy=policy),
+                    links=links,
+                ),
+                policy=policy,
+            )
+            initiative.reach = result.reach
+            initiative.rice_score = result.rice_score
+            initiative.alignment_score = result.alignment_score
+            initiative.priority_score = result.priority_score
+            initiative.breakdown = result.breakdown
+            initiative.evidence_count = len(signals)
+            initiative.save()
+        transaction.set_rollback(True)
+    return time.perf_counter() - started, len(chosen)
+
+
+# --- Raw ingest baselines -----------------------------------------------------
+
+
+def raw_rows(prefix: str, count: int, n_initiatives: int, n_customers: int) -> list[tuple]:
+    import random
+
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    return [
+        (
+            "support",
+            f"bench feedback {prefix}-{n}: export to CSV takes too long",
+            rng.randint(1, n_customers),
+            "important",
+            now - timedelta(days=rng.uniform(0, 30)),
+            f"{prefix}-{n}",
+            int(n_initiatives * rng.random() ** 3) + 1,
+            now,
+            now,
+        )
+        for n in range(count)
+    ]
+
+
+COLUMNS = (
+    "source, text, customer_id, importance, received_at, external_id, initiative_id,"
+    " created_at, updated_at"
+)
+
+
+def raw_copy(rows: list[tuple], batch: int) -> float:
+    """psycopg COPY, one transaction per batch (as the API commits per request)."""
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        with (
+            transaction.atomic(),
+            connection.cursor() as wrapper,
+            wrapper.cursor.copy(f"COPY roadmap_evidence ({COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in rows[i : i + batch]:
+                copy.write_row(row)
+    return time.perf_counter() - started
+
+
+def raw_insert(rows: list[tuple], batch: int) -> float:
+    """One multi-row INSERT per batch, one transaction per batch."""
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        chunk = rows[i : i + batch]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+        flat = [v for row in chunk for v in row]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO roadmap_evidence ({COLUMNS}) VALUES {values}", flat)
+    return time.perf_counter() - started
+
+
+def delete_prefix(prefix: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM roadmap_evidence WHERE external_id LIKE %s", [f"{prefix}-%"])
+
+
+# --- Board page -----------------------------------------------------------------
+
+
+def board_page(user, runs: int) -> dict:
+    client = Client()
+    client.force_login(user)
+    client.get("/roadmap/")  # warm the template cache and the connection
+    times, queries, size = [], 0, 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.get("/roadmap/")
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+        queries = len(ctx.captured_queries)
+        size = len(response.content)
+    return {"seconds": summary(times), "queries": queries, "bytes": size}
+
+
+def now() -> datetime:
+    return timezone.now()
