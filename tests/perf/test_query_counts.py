@@ -1,0 +1,89 @@
+"""List endpoints and pages cost the same number of queries for 2 rows as for 20.
+
+Each case counts the queries of one request, adds ten times the data, and
+counts again: a per-row query (a missing select_related or prefetch) shows up
+as a difference.
+"""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from roadmap.services import initiatives_rescore_marked
+from tests.factories import (
+    AlignmentFactory,
+    CustomerFactory,
+    EvidenceFactory,
+    InitiativeFactory,
+    KeyResultFactory,
+    SegmentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+API_LISTS = [
+    "/api/v1/initiatives/",
+    "/api/v1/priorities/",
+    "/api/v1/evidence/",
+    "/api/v1/customers/",
+    "/api/v1/segments/",
+    "/api/v1/alignments/",
+    "/api/v1/objectives/",
+    "/api/v1/key-results/",
+]
+PAGES = ["/roadmap/", "/roadmap/timeline/", "/priorities/", "/evidence/", "/okrs/"]
+
+
+def _grow(n: int) -> None:
+    """n more of everything the lists show, linked the way real data is."""
+    for i in range(n):
+        segment = SegmentFactory(name=f"Segment {SegmentFactory._meta.model.objects.count()}")
+        customer = CustomerFactory(segment=segment)
+        initiative = InitiativeFactory(
+            reach=10 * (i + 1), reach_source="evidence" if i % 2 else "manual"
+        )
+        key_result = KeyResultFactory()
+        AlignmentFactory(initiative=initiative, key_result=key_result)
+        EvidenceFactory(initiative=initiative, customer=customer)
+        EvidenceFactory(initiative=None, customer=customer)  # the triage inbox
+    initiatives_rescore_marked()
+
+
+def _count(client, url: str) -> int:
+    client.get(url)  # per-process state (the role cache on the user) is not per row
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture
+def api(product_user):
+    client = APIClient()
+    client.force_authenticate(product_user)
+    return client
+
+
+@pytest.fixture
+def browser(product_user):
+    client = Client()
+    client.force_login(product_user)
+    return client
+
+
+@pytest.mark.parametrize("url", API_LISTS)
+def test_api_list_costs_the_same_queries_for_2_and_20_rows(api, url):
+    _grow(2)
+    few = _count(api, url)
+    _grow(18)
+    assert _count(api, url) == few
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_costs_the_same_queries_for_2_and_20_rows(browser, url):
+    _grow(2)
+    few = _count(browser, url)
+    _grow(18)
+    assert _count(browser, url) == few
