@@ -47,5 +47,10 @@ def can_add_evidence(user) -> bool:
     )
 
 
+def can_add_evidence_in_browser(user) -> bool:
+    """Integration accounts are API-only: they may read the pages but change nothing there."""
+    return has_role(user, Role.PRODUCT) or has_role(user, Role.MARKETING)
+
+
 def can_push_readings(user) -> bool:
     return has_role(user, Role.PRODUCT) or has_role(user, Role.INTEGRATION)

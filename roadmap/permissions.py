@@ -3,6 +3,7 @@
 from access.roles import (
     Role,
     can_add_evidence,
+    can_add_evidence_in_browser,
     can_edit_okrs,
     can_edit_roadmap,
     can_push_readings,
@@ -13,6 +14,7 @@ from access.roles import (
 __all__ = [
     "Role",
     "can_add_evidence",
+    "can_add_evidence_in_browser",
     "can_edit_okrs",
     "can_edit_roadmap",
     "can_push_readings",

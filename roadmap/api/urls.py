@@ -1,8 +1,18 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from . import views
+from .permissions import CanEditRoadmap
+
+
+class RootView(APIRootView):
+    """The index of links; like every resource, it needs a role (a GET: any role reads)."""
+
+    permission_classes = [IsAuthenticated, CanEditRoadmap]
+
 
 router = DefaultRouter()
+router.APIRootView = RootView
 router.register("initiatives", views.InitiativeViewSet, basename="initiative")
 router.register("priorities", views.PriorityViewSet, basename="priority")
 router.register("alignments", views.AlignmentViewSet, basename="alignment")

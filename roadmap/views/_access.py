@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from roadmap.permissions import can_add_evidence, can_edit_roadmap, can_view
+from roadmap.permissions import can_add_evidence_in_browser, can_edit_roadmap, can_view
 
 
 def _requires(predicate: Callable) -> Callable:
@@ -28,4 +28,4 @@ def _requires(predicate: Callable) -> Callable:
 
 viewer_required = _requires(can_view)
 editor_required = _requires(can_edit_roadmap)
-evidence_author_required = _requires(can_add_evidence)
+evidence_author_required = _requires(can_add_evidence_in_browser)

@@ -17,7 +17,7 @@ from roadmap.forms import (
     InboxSearchForm,
     apply_service_errors,
 )
-from roadmap.permissions import can_add_evidence
+from roadmap.permissions import can_add_evidence_in_browser
 from roadmap.selectors import inbox_list, initiative_list
 
 from ._access import editor_required, evidence_author_required, viewer_required
@@ -51,7 +51,7 @@ def _render_inbox(request, data, status_message="", link_form=None, add_form=Non
     context = _inbox_context(request, data, status_message, link_form)
     if request.htmx and request.htmx.target in ("inbox", "inbox-list"):
         return render(request, "roadmap/_inbox.html", context, status=status)
-    if add_form is None and can_add_evidence(request.user):
+    if add_form is None and can_add_evidence_in_browser(request.user):
         add_form = EvidenceCreateForm()
     context["add_form"] = add_form
     return render(request, "roadmap/inbox.html", context, status=status)
