@@ -60,3 +60,14 @@ def deliver_webhook(self, delivery_id: int) -> str:
     if outcome.retry_in is not None and not self.request.is_eager:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def retry_due_webhook_deliveries() -> int:
+    """Periodic: re-send webhook deliveries whose retry message was lost. Idempotent."""
+    from roadmap import webhooks
+
+    due = webhooks.deliveries_retry_due()
+    if due:
+        logger.info("re-enqueued %s webhook deliveries whose retry was overdue", len(due))
+    return len(due)

@@ -6,6 +6,16 @@ subscription and asks Celery to send each one after commit. `delivery_attempt`
 sends one delivery once and records the outcome on its row; the
 `deliver_webhook` task retries it with exponential backoff.
 
+Retries survive a lost message: the row's `next_attempt_at` is the truth and
+the Celery countdown only a nudge. The periodic `retry_due_webhook_deliveries`
+task re-enqueues pending deliveries overdue by more than one sweep interval (a
+retry message lost with a killed worker or a restarted Redis). A sending
+attempt holds the row's lock (PostgreSQL: FOR UPDATE SKIP LOCKED), so two
+tasks for one delivery never send at the same time, and a delivery that
+succeeded is never sent again. Delivery is at least once: a worker killed
+after the receiver answered but before the outcome was saved sends it again
+later, with the same `Priority-Webhook-Id`, which receivers use to ignore repeats.
+
 Signing: the body is signed with HMAC-SHA256 over `"{id}.{timestamp}.{body}"`
 using the subscription's secret, sent as `Priority-Webhook-Signature: v1=<hex>`
 with `Priority-Webhook-Id` and `Priority-Webhook-Timestamp`. A receiver checks
@@ -37,7 +47,7 @@ import certifi
 import urllib3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap.models import ScoreSnapshot, WebhookDelivery, WebhookSubscription
@@ -336,14 +346,42 @@ class AttemptOutcome:
     retry_in: int | None  # seconds until the next attempt; None when there is none
 
 
-def retry_delay(attempts: int) -> int:
-    """Exponential backoff: 2, 4, 8, ... seconds after the 1st, 2nd, 3rd ... attempt."""
-    return 2**attempts
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff: 2, 4, 8, ... seconds after the 1st, 2nd, 3rd ... attempt.
+
+    The base (2 s) is settings.WEBHOOK_RETRY_BASE_SECONDS.
+    """
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    delay = base * 2 ** (attempts - 1)
+    return int(delay) if float(delay).is_integer() else delay
 
 
 def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
-    """Send one delivery once and record the outcome. A finished delivery is not sent again."""
-    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    """Send one delivery once and record the outcome. A finished delivery is not sent again.
+
+    The attempt holds the row's lock while it sends, so a second task for the
+    same delivery (a redelivered message, a sweep's re-enqueue) skips it.
+    """
+    if not connection.features.has_select_for_update_skip_locked:
+        # SQLite: one process, tasks run eagerly; a write lock over an HTTP call
+        # would block every other writer, so no claim.
+        delivery = (
+            WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+        )
+        return _attempt(delivery_id, delivery)
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None and WebhookDelivery.objects.filter(pk=delivery_id).exists():
+            return AttemptOutcome(delivery_id, "in_flight", 0, None)
+        return _attempt(delivery_id, delivery)
+
+
+def _attempt(delivery_id: int, delivery: WebhookDelivery | None) -> AttemptOutcome:
     if delivery is None:
         return AttemptOutcome(delivery_id, "missing", 0, None)
     if delivery.status != WebhookDelivery.Status.PENDING:
@@ -398,3 +436,37 @@ def _record(delivery_id: int, result: HttpResult, *, give_up: bool) -> AttemptOu
         delivery.next_attempt_at = now + timedelta(seconds=retry_in)
     delivery.save()
     return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, retry_in)
+
+
+# --- Redelivery of lost retries ------------------------------------------------
+
+
+def deliveries_retry_due(*, limit: int = 500) -> list[int]:
+    """Re-enqueue pending deliveries whose retry is overdue (its message was lost).
+
+    Overdue means `next_attempt_at` passed more than one sweep interval ago: a
+    retry whose message is alive is sent on time and moves it forward first.
+    Each picked row's `next_attempt_at` moves a lease ahead in the same
+    transaction, so the next sweep does not enqueue it again while its task is
+    queued; rows an attempt is sending right now are locked and skipped.
+    """
+    from roadmap.tasks import deliver_webhook
+
+    interval = settings.WEBHOOK_RETRY_SWEEP_SECONDS
+    now = timezone.now()
+    lease = timedelta(seconds=max(60.0, 4 * interval))
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now - timedelta(seconds=interval),
+            )
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if due:
+            WebhookDelivery.objects.filter(id__in=due).update(next_attempt_at=now + lease)
+            for delivery_id in due:
+                deliver_webhook.delay_on_commit(delivery_id)
+    return due

@@ -192,6 +192,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roadmap.tasks.sweep_marked_initiatives",
         "schedule": timedelta(seconds=env.int("RESCORE_SWEEP_SECONDS", default=5)),
     },
+    # A webhook retry whose Celery message was lost is re-sent from its row.
+    "retry-due-webhook-deliveries": {
+        "task": "roadmap.tasks.retry_due_webhook_deliveries",
+        "schedule": timedelta(seconds=env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=30)),
+    },
     # Evidence decays with age, so every score moves a little each day.
     "rescore-everything-nightly": {
         "task": "roadmap.tasks.rescore_all_initiatives",
@@ -253,6 +258,11 @@ RESCORE_WORK_MEM = env("RESCORE_WORK_MEM", default="64MB")
 # A burst of events within this window is scored by one recompute run.
 RESCORE_DEBOUNCE_SECONDS = env.float("RESCORE_DEBOUNCE_SECONDS", default=0.25)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Webhook retries wait base * 2**(attempt - 1) seconds: 2, 4, ... 128 by default.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=2.0)
+# How often the beat sweep re-sends retries whose message was lost (and how late
+# a retry must be before the sweep takes it over).
+WEBHOOK_RETRY_SWEEP_SECONDS = env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=30.0)
 
 LOGGING = {
     "version": 1,
