@@ -29,7 +29,9 @@ def initiatives_mark(*, ids: Iterable[int] | None = None, trigger: str) -> int:
         qs = qs.filter(id__in=ids)
         # Lock in id order first: two ingest batches marking overlapping
         # initiatives in scan order deadlocked under load (see docs/PERFORMANCE.md).
-        list(qs.order_by("id").select_for_update().values_list("id", flat=True))
+        # NO KEY UPDATE, as the UPDATE itself takes: it does not conflict with
+        # the KEY SHARE locks that inserting evidence takes on its initiatives.
+        list(qs.order_by("id").select_for_update(no_key=True).values_list("id", flat=True))
     marked = qs.update(needs_rescore=True, rescore_trigger=trigger)
     if marked:
         request_rescore()

@@ -77,7 +77,9 @@ def _claim(cursor) -> list[tuple[int, str]]:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             "SELECT id, rescore_trigger FROM roadmap_initiative WHERE needs_rescore"
-            " ORDER BY id FOR UPDATE"
+            # NO KEY UPDATE: ingest holds KEY SHARE on initiatives its new
+            # evidence points at; FOR UPDATE would wait on it and deadlock.
+            " ORDER BY id FOR NO KEY UPDATE"
         )
     else:
         cursor.execute(
@@ -315,14 +317,26 @@ def _rerank(cursor) -> dict[int, tuple[int | None, int | None]]:
     moved = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     if moved:
         payload = json.dumps([{"id": i, "new_rank": new} for i, (_, new) in moved.items()])
+        skip_locked = ""
+        if _is_postgres():
+            # Rows outside the claim may be locked by an ingest that is marking
+            # them (and waits for a row this run holds): waiting would deadlock.
+            # Skip them; their mark brings them into the next run, which re-ranks.
+            skip_locked = (
+                " AND roadmap_initiative.id IN (SELECT id FROM roadmap_initiative"
+                " WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)"
+            )
         cursor.execute(
             f"""
             UPDATE roadmap_initiative SET rank = v.new_rank
             FROM {_json_rows_sql([("id", "bigint"), ("new_rank", "integer")])}
-            WHERE roadmap_initiative.id = v.id
+            WHERE roadmap_initiative.id = v.id{skip_locked}
+            RETURNING roadmap_initiative.id
             """,
-            [payload],
+            [payload, list(moved)] if skip_locked else [payload],
         )
+        written = {row[0] for row in cursor.fetchall()}
+        moved = {i: ranks for i, ranks in moved.items() if i in written}
     return moved
 
 
