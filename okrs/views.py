@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from access.views import role_required
 from okrs import services
 from okrs.forms import CheckInForm, PeriodFilterForm
 from okrs.models import KeyResult
@@ -20,21 +18,6 @@ from okrs.selectors import (
     objective_tree,
     readings_for_metrics,
 )
-
-
-def _requires(predicate):
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not predicate(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _chart(kr: KeyResult, readings: dict, check_ins: dict) -> dict:
@@ -74,7 +57,7 @@ def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -
     }
 
 
-@_requires(can_view_okrs)
+@role_required(can_view_okrs)
 def index(request):
     periods = objective_periods(viewer=request.user)
     period_form = PeriodFilterForm(request.GET, periods=periods)
@@ -105,7 +88,7 @@ def index(request):
 
 
 @require_POST
-@_requires(can_edit_okrs)
+@role_required(can_edit_okrs)
 def check_in(request, pk: int):
     kr = key_result_get_for_user(viewer=request.user, pk=pk)
     form = CheckInForm(request.POST, prefix=f"kr{kr.pk}")

@@ -15,6 +15,7 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import render
 
+from access.views import role_required
 from roadmap.csv_export import TABLES, csv_response, export_filename
 from roadmap.models import Initiative
 from roadmap.permissions import Role, has_role
@@ -29,7 +30,6 @@ from roadmap.selectors_alignment import (
     alignment_unaligned,
     alignment_unserved,
 )
-from roadmap.views._access import _requires
 
 HEAT_LEVELS = 5
 # A matrix wider than this, or a heat map longer, is unreadable in a browser;
@@ -42,7 +42,7 @@ def can_view_alignment(user) -> bool:
     return has_role(user, Role.PRODUCT) or has_role(user, Role.MARKETING)
 
 
-alignment_viewer_required = _requires(can_view_alignment)
+alignment_viewer_required = role_required(can_view_alignment)
 
 
 class AlignmentFilterForm(forms.Form):
