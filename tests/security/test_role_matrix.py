@@ -310,8 +310,8 @@ def _routes(patterns=None, prefix="", namespace=""):
 
 def _api_methods(callback) -> set[str]:
     actions = getattr(callback, "actions", None)
-    if actions:  # a viewset route
-        return {method.upper() for method in actions}
+    if actions:  # a viewset route (DRF adds "head" to it once the view has been called)
+        return {method.upper() for method in actions} & set(METHODS)
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     return {m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
 
