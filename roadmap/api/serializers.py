@@ -386,10 +386,20 @@ class EvidenceIngestSerializer(serializers.Serializer):
         return attrs
 
 
+class EvidenceBatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Our id of the stored item")
+    external_id = serializers.CharField(allow_null=True, help_text="Your id, as sent")
+
+
 class EvidenceBatchResultSerializer(serializers.Serializer):
+    """A batch answers with counts and ids, in the order sent; GET an item for all of it.
+
+    Re-reading and serializing 1,000 full rows cost a third of the request.
+    """
+
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    results = EvidenceSerializer(many=True)
+    results = EvidenceBatchItemSerializer(many=True)
 
 
 class EvidenceLinkSerializer(serializers.Serializer):

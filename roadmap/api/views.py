@@ -298,13 +298,14 @@ class EvidenceViewSet(
                 result = services.evidence_ingest(actor=request.user, items=data)
         except services.BatchValidationError as exc:
             raise batch_error(exc, total=len(items), many=many) from exc
-        ids = [e.pk for e in result.evidence]
-        fresh = self.get_queryset().in_bulk(ids)
-        rows = EvidenceSerializer([fresh[i] for i in ids], many=True).data
         if not many:
             code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-            return Response(rows[0], status=code)
-        body = {"created": result.created, "updated": result.updated, "results": rows}
+            return Response(self.get_serializer(self.reread(result.evidence[0])).data, status=code)
+        body = {
+            "created": result.created,
+            "updated": result.updated,
+            "results": [{"id": e.pk, "external_id": e.external_id} for e in result.evidence],
+        }
         return Response(body, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
