@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import chromium, console, log_in, page  # noqa: F401 - fixtures
+from tests.browser.conftest import log_in
 from tests.factories import EvidenceFactory, InitiativeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 
 
-def test_hostile_evidence_is_shown_as_text_and_no_dialog_fires(page):  # noqa: F811
+def test_hostile_evidence_is_shown_as_text_and_no_dialog_fires(page):
     UserFactory(username="mia", groups=["marketing"])
     initiative = InitiativeFactory(title="SSO", lane="now")
     EvidenceFactory(text=PAYLOAD, initiative=initiative)
