@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from access.views import role_required
 from okrs import services
@@ -57,6 +57,7 @@ def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -
     }
 
 
+@require_safe
 @role_required(can_view_okrs)
 def index(request):
     periods = objective_periods(viewer=request.user)

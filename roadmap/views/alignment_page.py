@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from access.views import role_required
 from roadmap.csv_export import TABLES, csv_response, export_filename
@@ -106,6 +107,7 @@ def _effort_chart(effort) -> dict:
     }
 
 
+@require_safe
 @alignment_viewer_required
 def alignment(request):
     form = _filter_form(request)
@@ -142,6 +144,7 @@ def alignment(request):
     return render(request, "roadmap/alignment.html", context)
 
 
+@require_safe
 @alignment_viewer_required
 def alignment_export(request, table: str):
     return _export(request.user, table, _filter_form(request).filters())

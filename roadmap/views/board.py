@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from okrs.services import StaleVersion
 from roadmap import services
@@ -41,6 +41,7 @@ def _board_context(viewer, status_message: str = "") -> dict:
     }
 
 
+@require_safe
 @viewer_required
 def board(request):
     return render(request, "roadmap/board.html", _board_context(request.user))
@@ -78,6 +79,7 @@ def initiative_move(request, pk: int):
     return redirect("roadmap:board")
 
 
+@require_safe
 @viewer_required
 def timeline(request):
     groups: dict[str, list[Initiative]] = {}

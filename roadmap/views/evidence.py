@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from roadmap import services
 from roadmap.forms import (
@@ -57,6 +57,7 @@ def _render_inbox(request, data, status_message="", link_form=None, add_form=Non
     return render(request, "roadmap/inbox.html", context, status=status)
 
 
+@require_safe
 @viewer_required
 def inbox(request):
     return _render_inbox(request, request.GET)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from okrs.services import StaleVersion
 from roadmap import services
@@ -39,6 +39,7 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
     }
 
 
+@require_safe
 @viewer_required
 def priorities(request):
     context = _table_context(request.user, request.GET)
@@ -47,6 +48,7 @@ def priorities(request):
     return render(request, "roadmap/priorities.html", context)
 
 
+@require_safe
 @viewer_required
 def priority_row(request, pk: int):
     """One row of the table, read-only (what "Cancel" puts back)."""
@@ -99,6 +101,7 @@ def priority_edit(request, pk: int):
     )
 
 
+@require_safe
 @viewer_required
 def initiative_breakdown(request, pk: int):
     initiative = initiative_get_for_user(viewer=request.user, pk=pk)
