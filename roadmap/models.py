@@ -373,6 +373,9 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Which rescore batch this delivery reports (its snapshot ids and chunk):
+    # a task that runs twice finds the delivery already queued.
+    batch_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -390,7 +393,12 @@ class WebhookDelivery(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "succeeded", "failed"]),
                 name="delivery_status_valid",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "batch_key"],
+                condition=~Q(batch_key=""),
+                name="delivery_unique_batch",
+            ),
         ]
 
     def __str__(self):

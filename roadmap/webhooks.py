@@ -242,6 +242,7 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
     if not changes:
         return 0
     now = timezone.now()
+    batch = f"{min(snapshot_ids)}-{max(snapshot_ids)}-{len(snapshot_ids)}"
     deliveries = []
     for start in range(0, len(changes), MAX_CHANGES_PER_DELIVERY):
         payload = {
@@ -255,11 +256,20 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
                 event=PRIORITY_CHANGED,
                 payload=payload,
                 next_attempt_at=now,
+                batch_key=f"{batch}-{start}",
             )
             for subscription in subscriptions
         )
     with transaction.atomic():
-        created = WebhookDelivery.objects.bulk_create(deliveries)
+        # Safe to run twice (acks_late redelivery): what is queued stays queued once.
+        queued = set(
+            WebhookDelivery.objects.filter(
+                subscription__in=subscriptions, batch_key__in={d.batch_key for d in deliveries}
+            ).values_list("subscription_id", "batch_key")
+        )
+        created = WebhookDelivery.objects.bulk_create(
+            [d for d in deliveries if (d.subscription_id, d.batch_key) not in queued]
+        )
         for delivery in created:
             deliver_webhook.delay_on_commit(delivery.pk)
     return len(created)

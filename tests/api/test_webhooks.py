@@ -191,6 +191,23 @@ def test_integration_sees_only_its_own_subscriptions_and_marketing_none(
 # --- Fan-out and delivery ----------------------------------------------------
 
 
+def test_enqueueing_the_same_rescore_twice_queues_its_deliveries_once(
+    django_capture_on_commit_callbacks,
+):
+    _subscription("https://93.184.215.14/a")
+    InitiativeFactory(reach=10)
+    initiatives_rescore_marked()
+    ids = list(ScoreSnapshot.objects.values_list("id", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = webhooks.priority_changed_enqueue(snapshot_ids=ids)
+        again = webhooks.priority_changed_enqueue(snapshot_ids=ids)
+
+    assert (first, again) == (1, 0)
+    assert len(callbacks) == 1
+    assert WebhookDelivery.objects.count() == 1
+
+
 def test_enqueue_makes_one_delivery_per_active_subscription_with_the_changes(
     django_capture_on_commit_callbacks,
 ):
