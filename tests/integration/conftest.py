@@ -149,7 +149,10 @@ def worker_env(django_db_setup, django_db_blocker):
     }
 
 
-@pytest.fixture(scope="session")
+# Package scope: the worker (and its beat, which sweeps marks and webhook
+# retries every second) must be gone before the rest of the suite reuses the
+# same test database.
+@pytest.fixture(scope="package")
 def celery_worker(worker_env):
     celery_app.control.purge()
     worker = Worker(worker_env)
