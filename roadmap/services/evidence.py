@@ -53,8 +53,13 @@ def _resolve_customers(items: list[dict]) -> dict[str, Customer]:
         customer = Customer(external_id=ext, name=item.get("customer_name") or ext, segment=segment)
         missing.append(customer)
     if missing:
-        created = Customer.objects.bulk_create(missing)
-        found.update({c.external_id: c for c in created})
+        # Two batches naming the same new customer at once: the second waits for
+        # the first to commit, skips the conflict and reads the row back.
+        Customer.objects.bulk_create(missing, ignore_conflicts=True)
+        found.update(
+            (c.external_id, c)
+            for c in Customer.objects.filter(external_id__in=[c.external_id for c in missing])
+        )
     return found
 
 
