@@ -115,11 +115,16 @@ class Initiative(models.Model):
     # Computed by the recompute pipeline, never typed in.
     rice_score = models.FloatField(default=0, editable=False)
     alignment_score = models.FloatField(default=0, editable=False)
-    priority_score = models.FloatField(default=0, editable=False, db_index=True)
+    # Not indexed: every rescore rewrites it, and ten thousand rows sort in memory.
+    priority_score = models.FloatField(default=0, editable=False)
     rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
     scored_at = models.DateTimeField(null=True, blank=True, editable=False)
     breakdown = models.JSONField(default=dict, blank=True, editable=False)
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
+    # Where it was before its latest change (as in its latest ScoreSnapshot), kept
+    # here so the ranked list reads one row per initiative and nothing else.
+    previous_rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    previous_priority_score = models.FloatField(null=True, blank=True, editable=False)
 
     # "Needs a rescore": set in the same transaction as the change, cleared by the
     # recompute that scores it. The truth the Celery message only nudges about.

@@ -7,7 +7,7 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from roadmap.models import (
@@ -133,19 +133,14 @@ def segment_list(*, viewer) -> QuerySet[Segment]:
 
 
 def priority_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiative]:
-    """The ranked list, best first, with the latest snapshot's previous rank and score.
+    """The ranked list, best first, with where each initiative was before its latest change.
 
-    One query, whatever the length: the breakdown is stored on the initiative
-    and the previous rank comes from a correlated subquery on the latest
-    snapshot (index snapshot_initiative_latest). filters: status, lane, team.
+    One query for the page, whatever the length: the breakdown and the previous
+    rank and score are stored on the initiative by the rescore, so a page is an
+    index range scan on rank. filters: status, lane, team.
     """
     filters = filters or {}
-    latest = ScoreSnapshot.objects.filter(initiative_id=OuterRef("pk")).order_by("-id")
-    qs = Initiative.objects.filter(rank__isnull=False).annotate(
-        snapshot_rank=Subquery(latest.values("rank")[:1]),
-        previous_rank=Subquery(latest.values("previous_rank")[:1]),
-        previous_priority_score=Subquery(latest.values("previous_priority_score")[:1]),
-    )
+    qs = Initiative.objects.filter(rank__isnull=False).defer("description")
     for name in ("status", "lane", "team"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})

@@ -224,9 +224,9 @@ class PrioritySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_rank_change(self, obj) -> int | None:
-        if obj.previous_rank is None or obj.snapshot_rank is None:
+        if obj.previous_rank is None or obj.rank is None:
             return None
-        return obj.previous_rank - obj.snapshot_rank
+        return obj.previous_rank - obj.rank
 
     def to_representation(self, obj):
         # The hot read of the API (integrations poll it): one dict built directly.

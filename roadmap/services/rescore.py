@@ -463,6 +463,7 @@ def _dominant_trigger(triggers: dict[int, str]) -> str:
 SNAPSHOT_COLUMNS = [
     ("id", "bigint"),
     ("previous_priority_score", "float8"),
+    ("score_kept", "integer"),
     ("previous_rank", "integer"),
     ("trigger", "text"),
 ]
@@ -474,6 +475,8 @@ def _snapshot(cursor, changed, triggers, previous, moved_rank) -> list[int]:
         return []
     payload = []
     for iid in changed:
+        # Not claimed by this run: only its rank moved, its score is as it was.
+        score_kept = iid not in previous
         old_priority, old_rank, never_scored = previous.get(iid, (None, None, False))
         if iid in moved_rank:
             old_rank = moved_rank[iid][0]
@@ -481,6 +484,7 @@ def _snapshot(cursor, changed, triggers, previous, moved_rank) -> list[int]:
             {
                 "id": iid,
                 "previous_priority_score": None if never_scored else old_priority,
+                "score_kept": 1 if score_kept else 0,
                 "previous_rank": old_rank,
                 "trigger": triggers.get(iid, "schedule"),
             }
@@ -494,11 +498,25 @@ def _snapshot(cursor, changed, triggers, previous, moved_rank) -> list[int]:
             initiative_id, reach, impact, confidence, effort, rice_score, alignment_score,
             priority_score, rank, previous_priority_score, previous_rank, trigger, created_at)
         SELECT i.id, i.reach, i.impact, i.confidence, i.effort, i.rice_score, i.alignment_score,
-               i.priority_score, i.rank, v.previous_priority_score, v.previous_rank, v.trigger, %s
+               i.priority_score, i.rank,
+               CASE WHEN v.score_kept = 1 THEN i.priority_score ELSE v.previous_priority_score END,
+               v.previous_rank, v.trigger, %s
         FROM roadmap_initiative i
         JOIN {_json_rows_sql(SNAPSHOT_COLUMNS)} ON v.id = i.id
         RETURNING id
         """,
         [stamp, json.dumps(payload)],
     )
-    return sorted(row[0] for row in cursor.fetchall())
+    snapshot_ids = sorted(row[0] for row in cursor.fetchall())
+    cursor.execute(
+        f"""
+        UPDATE roadmap_initiative
+        SET previous_rank = v.previous_rank,
+            previous_priority_score = CASE WHEN v.score_kept = 1 THEN priority_score
+                                           ELSE v.previous_priority_score END
+        FROM {_json_rows_sql(SNAPSHOT_COLUMNS)}
+        WHERE roadmap_initiative.id = v.id
+        """,
+        [json.dumps(payload)],
+    )
+    return snapshot_ids

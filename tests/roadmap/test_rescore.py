@@ -152,6 +152,9 @@ def test_snapshots_record_moves_with_previous_rank_and_trigger(django_capture_on
     assert latest_a.trigger == "edit"
     # b only moved down a rank; it gets a snapshot too.
     assert b.snapshots.first().previous_rank == 1
+    # The initiative carries its latest snapshot's "before" for the ranked list.
+    assert (a.previous_rank, a.previous_priority_score) == (2, 8.0)
+    assert (b.previous_rank, b.previous_priority_score) == (1, 16.0)
 
 
 def test_a_write_marks_in_its_transaction_and_nudges_once_after_commit(
