@@ -5,6 +5,9 @@ committed, so with eager Celery (the default without a broker) the response
 already carries the recomputed scores.
 """
 
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Max
+from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -14,6 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -127,6 +131,24 @@ class PriorityFilter(SelectorFilterSet):
         fields = ["status", "lane", "team"]
 
 
+class _RankCountPaginator(DjangoPaginator):
+    @cached_property
+    def count(self):
+        # Ranks are 1..N with no gaps (the rescore re-ranks in one statement), so
+        # the highest rank is the count: one index probe instead of a scan of a
+        # table every rescore rewrites.
+        return self.object_list.aggregate(n=Max("rank"))["n"] or 0
+
+
+class PriorityPagination(PageNumberPagination):
+    FILTERS = ("status", "lane", "team", "search")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        unfiltered = not any(request.query_params.get(name) for name in self.FILTERS)
+        self.django_paginator_class = _RankCountPaginator if unfiltered else DjangoPaginator
+        return super().paginate_queryset(queryset, request, view)
+
+
 class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     """The ranked list, best first, each row with its score breakdown and rank change.
 
@@ -136,6 +158,7 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     serializer_class = PrioritySerializer
     permission_classes = [IsAuthenticated, CanEditRoadmap]
     filterset_class = PriorityFilter
+    pagination_class = PriorityPagination
     ordering_fields = ["rank", "priority_score", "rice_score", "alignment_score", "title"]
     search_fields = ["title"]
 

@@ -110,3 +110,14 @@ def test_initiative_list_query_count_does_not_grow_with_rows(product):
     _ranked(45)
     many, _ = _count_queries(product, "/api/v1/initiatives/")
     assert few == many
+
+
+def test_the_count_is_the_number_of_ranked_initiatives_with_and_without_filters(product):
+    _ranked(3)
+    InitiativeFactory(reach=5, lane="later")
+    InitiativeFactory(status="shipped")  # never ranked, never counted
+    initiatives_rescore_marked()
+
+    assert product.get(URL).json()["count"] == 4
+    assert product.get(URL, {"lane": "later"}).json()["count"] == 1
+    assert product.get(URL, {"page_size": 2}).json()["count"] == 4
