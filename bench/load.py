@@ -160,7 +160,8 @@ def freshness_probe(port: int, token: str, initiative_id: int, external_id: str)
             ):
                 return time.perf_counter() - started
             if time.perf_counter() - started > 30:
-                raise RuntimeError("the probe's evidence was not scored within 30 s")
+                # Counted as 30 s (a miss) rather than aborting the whole bench.
+                return 30.0
             time.sleep(0.005)  # polling interval of the probe client, not synchronisation
     finally:
         client.close()

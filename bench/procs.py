@@ -100,6 +100,10 @@ def celery_worker(logdir: Path, concurrency: int = 1) -> Proc:
             "--without-mingle",
             "--loglevel",
             "WARNING",
+            # As in production: beat sweeps marked initiatives every 5 s.
+            "--beat",
+            "--schedule",
+            str(logdir / "celerybeat-schedule"),
         ],
         logdir / "celery.log",
     )
