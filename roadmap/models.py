@@ -140,10 +140,12 @@ class Initiative(models.Model):
     class Meta:
         ordering = ["rank", "-priority_score", "id"]
         indexes = [
-            models.Index(fields=["rank"], name="initiative_rank"),
-            models.Index(
-                fields=["id"], condition=Q(needs_rescore=True), name="initiative_needs_rescore"
-            ),
+            # The ranked list's page: ORDER BY rank, id LIMIT 50 stops after 50 rows.
+            models.Index(fields=["rank", "id"], name="initiative_rank_id"),
+            # No index on needs_rescore or priority_score: every mark and every
+            # rescore rewrites them, and an indexed column makes each of those
+            # updates a new index entry (no HOT update) on a table of ~10k rows
+            # that a sequential scan reads in milliseconds.
         ]
         constraints = [
             models.CheckConstraint(condition=Q(reach__gte=0), name="initiative_reach_not_negative"),
