@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from roadmap.services import read_cache
 from roadmap.services.marks import NUDGE_KEY
 from tests.factories import UserFactory
 
@@ -10,6 +11,9 @@ def _no_pending_nudge():
     # The rescore nudge de-duplicates through the cache; start every test clean.
     # (Not cache.clear(): with Redis that would flush the broker's database too.)
     cache.delete(NUDGE_KEY)
+    # Each test starts a new generation of cached ranked-list pages, so no test
+    # reads a page another test's data built.
+    read_cache._bump()
     yield
     cache.delete(NUDGE_KEY)
 

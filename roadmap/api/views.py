@@ -5,6 +5,7 @@ committed, so with eager Celery (the default without a broker) the response
 already carries the recomputed scores.
 """
 
+from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Max
 from django.utils.functional import cached_property
@@ -34,6 +35,7 @@ from okrs.api.base import (
 from okrs.api.views import IdFilter, SelectorFilterSet
 from roadmap import selectors, services, webhooks
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+from roadmap.services.read_cache import priorities_generation
 
 from .permissions import CanAddEvidence, CanEditRoadmap, CanManageWebhooks
 from .serializers import (
@@ -131,6 +133,9 @@ class PriorityFilter(SelectorFilterSet):
         fields = ["status", "lane", "team"]
 
 
+PRIORITIES_CACHE_SECONDS = 300
+
+
 class _RankCountPaginator(DjangoPaginator):
     @cached_property
     def count(self):
@@ -164,6 +169,20 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
 
     def get_queryset(self):
         return selectors.priority_list(viewer=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # Integrations poll this list; between rescores it does not change. A page
+        # is cached under the list's generation read before its query ran (see
+        # roadmap.services.read_cache), so no write can leave a stale page current.
+        key = (
+            f"roadmap:priorities:{priorities_generation()}:"
+            f"{request.get_host()}:{request.get_full_path()}"
+        )
+        data = cache.get(key)
+        if data is None:
+            data = super().list(request, *args, **kwargs).data
+            cache.set(key, data, timeout=PRIORITIES_CACHE_SECONDS)
+        return Response(data)
 
 
 # --- Alignments --------------------------------------------------------------

@@ -12,6 +12,7 @@ from okrs.services import StaleVersion
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
 
 from .marks import initiatives_mark
+from .read_cache import priorities_changed
 
 # Fields whose change moves the score or the ranking.
 SCORED_FIELDS = {"reach", "impact", "confidence", "effort", "reach_source", "status"}
@@ -65,6 +66,7 @@ def initiative_create(*, actor, **fields) -> Initiative:
         changes=snapshot(initiative, AUDIT_FIELDS),
     )
     initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
+    priorities_changed()
     return initiative
 
 
@@ -94,6 +96,7 @@ def initiative_update(
     )
     locked.version = F("version") + 1
     locked.save()
+    priorities_changed()
     if changed & SCORED_FIELDS:
         initiatives_mark(ids=[locked.pk], trigger=Initiative.Trigger.EDIT)
     locked.refresh_from_db()
@@ -119,6 +122,7 @@ def initiative_delete(*, actor, initiative: Initiative) -> None:
         changes=snapshot(initiative, AUDIT_FIELDS),
     )
     initiative.delete()
+    priorities_changed()
     # Everything below it moves up a rank.
     initiatives_mark(
         ids=Initiative.objects.filter(rank__isnull=False).values_list("id", flat=True)[:1],

@@ -25,6 +25,8 @@ from django.utils import timezone
 from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
+from .read_cache import priorities_changed
+
 RANKED = tuple(str(s) for s in Initiative.RANKED_STATUSES)
 ADVISORY_LOCK_KEY = 7_302_001  # any constant; serializes rescoring on PostgreSQL
 
@@ -445,6 +447,8 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         changed=len(changed),
         duration_ms=(time.perf_counter() - started) * 1000,
     )
+    if rows or changed:
+        priorities_changed()
     if snapshot_ids:
         from roadmap.tasks import deliver_priority_changed
 

@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from roadmap import services
 from roadmap.models import Initiative
 from roadmap.services import initiatives_rescore_marked
 from tests.factories import AlignmentFactory, InitiativeFactory, KeyResultFactory
@@ -43,7 +44,7 @@ def test_priorities_are_ranked_with_breakdown_and_alignment_terms(product):
     assert rows[1]["unaligned"] is True
 
 
-def test_rank_change_comes_from_the_latest_snapshot(product):
+def test_rank_change_comes_from_the_latest_snapshot(product, django_capture_on_commit_callbacks):
     first, second = _ranked(2)  # second has the larger reach, so it leads
     rows = {r["id"]: r for r in product.get(URL).json()["results"]}
     assert rows[second.pk]["rank"] == 1
@@ -51,7 +52,8 @@ def test_rank_change_comes_from_the_latest_snapshot(product):
     assert rows[second.pk]["rank_change"] is None
 
     Initiative.objects.filter(pk=first.pk).update(reach=1000, needs_rescore=True)
-    initiatives_rescore_marked()
+    with django_capture_on_commit_callbacks(execute=True):
+        initiatives_rescore_marked()
 
     rows = {r["id"]: r for r in product.get(URL).json()["results"]}
     assert rows[first.pk]["rank"] == 1
@@ -68,12 +70,15 @@ def _count_queries(client, url):
     return len(ctx.captured_queries), len(response.json()["results"])
 
 
-def test_priorities_cost_the_same_number_of_queries_for_5_and_50_rows(product):
+def test_priorities_cost_the_same_number_of_queries_for_5_and_50_rows(
+    product, django_capture_on_commit_callbacks
+):
     _ranked(5)
     few, rows = _count_queries(product, URL)
     assert rows == 5
 
-    _ranked(45)
+    with django_capture_on_commit_callbacks(execute=True):
+        _ranked(45)
     many, rows = _count_queries(product, URL)
     assert rows == 50
 
@@ -121,3 +126,20 @@ def test_the_count_is_the_number_of_ranked_initiatives_with_and_without_filters(
     assert product.get(URL).json()["count"] == 4
     assert product.get(URL, {"lane": "later"}).json()["count"] == 1
     assert product.get(URL, {"page_size": 2}).json()["count"] == 4
+
+
+def test_a_page_is_served_from_cache_until_a_write_changes_the_list(
+    product, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first, _ = _ranked(2)
+    product.get(URL)
+    with django_assert_num_queries(2):  # token and role: the page itself is cached
+        cached = product.get(URL).json()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.initiative_update(actor=None, initiative=first, data={"title": "Renamed"})
+    fresh = product.get(URL).json()
+
+    assert first.pk in {r["id"] for r in cached["results"]}
+    assert "Renamed" not in {r["title"] for r in cached["results"]}
+    assert "Renamed" in {r["title"] for r in fresh["results"]}
