@@ -8,6 +8,7 @@ already carries the recomputed scores.
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Max
+from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -174,15 +175,21 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
         # Integrations poll this list; between rescores it does not change. A page
         # is cached under the list's generation read before its query ran (see
         # roadmap.services.read_cache), so no write can leave a stale page current.
+        if request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
         key = (
             f"roadmap:priorities:{priorities_generation()}:"
             f"{request.get_host()}:{request.get_full_path()}"
         )
-        data = cache.get(key)
-        if data is None:
-            data = super().list(request, *args, **kwargs).data
-            cache.set(key, data, timeout=PRIORITIES_CACHE_SECONDS)
-        return Response(data)
+        body = cache.get(key)
+        if body is None:
+            response = super().list(request, *args, **kwargs)
+            body = request.accepted_renderer.render(
+                response.data, request.accepted_media_type, {"response": response}
+            )
+            cache.set(key, body, timeout=PRIORITIES_CACHE_SECONDS)
+        # The rendered JSON itself is cached: a hit skips serializing 50 breakdowns.
+        return HttpResponse(body, content_type="application/json")
 
 
 # --- Alignments --------------------------------------------------------------
