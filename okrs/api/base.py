@@ -227,3 +227,31 @@ class ServiceViewSet(viewsets.GenericViewSet):
         return Response(
             self.get_serializer(fresh).data, status=status.HTTP_201_CREATED, headers=headers
         )
+
+
+class ServiceCreateMixin:
+    """POST: the serializer validates, `create_service(data)` writes, the answer is re-read."""
+
+    def create_service(self, data: dict):
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        with service_errors():
+            instance = self.create_service(data)
+        return self.created(instance)
+
+
+class ServiceDestroyMixin:
+    """DELETE: `delete_service(instance)` removes it; a refusal is a 400, not a 500."""
+
+    def delete_service(self, instance) -> None:
+        raise NotImplementedError
+
+    def destroy(self, request, *args, **kwargs):
+        with service_errors():
+            self.delete_service(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

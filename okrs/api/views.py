@@ -23,6 +23,8 @@ from okrs import selectors, services
 from okrs.models import KeyResult, Objective
 
 from .base import (
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
     VersionedUpdateMixin,
     one_or_many,
@@ -87,6 +89,8 @@ class ObjectiveViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Objectives (company and team), with their key results' progress."""
@@ -100,24 +104,16 @@ class ObjectiveViewSet(
     def get_queryset(self):
         return selectors.objective_list(viewer=self.request.user)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        with service_errors():
-            objective = services.objective_create(actor=request.user, **data)
-        return self.created(objective)
+    def create_service(self, data):
+        return services.objective_create(actor=self.request.user, **data)
 
     def perform_service_update(self, instance, data, version):
         services.objective_update(
             actor=self.request.user, objective=instance, data=data, expected_version=version
         )
 
-    def destroy(self, request, *args, **kwargs):
-        with service_errors():
-            services.objective_delete(actor=request.user, objective=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.objective_delete(actor=self.request.user, objective=instance)
 
 
 class KeyResultViewSet(
@@ -126,6 +122,8 @@ class KeyResultViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Key results; `progress` (0 to 1) is computed from kind, start, target and current."""
@@ -139,24 +137,16 @@ class KeyResultViewSet(
     def get_queryset(self):
         return selectors.key_result_list(viewer=self.request.user)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        with service_errors():
-            key_result = services.key_result_create(actor=request.user, **data)
-        return self.created(key_result)
+    def create_service(self, data):
+        return services.key_result_create(actor=self.request.user, **data)
 
     def perform_service_update(self, instance, data, version):
         services.key_result_update(
             actor=self.request.user, key_result=instance, data=data, expected_version=version
         )
 
-    def destroy(self, request, *args, **kwargs):
-        with service_errors():
-            services.key_result_delete(actor=request.user, key_result=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.key_result_delete(actor=self.request.user, key_result=instance)
 
 
 READING_INGEST = PolymorphicProxySerializer(
@@ -183,6 +173,7 @@ READING_INGEST_RESULT = PolymorphicProxySerializer(
 class MetricViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Metrics, looked up by `key`; integrations push readings to `metrics/{key}/readings/`."""
@@ -232,9 +223,8 @@ class MetricViewSet(
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    def destroy(self, request, *args, **kwargs):
-        services.metric_delete(actor=request.user, metric=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.metric_delete(actor=self.request.user, metric=instance)
 
     @extend_schema(
         methods=["POST"],

@@ -25,6 +25,8 @@ from rest_framework.response import Response
 
 from audit.api import HistoryMixin
 from okrs.api.base import (
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
     VersionedUpdateMixin,
     batch_error,
@@ -79,6 +81,8 @@ class InitiativeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    ServiceCreateMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Initiatives with RICE inputs; scores, rank and breakdown are computed (read-only)."""
@@ -104,23 +108,16 @@ class InitiativeViewSet(
     def get_queryset(self):
         return selectors.initiative_list(viewer=self.request.user)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        with service_errors():
-            initiative = services.initiative_create(actor=request.user, **data)
-        return self.created(initiative)
+    def create_service(self, data):
+        return services.initiative_create(actor=self.request.user, **data)
 
     def perform_service_update(self, instance, data, version):
         services.initiative_update(
             actor=self.request.user, initiative=instance, data=data, expected_version=version
         )
 
-    def destroy(self, request, *args, **kwargs):
-        services.initiative_delete(actor=request.user, initiative=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.initiative_delete(actor=self.request.user, initiative=instance)
 
 
 class PriorityFilter(SelectorFilterSet):
@@ -209,6 +206,7 @@ class AlignmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Links from initiatives to the key results they move (strong, medium or weak)."""
@@ -248,9 +246,8 @@ class AlignmentViewSet(
             )
         return Response(self.get_serializer(self.reread(alignment)).data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.alignment_remove(actor=request.user, alignment=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.alignment_remove(actor=self.request.user, alignment=instance)
 
 
 # --- Evidence ----------------------------------------------------------------
@@ -320,6 +317,7 @@ EVIDENCE_INGEST_RESULT = PolymorphicProxySerializer(
 class EvidenceViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Customer feedback. Every role may add it; product links, unlinks and deletes it."""
@@ -369,9 +367,8 @@ class EvidenceViewSet(
             )
         return Response(self.get_serializer(self.reread(evidence)).data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.evidence_delete(actor=request.user, evidence=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.evidence_delete(actor=self.request.user, evidence=instance)
 
 
 # --- Customers and segments --------------------------------------------------
@@ -381,6 +378,7 @@ class CustomerViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Customers (optionally in a segment); evidence names them by id or external id."""
@@ -415,15 +413,15 @@ class CustomerViewSet(
             services.customer_save(actor=request.user, customer=customer)
         return Response(self.get_serializer(self.reread(customer)).data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.customer_delete(actor=request.user, customer=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.customer_delete(actor=self.request.user, customer=instance)
 
 
 class SegmentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
+    ServiceDestroyMixin,
     ServiceViewSet,
 ):
     """Customer segments with their strategic weight (reach from evidence is weighted by it)."""
@@ -457,9 +455,8 @@ class SegmentViewSet(
             services.segment_save(actor=request.user, segment=segment)
         return Response(self.get_serializer(self.reread(segment)).data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.segment_delete(actor=request.user, segment=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, instance):
+        services.segment_delete(actor=self.request.user, segment=instance)
 
 
 # --- Webhooks ----------------------------------------------------------------
