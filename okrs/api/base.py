@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -255,3 +255,22 @@ class ServiceDestroyMixin:
         with service_errors():
             self.delete_service(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def one_or_many_schema(
+    name: str, *, item, single_result, batch_result
+) -> tuple[PolymorphicProxySerializer, PolymorphicProxySerializer]:
+    """The OpenAPI request and response of an ingest endpoint: one object or a list."""
+    request = PolymorphicProxySerializer(
+        component_name=f"{name}OneOrMany",
+        serializers=[item, item(many=True)],
+        resource_type_field_name=None,
+        many=False,
+    )
+    response = PolymorphicProxySerializer(
+        component_name=f"{name}IngestResult",
+        serializers=[single_result, batch_result],
+        resource_type_field_name=None,
+        many=False,
+    )
+    return request, response

@@ -7,7 +7,6 @@ from django import forms
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -28,6 +27,7 @@ from .base import (
     ServiceViewSet,
     VersionedUpdateMixin,
     one_or_many,
+    one_or_many_schema,
     service_errors,
     validate_items,
 )
@@ -149,17 +149,11 @@ class KeyResultViewSet(
         services.key_result_delete(actor=self.request.user, key_result=instance)
 
 
-READING_INGEST = PolymorphicProxySerializer(
-    component_name="ReadingOneOrMany",
-    serializers=[ReadingSerializer, ReadingSerializer(many=True)],
-    resource_type_field_name=None,
-    many=False,
-)
-READING_INGEST_RESULT = PolymorphicProxySerializer(
-    component_name="ReadingIngestResult",
-    serializers=[ReadingSerializer, ReadingBatchResultSerializer],
-    resource_type_field_name=None,
-    many=False,
+READING_INGEST, READING_INGEST_RESULT = one_or_many_schema(
+    "Reading",
+    item=ReadingSerializer,
+    single_result=ReadingSerializer,
+    batch_result=ReadingBatchResultSerializer,
 )
 
 

@@ -13,7 +13,6 @@ from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -32,6 +31,7 @@ from okrs.api.base import (
     batch_error,
     item_errors,
     one_or_many,
+    one_or_many_schema,
     service_errors,
     validate_items,
 )
@@ -276,17 +276,11 @@ class EvidenceFilter(SelectorFilterSet):
         ]
 
 
-EVIDENCE_INGEST = PolymorphicProxySerializer(
-    component_name="EvidenceOneOrMany",
-    serializers=[EvidenceIngestSerializer, EvidenceIngestSerializer(many=True)],
-    resource_type_field_name=None,
-    many=False,
-)
-EVIDENCE_INGEST_RESULT = PolymorphicProxySerializer(
-    component_name="EvidenceIngestResult",
-    serializers=[EvidenceSerializer, EvidenceBatchResultSerializer],
-    resource_type_field_name=None,
-    many=False,
+EVIDENCE_INGEST, EVIDENCE_INGEST_RESULT = one_or_many_schema(
+    "Evidence",
+    item=EvidenceIngestSerializer,
+    single_result=EvidenceSerializer,
+    batch_result=EvidenceBatchResultSerializer,
 )
 
 

@@ -30,21 +30,8 @@ AUDIT_FIELDS = [
     "effort",
     "reach_source",
 ]
-EDITABLE_FIELDS = {
-    "title",
-    "description",
-    "status",
-    "lane",
-    "target_quarter",
-    "team",
-    "owner",
-    "owner_id",
-    "reach",
-    "impact",
-    "confidence",
-    "effort",
-    "reach_source",
-}
+# What a person may set: the audited fields, and the owner by id as forms send it.
+EDITABLE_FIELDS = {*AUDIT_FIELDS, "owner_id"}
 
 
 @transaction.atomic
