@@ -132,6 +132,10 @@ class Initiative(models.Model):
     rescore_trigger = models.CharField(
         max_length=8, choices=Trigger.choices, default=Trigger.EDIT, editable=False
     )
+    # Bumped by every mark. A rescore reads it without locking the row, scores,
+    # and clears the mark only if it has not moved since: a change committed
+    # while the rescore ran keeps its mark, and ingest never waits for a rescore.
+    mark_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,8 +1,9 @@
 """Marking initiatives for a rescore and nudging Celery after commit.
 
-The mark (`Initiative.needs_rescore`) is written in the caller's transaction:
-if the change commits, so does the mark. The Celery message sent after commit
-is only a nudge; a lost one is caught by the periodic sweep.
+The mark (`Initiative.needs_rescore`, with `mark_version` bumped) is written in
+the caller's transaction: if the change commits, so does the mark. The Celery
+message sent after commit is only a nudge; a lost one is caught by the
+periodic sweep.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F
 
 from roadmap.models import Alignment, Initiative
 
@@ -32,7 +34,9 @@ def initiatives_mark(*, ids: Iterable[int] | None = None, trigger: str) -> int:
         # NO KEY UPDATE, as the UPDATE itself takes: it does not conflict with
         # the KEY SHARE locks that inserting evidence takes on its initiatives.
         list(qs.order_by("id").select_for_update(no_key=True).values_list("id", flat=True))
-    marked = qs.update(needs_rescore=True, rescore_trigger=trigger)
+    marked = qs.update(
+        needs_rescore=True, rescore_trigger=trigger, mark_version=F("mark_version") + 1
+    )
     if marked:
         request_rescore()
     return marked
@@ -42,7 +46,7 @@ def initiatives_mark_for_key_results(key_result_ids: list[int], trigger: str) ->
     """Listener for okrs: key results moved, so rescore what is aligned to them."""
     ids = Alignment.objects.filter(key_result_id__in=key_result_ids).values("initiative_id")
     marked = Initiative.objects.filter(id__in=ids).update(
-        needs_rescore=True, rescore_trigger=trigger
+        needs_rescore=True, rescore_trigger=trigger, mark_version=F("mark_version") + 1
     )
     if marked:
         request_rescore()

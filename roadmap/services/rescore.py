@@ -29,6 +29,7 @@ from .read_cache import priorities_changed
 
 RANKED = tuple(str(s) for s in Initiative.RANKED_STATUSES)
 ADVISORY_LOCK_KEY = 7_302_001  # any constant; serializes rescoring on PostgreSQL
+AGGREGATE_ALL_ABOVE = 2_000  # claimed initiatives; see initiatives_rescore_marked
 
 
 def scoring_policy() -> scoring.ScoringPolicy:
@@ -66,7 +67,14 @@ def _age_days_sql(column: str) -> str:
     return f"MAX((%s - (julianday({column}) - 2440587.5) * 86400.0) / 86400.0, 0)"
 
 
-def _claim(cursor) -> list[tuple[int, str]]:
+def _claim(cursor) -> list[tuple[int, str, int]]:
+    """The marked initiatives as (id, trigger, mark_version), read without locking them.
+
+    Ingest marks initiatives all the time; locking them here for the whole run
+    made every ingest touching one of them wait for the rescore. The rows are
+    locked only for the writes at the end (`_lock_claimed`), and a mark that
+    arrives meanwhile moves `mark_version`, so `_write_scores` leaves it set.
+    """
     if _is_postgres():
         # One rescore at a time: a second worker waits, then finds what is left.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
@@ -77,17 +85,24 @@ def _claim(cursor) -> list[tuple[int, str]]:
         # compile time to a query that runs once. See docs/PERFORMANCE.md.
         cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(
-            "SELECT id, rescore_trigger FROM roadmap_initiative WHERE needs_rescore"
-            # NO KEY UPDATE: ingest holds KEY SHARE on initiatives its new
-            # evidence points at; FOR UPDATE would wait on it and deadlock.
-            " ORDER BY id FOR NO KEY UPDATE"
-        )
-    else:
-        cursor.execute(
-            "SELECT id, rescore_trigger FROM roadmap_initiative WHERE needs_rescore ORDER BY id"
-        )
+    cursor.execute(
+        "SELECT id, rescore_trigger, mark_version FROM roadmap_initiative"
+        " WHERE needs_rescore ORDER BY id"
+    )
     return cursor.fetchall()
+
+
+def _lock_claimed(cursor, ids: list[int]) -> None:
+    """Lock the claimed rows in id order before writing them, as marks do (no deadlock).
+
+    NO KEY UPDATE: ingest holds KEY SHARE on initiatives its new evidence points
+    at; FOR UPDATE would wait on it.
+    """
+    if _is_postgres():
+        cursor.execute(
+            "SELECT id FROM roadmap_initiative WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [ids],
+        )
 
 
 def _reach_aggregates(
@@ -264,6 +279,7 @@ def _json_rows_sql(columns: list[tuple[str, str]]) -> str:
 
 SCORE_COLUMNS = [
     ("id", "bigint"),
+    ("mark_version", "bigint"),
     ("rice_score", "float8"),
     ("alignment_score", "float8"),
     ("priority_score", "float8"),
@@ -271,30 +287,36 @@ SCORE_COLUMNS = [
     ("evidence_count", "integer"),
     ("reach", "float8"),
 ]
+MARK_COLUMNS = [("id", "bigint"), ("mark_version", "bigint")]
+# A mark that moved since the claim read it belongs to a change this run may
+# not have seen: keep it for the next run.
+CLEAR_MARK = "needs_rescore = roadmap_initiative.mark_version <> v.mark_version"
 
 
-def _write_scores(cursor, rows: list[dict], unchanged_ids: list[int], now: datetime) -> None:
+def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime) -> None:
     """Write the new scores in one UPDATE ... FROM; only clear the mark where nothing moved."""
     stamp = now if _is_postgres() else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if rows:
-        target = "roadmap_initiative"
         cursor.execute(
             f"""
-            UPDATE {target}
+            UPDATE roadmap_initiative
             SET rice_score = v.rice_score, alignment_score = v.alignment_score,
                 priority_score = v.priority_score, breakdown = v.breakdown,
                 evidence_count = v.evidence_count, reach = v.reach,
-                scored_at = %s, needs_rescore = false
+                scored_at = %s, {CLEAR_MARK}
             FROM {_json_rows_sql(SCORE_COLUMNS)}
-            WHERE {target}.id = v.id
+            WHERE roadmap_initiative.id = v.id
             """,
             [stamp, json.dumps(rows, separators=(",", ":"))],
         )
-    if unchanged_ids:
-        where, params = _ids_filter("id", unchanged_ids)
+    if unchanged:
         cursor.execute(
-            f"UPDATE roadmap_initiative SET scored_at = %s, needs_rescore = false WHERE {where}",
-            [stamp, *params],
+            f"""
+            UPDATE roadmap_initiative SET scored_at = %s, {CLEAR_MARK}
+            FROM {_json_rows_sql(MARK_COLUMNS)}
+            WHERE roadmap_initiative.id = v.id
+            """,
+            [stamp, json.dumps(unchanged, separators=(",", ":"))],
         )
 
 
@@ -360,13 +382,14 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         if not claimed:
             return RescoreResult(claimed=0, changed_ids=[], snapshot_ids=[])
         ids = [row[0] for row in claimed]
-        triggers = dict(claimed)
-        cursor.execute("SELECT COUNT(*) FROM roadmap_initiative")
-        # Everything claimed (the nightly run): aggregate without an id filter.
-        scope = None if cursor.fetchone()[0] == len(ids) else ids
+        triggers = {iid: trigger for iid, trigger, _ in claimed}
+        versions = {iid: version for iid, _, version in claimed}
+        # Many claimed (the nightly run, a segment weight change): one streaming
+        # pass over all the evidence beats thousands of index probes.
+        scope = None if len(ids) > AGGREGATE_ALL_ABOVE else ids
         reach = _reach_aggregates(cursor, scope, now, policy.half_life_days)
         links = _alignment_links(cursor, scope)
-        where, params = _ids_filter("id", scope)
+        where, params = _ids_filter("id", ids)
         cursor.execute(
             "SELECT id, reach_source, reach, impact, confidence, effort, priority_score, rank,"
             f" evidence_count, scored_at FROM roadmap_initiative WHERE {where}",
@@ -422,6 +445,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 rows.append(
                     {
                         "id": iid,
+                        "mark_version": versions[iid],
                         "rice_score": result.rice_score,
                         "alignment_score": result.alignment_score,
                         "priority_score": result.priority_score,
@@ -431,7 +455,8 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                     }
                 )
             else:
-                unchanged.append(iid)
+                unchanged.append({"id": iid, "mark_version": versions[iid]})
+        _lock_claimed(cursor, ids)
         _write_scores(cursor, rows, unchanged, now)
         moved_rank = _rerank(cursor)
         score_changed = {

@@ -346,3 +346,32 @@ def test_deleting_an_initiative_closes_the_rank_gap(django_capture_on_commit_cal
     assert list(Initiative.objects.order_by("rank").values_list("rank", flat=True)) == [1, 2]
     c.refresh_from_db()
     assert c.rank == 2
+
+
+def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
+    """The rescore reads marks without locking; one that moves meanwhile is kept."""
+    from roadmap.services import rescore as rescore_module
+
+    initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    EvidenceFactory(initiative=initiative, customer=CustomerFactory())
+    aggregate = rescore_module._reach_aggregates
+
+    def aggregate_then_new_evidence_arrives(*args, **kwargs):
+        sums = aggregate(*args, **kwargs)
+        services.evidence_ingest(
+            actor=None,
+            items=[{"source": "nps", "text": "late", "initiative": initiative}],
+        )
+        return sums
+
+    monkeypatch.setattr(rescore_module, "_reach_aggregates", aggregate_then_new_evidence_arrives)
+    first = _rescore()
+    initiative.refresh_from_db()
+    assert first.claimed == 1
+    assert initiative.evidence_count == 1  # what the run saw ...
+    assert initiative.needs_rescore  # ... but the late item's mark stays
+    monkeypatch.setattr(rescore_module, "_reach_aggregates", aggregate)
+    assert _rescore().claimed == 1
+    initiative.refresh_from_db()
+    assert initiative.evidence_count == 2
+    assert not initiative.needs_rescore
