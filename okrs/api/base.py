@@ -22,6 +22,8 @@ from rest_framework.response import Response
 
 from okrs.services import StaleVersion
 
+from .plain_items import plain_validated
+
 MAX_BATCH = 1000
 
 
@@ -186,6 +188,9 @@ def item_errors(errors: dict[str, dict], *, total: int, many: bool) -> Validatio
 
 def validate_items(serializer_class, items: list, *, many: bool, context: dict) -> list[dict]:
     """Validate every item; any error refuses the whole batch, naming each bad index."""
+    plain = plain_validated(serializer_class, items, context=context)
+    if plain is not None:
+        return plain
     serializer = serializer_class(data=items, many=True, context=context)
     if serializer.is_valid():
         return serializer.validated_data

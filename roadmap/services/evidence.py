@@ -25,6 +25,30 @@ class BatchValidationError(ValidationError):
         super().__init__({str(index): [str(err)] for index, err in errors.items()})
 
 
+# The fields an item sets. The related objects are instances the caller already
+# holds; checking that each still exists would cost a query per item (3,000 for
+# a full batch), and the foreign keys refuse a vanished one at insert.
+CLEANED_FIELDS = [Evidence._meta.get_field(name) for name in (*EVIDENCE_FIELDS, "external_id")]
+
+
+def _clean_fields(evidence: Evidence) -> dict[str, list[str]]:
+    """What `full_clean` checks for the fields an item sets, without its per-call overhead.
+
+    `full_clean` walks every field and builds its exclusion lists per item: a
+    third of the time of a 500-item batch, for the same checks.
+    """
+    errors = {}
+    for field in CLEANED_FIELDS:
+        raw = getattr(evidence, field.attname)
+        if raw in field.empty_values and field.blank:
+            continue
+        try:
+            setattr(evidence, field.attname, field.clean(raw, evidence))
+        except ValidationError as exc:
+            errors[field.name] = exc.messages
+    return errors
+
+
 @dataclass(frozen=True)
 class EvidenceIngestResult:
     evidence: list[Evidence]
@@ -111,16 +135,9 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             evidence.customer = customers[item["customer_external_id"]]
         elif "customer" in item or evidence.pk is None:
             evidence.customer = item.get("customer")
-        try:
-            # The related objects are instances the caller already holds; checking that
-            # each still exists would cost a query per item (3,000 for a full batch).
-            evidence.full_clean(
-                exclude=["customer", "initiative", "created_by"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError as exc:
-            errors[index] = exc.message_dict
+        problems = _clean_fields(evidence)
+        if problems:
+            errors[index] = problems
         if evidence.initiative_id:
             touched.add(evidence.initiative_id)
         if ext:
