@@ -40,7 +40,9 @@ def timed(fn) -> float:
 def mark_all(trigger: str = "schedule") -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE roadmap_initiative SET needs_rescore = true, rescore_trigger = %s", [trigger]
+            "UPDATE roadmap_initiative SET needs_rescore = true, rescore_trigger = %s,"
+            " mark_version = mark_version + 1",
+            [trigger],
         )
 
 

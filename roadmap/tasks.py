@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
 from roadmap.services.marks import NUDGE_KEY
+from roadmap.services.vacuum import initiatives_vacuum
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ def recompute_priorities() -> int:
     # sends a new nudge; anything marked before is claimed by this run.
     cache.delete(NUDGE_KEY)
     result = initiatives_rescore_marked()
+    if result.claimed:
+        initiatives_vacuum()
     return result.claimed
 
 
@@ -27,6 +30,7 @@ def sweep_marked_initiatives() -> int:
     result = initiatives_rescore_marked()
     if result.claimed:
         logger.info("sweep rescored %s initiatives a nudge had missed", result.claimed)
+        initiatives_vacuum()
     return result.claimed
 
 
@@ -34,7 +38,9 @@ def sweep_marked_initiatives() -> int:
 def rescore_all_initiatives() -> int:
     """Nightly: evidence decays with age, so every score moves a little."""
     initiatives_mark(ids=None, trigger="schedule")
-    return initiatives_rescore_marked().claimed
+    claimed = initiatives_rescore_marked().claimed
+    initiatives_vacuum()
+    return claimed
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -257,6 +257,9 @@ PRIORITY_ALIGNMENT_FLOOR = env.float("PRIORITY_ALIGNMENT_FLOOR", default=0.2)
 RESCORE_WORK_MEM = env("RESCORE_WORK_MEM", default="64MB")
 # A burst of events within this window is scored by one recompute run.
 RESCORE_DEBOUNCE_SECONDS = env.float("RESCORE_DEBOUNCE_SECONDS", default=0.25)
+# The rescore worker vacuums the (constantly rewritten) initiative table at most
+# this often; see roadmap/services/vacuum.py.
+RESCORE_VACUUM_SECONDS = env.int("RESCORE_VACUUM_SECONDS", default=10)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 # Webhook retries wait base * 2**(attempt - 1) seconds: 2, 4, ... 128 by default.
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=2.0)

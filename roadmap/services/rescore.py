@@ -280,6 +280,7 @@ def _json_rows_sql(columns: list[tuple[str, str]]) -> str:
 SCORE_COLUMNS = [
     ("id", "bigint"),
     ("mark_version", "bigint"),
+    ("moved", "boolean"),
     ("rice_score", "float8"),
     ("alignment_score", "float8"),
     ("priority_score", "float8"),
@@ -303,7 +304,14 @@ def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime
             SET rice_score = v.rice_score, alignment_score = v.alignment_score,
                 priority_score = v.priority_score, breakdown = v.breakdown,
                 evidence_count = v.evidence_count, reach = v.reach,
-                scored_at = %s, {CLEAR_MARK}
+                scored_at = %s, {CLEAR_MARK},
+                -- where it was before this move: the ranked list shows the change
+                previous_rank = CASE WHEN v.moved THEN roadmap_initiative.rank
+                                     ELSE roadmap_initiative.previous_rank END,
+                previous_priority_score = CASE
+                    WHEN NOT v.moved THEN roadmap_initiative.previous_priority_score
+                    WHEN roadmap_initiative.scored_at IS NULL THEN NULL
+                    ELSE roadmap_initiative.priority_score END
             FROM {_json_rows_sql(SCORE_COLUMNS)}
             WHERE roadmap_initiative.id = v.id
             """,
@@ -320,8 +328,13 @@ def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime
         )
 
 
-def _rerank(cursor) -> dict[int, tuple[int | None, int | None]]:
-    """Re-rank every initiative; return {id: (old_rank, new_rank)} for those that moved."""
+def _rerank(cursor, scored: set[int]) -> None:
+    """Re-rank every initiative, writing only the rows whose rank moved.
+
+    An initiative that only moved because others did keeps where it was as its
+    "before" (the ranked list shows it slipping); one whose own score moved got
+    its "before" with the score (`_write_scores`).
+    """
     placeholders = ", ".join(["%s"] * len(RANKED))
     distinct = "IS DISTINCT FROM" if _is_postgres() else "IS NOT"
     cursor.execute(
@@ -339,29 +352,33 @@ def _rerank(cursor) -> dict[int, tuple[int | None, int | None]]:
         [*RANKED, *RANKED],
     )
     moved = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-    if moved:
-        payload = json.dumps([{"id": i, "new_rank": new} for i, (_, new) in moved.items()])
-        skip_locked = ""
-        if _is_postgres():
-            # Rows outside the claim may be locked by an ingest that is marking
-            # them (and waits for a row this run holds): waiting would deadlock.
-            # Skip them; their mark brings them into the next run, which re-ranks.
-            skip_locked = (
-                " AND roadmap_initiative.id IN (SELECT id FROM roadmap_initiative"
-                " WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)"
-            )
-        cursor.execute(
-            f"""
-            UPDATE roadmap_initiative SET rank = v.new_rank
-            FROM {_json_rows_sql([("id", "bigint"), ("new_rank", "integer")])}
-            WHERE roadmap_initiative.id = v.id{skip_locked}
-            RETURNING roadmap_initiative.id
-            """,
-            [payload, list(moved)] if skip_locked else [payload],
+    if not moved:
+        return
+    payload = json.dumps(
+        [{"id": i, "new_rank": new, "kept": i not in scored} for i, (_, new) in moved.items()],
+        separators=(",", ":"),
+    )
+    skip_locked = ""
+    if _is_postgres():
+        # Rows outside the claim may be locked by an ingest that is marking
+        # them (and waits for a row this run holds): waiting would deadlock.
+        # Skip them; their mark brings them into the next run, which re-ranks.
+        skip_locked = (
+            " AND roadmap_initiative.id IN (SELECT id FROM roadmap_initiative"
+            " WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)"
         )
-        written = {row[0] for row in cursor.fetchall()}
-        moved = {i: ranks for i, ranks in moved.items() if i in written}
-    return moved
+    cursor.execute(
+        f"""
+        UPDATE roadmap_initiative SET rank = v.new_rank,
+            previous_rank = CASE WHEN v.kept THEN roadmap_initiative.rank
+                                 ELSE roadmap_initiative.previous_rank END,
+            previous_priority_score = CASE WHEN v.kept THEN roadmap_initiative.priority_score
+                                           ELSE roadmap_initiative.previous_priority_score END
+        FROM {_json_rows_sql([("id", "bigint"), ("new_rank", "integer"), ("kept", "boolean")])}
+        WHERE roadmap_initiative.id = v.id{skip_locked}
+        """,
+        [payload, list(moved)] if skip_locked else [payload],
+    )
 
 
 def _changed(new: float, old: float) -> bool:
@@ -395,7 +412,6 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             f" evidence_count, scored_at FROM roadmap_initiative WHERE {where}",
             params,
         )
-        previous: dict[int, tuple[float, int | None, bool]] = {}
         rows, unchanged = [], []
         no_evidence = (0.0, 0, 0.0, 0, 0)
         for (
@@ -406,7 +422,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             conf,
             effort,
             old_priority,
-            old_rank,
+            _old_rank,
             *rest,
         ) in cursor.fetchall():
             from_customers, customers, anonymous, anonymous_items, count = reach.get(
@@ -431,11 +447,9 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 policy=policy,
             )
             old_count, scored_at = rest
-            never_scored = scored_at is None
-            previous[iid] = (float(old_priority), old_rank, never_scored)
+            moved = scored_at is None or _changed(result.priority_score, float(old_priority))
             if (
-                never_scored
-                or _changed(result.priority_score, float(old_priority))
+                moved
                 or count != old_count
                 or (source == "evidence" and _changed(result.reach, float(manual_reach)))
                 # inputs or alignments changed without moving the score: the
@@ -452,20 +466,16 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                         "breakdown": result.breakdown,
                         "evidence_count": count,
                         "reach": result.reach,
+                        "moved": moved,
                     }
                 )
             else:
                 unchanged.append({"id": iid, "mark_version": versions[iid]})
         _lock_claimed(cursor, ids)
         _write_scores(cursor, rows, unchanged, now)
-        moved_rank = _rerank(cursor)
-        score_changed = {
-            row["id"]
-            for row in rows
-            if previous[row["id"]][2] or _changed(row["priority_score"], previous[row["id"]][0])
-        }
-        changed = sorted(score_changed | set(moved_rank))
-        snapshot_ids = _snapshot(cursor, changed, triggers, previous, moved_rank)
+        changed = sorted(row["id"] for row in rows if row["moved"])
+        _rerank(cursor, set(changed))
+        snapshot_ids = _snapshot(cursor, changed, triggers)
     RecomputeRun.objects.create(
         trigger=_dominant_trigger(triggers),
         claimed=len(ids),
@@ -489,63 +499,30 @@ def _dominant_trigger(triggers: dict[int, str]) -> str:
     return "schedule"
 
 
-SNAPSHOT_COLUMNS = [
-    ("id", "bigint"),
-    ("previous_priority_score", "float8"),
-    ("score_kept", "integer"),
-    ("previous_rank", "integer"),
-    ("trigger", "text"),
-]
+def _snapshot(cursor, changed: list[int], triggers: dict[int, str]) -> list[int]:
+    """One INSERT ... SELECT: each initiative whose priority changed, as it is now.
 
-
-def _snapshot(cursor, changed, triggers, previous, moved_rank) -> list[int]:
-    """One INSERT ... SELECT: the initiative's new values plus where it came from."""
+    Its "before" (previous rank and score) is already on the row. Initiatives
+    that only moved in rank because others did get no snapshot and no webhook:
+    with 10,000 initiatives one score change shifts thousands of ranks.
+    """
     if not changed:
         return []
-    payload = []
-    for iid in changed:
-        # Not claimed by this run: only its rank moved, its score is as it was.
-        score_kept = iid not in previous
-        old_priority, old_rank, never_scored = previous.get(iid, (None, None, False))
-        if iid in moved_rank:
-            old_rank = moved_rank[iid][0]
-        payload.append(
-            {
-                "id": iid,
-                "previous_priority_score": None if never_scored else old_priority,
-                "score_kept": 1 if score_kept else 0,
-                "previous_rank": old_rank,
-                "trigger": triggers.get(iid, "schedule"),
-            }
-        )
     stamp = timezone.now()
     if not _is_postgres():
         stamp = stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    payload = json.dumps([{"id": i, "trigger": triggers[i]} for i in changed])
     cursor.execute(
         f"""
         INSERT INTO roadmap_scoresnapshot (
             initiative_id, reach, impact, confidence, effort, rice_score, alignment_score,
             priority_score, rank, previous_priority_score, previous_rank, trigger, created_at)
         SELECT i.id, i.reach, i.impact, i.confidence, i.effort, i.rice_score, i.alignment_score,
-               i.priority_score, i.rank,
-               CASE WHEN v.score_kept = 1 THEN i.priority_score ELSE v.previous_priority_score END,
-               v.previous_rank, v.trigger, %s
+               i.priority_score, i.rank, i.previous_priority_score, i.previous_rank, v.trigger, %s
         FROM roadmap_initiative i
-        JOIN {_json_rows_sql(SNAPSHOT_COLUMNS)} ON v.id = i.id
+        JOIN {_json_rows_sql([("id", "bigint"), ("trigger", "text")])} ON v.id = i.id
         RETURNING id
         """,
-        [stamp, json.dumps(payload)],
+        [stamp, payload],
     )
-    snapshot_ids = sorted(row[0] for row in cursor.fetchall())
-    cursor.execute(
-        f"""
-        UPDATE roadmap_initiative
-        SET previous_rank = v.previous_rank,
-            previous_priority_score = CASE WHEN v.score_kept = 1 THEN priority_score
-                                           ELSE v.previous_priority_score END
-        FROM {_json_rows_sql(SNAPSHOT_COLUMNS)}
-        WHERE roadmap_initiative.id = v.id
-        """,
-        [json.dumps(payload)],
-    )
-    return snapshot_ids
+    return sorted(row[0] for row in cursor.fetchall())

@@ -44,7 +44,9 @@ def test_priorities_are_ranked_with_breakdown_and_alignment_terms(product):
     assert rows[1]["unaligned"] is True
 
 
-def test_rank_change_comes_from_the_latest_snapshot(product, django_capture_on_commit_callbacks):
+def test_rank_change_shows_where_each_row_was_before_its_latest_move(
+    product, django_capture_on_commit_callbacks
+):
     first, second = _ranked(2)  # second has the larger reach, so it leads
     rows = {r["id"]: r for r in product.get(URL).json()["results"]}
     assert rows[second.pk]["rank"] == 1

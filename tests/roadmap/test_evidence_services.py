@@ -103,3 +103,34 @@ def test_triage_creates_an_idea_backed_by_the_item():
     assert evidence.initiative == initiative
     assert initiative.reach_source == "evidence"
     assert initiative.status == "idea"
+
+
+def test_a_batch_is_stored_as_sent_with_its_ids_in_order(django_user_model):
+    """On PostgreSQL new rows go in with COPY under ids taken first; they must match."""
+    actor = django_user_model.objects.create(username="pm")
+    initiative, customer = InitiativeFactory(), CustomerFactory()
+    items = [
+        {
+            "source": "support",
+            "text": f"item {n}",
+            "external_id": f"zd-{n}" if n % 2 else None,
+            "initiative": initiative if n % 3 else None,
+            "customer": customer if n % 4 else None,
+            "importance": "critical",
+        }
+        for n in range(7)
+    ]
+    result = services.evidence_ingest(actor=actor, items=items)
+    assert result.created == 7
+    stored = {e.pk: e for e in Evidence.objects.all()}
+    for item, evidence in zip(items, result.evidence, strict=True):
+        row = stored[evidence.pk]
+        assert (row.text, row.external_id) == (item["text"], item["external_id"])
+        assert row.initiative == item["initiative"]
+        assert row.customer == item["customer"]
+        assert (row.importance, row.created_by, row.source) == ("critical", actor, "support")
+        assert row.created_at is not None
+        assert row.updated_at >= row.created_at
+    # The sequence moved past the ids taken: the next row gets a fresh one.
+    later = services.evidence_ingest(actor=None, items=[{"source": "nps", "text": "later"}])
+    assert later.evidence[0].pk > max(stored)
