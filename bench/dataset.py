@@ -132,6 +132,7 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
                     0,
                     True,
                     "edit",
+                    0,
                     1,
                     now,
                     now,
@@ -142,7 +143,7 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
             "COPY roadmap_initiative (title, description, status, lane, target_quarter, team,"
             " reach, impact, confidence, effort, reach_source, rice_score, alignment_score,"
             " priority_score, breakdown, evidence_count, needs_rescore, rescore_trigger,"
-            " version, created_at, updated_at) FROM STDIN",
+            " mark_version, version, created_at, updated_at) FROM STDIN",
             initiatives(),
         )
         pairs = set()

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from roadmap import scoring
@@ -67,6 +69,17 @@ def _age_days_sql(column: str) -> str:
     return f"MAX((%s - (julianday({column}) - 2440587.5) * 86400.0) / 86400.0, 0)"
 
 
+def _tune(cursor) -> None:
+    """Planner settings for the aggregate, for this transaction only (PostgreSQL)."""
+    cursor.execute("SET LOCAL work_mem = %s", [settings.RESCORE_WORK_MEM])
+    # The planner underestimates the (initiative, customer) groups ~3x and
+    # picks a HashAggregate that spills (1.3 s at 10k x 1M); the streaming
+    # GroupAggregate over the covering index takes ~0.3 s. JIT only adds
+    # compile time to a query that runs once. See docs/PERFORMANCE.md.
+    cursor.execute("SET LOCAL enable_hashagg = off")
+    cursor.execute("SET LOCAL jit = off")
+
+
 def _claim(cursor) -> list[tuple[int, str, int]]:
     """The marked initiatives as (id, trigger, mark_version), read without locking them.
 
@@ -78,13 +91,7 @@ def _claim(cursor) -> list[tuple[int, str, int]]:
     if _is_postgres():
         # One rescore at a time: a second worker waits, then finds what is left.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-        cursor.execute("SET LOCAL work_mem = %s", [settings.RESCORE_WORK_MEM])
-        # The planner underestimates the (initiative, customer) groups ~3x and
-        # picks a HashAggregate that spills (1.3 s at 10k x 1M); the streaming
-        # GroupAggregate over the covering index takes ~0.3 s. JIT only adds
-        # compile time to a query that runs once. See docs/PERFORMANCE.md.
-        cursor.execute("SET LOCAL enable_hashagg = off")
-        cursor.execute("SET LOCAL jit = off")
+        _tune(cursor)
     cursor.execute(
         "SELECT id, rescore_trigger, mark_version FROM roadmap_initiative"
         " WHERE needs_rescore ORDER BY id"
@@ -107,14 +114,12 @@ def _lock_claimed(cursor, ids: list[int]) -> None:
 
 def _reach_aggregates(
     cursor, ids: list[int] | None, now: datetime, half_life: float
-) -> dict[int, tuple[float, int, float, int, int]]:
-    """One pass over the evidence, grouped in SQL.
+) -> dict[int, Sums]:
+    """One pass over the evidence, grouped in SQL (SQLite; PostgreSQL: `_reach_sql_pg`).
 
     Per initiative: (segment-weighted decayed customers, distinct customers,
     decayed items without a customer, items without a customer, all items).
     """
-    if _is_postgres():
-        return _reach_aggregates_pg(cursor, ids, now, half_life)
     where, params = _ids_filter("e.initiative_id", ids)
     epoch = now.timestamp()
     cursor.execute(
@@ -150,33 +155,70 @@ def _reach_aggregates(
             half_life,
         ],
     )
-    return {
-        row[0]: (
-            float(row[1] or 0),
-            int(row[2] or 0),
-            float(row[3] or 0),
-            int(row[4] or 0),
-            int(row[5] or 0),
-        )
-        for row in cursor.fetchall()
-    }
+    return {row[0]: _sums(row) for row in cursor.fetchall()}
 
 
-def _reach_aggregates_pg(
-    cursor, ids: list[int] | None, now: datetime, half_life: float
-) -> dict[int, tuple[float, int, float, int, int]]:
+Sums = tuple[float, int, float, int, int]
+NO_EVIDENCE: Sums = (0.0, 0, 0.0, 0, 0)
+
+
+def _sums(row) -> Sums:
+    return (
+        float(row[1] or 0),
+        int(row[2] or 0),
+        float(row[3] or 0),
+        int(row[4] or 0),
+        int(row[5] or 0),
+    )
+
+
+def _reach_rows(ids: list[int] | None, now: datetime, half_life: float) -> Iterator[tuple]:
+    """(initiative id, sums) in initiative id order, for the initiatives with evidence.
+
+    For a big claim on PostgreSQL the aggregate is most of the run, so it is
+    streamed from a second connection: PostgreSQL aggregates in its own process
+    while this one reads the initiatives and scores each as its sums arrive.
+    The second connection sees only committed evidence, which is right when
+    this transaction has written nothing yet and is the outermost one (the
+    worker's case). Otherwise (a caller's transaction around us: a test, an
+    eager task inside a request) the aggregate runs in this transaction.
+    """
+    if not _is_postgres() or ids is not None or len(connection.atomic_blocks) != 1:
+        with connection.cursor() as cursor:
+            if _is_postgres():
+                cursor.execute(*_reach_sql_pg(ids, now, half_life))
+                return iter([(row[0], _sums(row)) for row in cursor.fetchall()])
+            sums = _reach_aggregates(cursor, ids, now, half_life)
+        return iter(sorted(sums.items()))
+    return _reach_rows_streamed(now, half_life)
+
+
+def _reach_rows_streamed(now: datetime, half_life: float) -> Iterator[tuple]:
+    second = connections.create_connection(connection.alias)
+    try:
+        second.ensure_connection()
+        with second.connection.transaction():
+            cursor = second.connection.cursor()
+            _tune(cursor)
+            for row in cursor.stream(*_reach_sql_pg(None, now, half_life)):
+                yield row[0], _sums(row)
+    finally:
+        second.close()
+
+
+def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tuple[str, list]:
     """The same sums as `_reach_aggregates`, streamed: nothing hashes 850k groups.
 
     The covering index (initiative, customer, received_at) hands the rows over
-    in order, so both levels are GroupAggregates that keep one group in memory.
+    in order, so both levels are GroupAggregates that keep one group in memory
+    and emit the initiatives in id order (the ORDER BY costs no sort).
     The segment weight is looked up in an array indexed by customer id (built
     once per statement, ~50k floats) instead of a hash join, which would lose
     the order and force a sort or a hash of every (initiative, customer) pair.
     """
     epoch = now.timestamp()
     where, params = _ids_filter("initiative_id", ids)
-    cursor.execute(
-        f"""
+    sql = f"""
         WITH w AS MATERIALIZED (
             SELECT array_agg(COALESCE(s.weight, %s)::float8 ORDER BY g.id) AS weights
             FROM generate_series(1, (SELECT COALESCE(MAX(id), 0) FROM roadmap_customer)) g(id)
@@ -199,26 +241,16 @@ def _reach_aggregates_pg(
             GROUP BY initiative_id, customer_id
         ) pc
         GROUP BY pc.initiative_id
-        """,
-        [
-            scoring.DEFAULT_POLICY.default_segment_weight,
-            epoch,
-            half_life,
-            epoch,
-            half_life,
-            *params,
-        ],
-    )
-    return {
-        row[0]: (
-            float(row[1] or 0),
-            int(row[2] or 0),
-            float(row[3] or 0),
-            int(row[4] or 0),
-            int(row[5] or 0),
-        )
-        for row in cursor.fetchall()
-    }
+        ORDER BY pc.initiative_id
+        """
+    return sql, [
+        scoring.DEFAULT_POLICY.default_segment_weight,
+        epoch,
+        half_life,
+        epoch,
+        half_life,
+        *params,
+    ]
 
 
 def _alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.AlignmentLink]]:
@@ -258,6 +290,11 @@ def _alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.Al
             )
         )
     return out
+
+
+def _dumps(rows: list[dict]) -> str:
+    """The JSON parameter of a bulk write (orjson: ~10x the standard library here)."""
+    return orjson.dumps(rows).decode()
 
 
 def _json_rows_sql(columns: list[tuple[str, str]]) -> str:
@@ -315,7 +352,7 @@ def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime
             FROM {_json_rows_sql(SCORE_COLUMNS)}
             WHERE roadmap_initiative.id = v.id
             """,
-            [stamp, json.dumps(rows, separators=(",", ":"))],
+            [stamp, _dumps(rows)],
         )
     if unchanged:
         cursor.execute(
@@ -324,7 +361,7 @@ def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime
             FROM {_json_rows_sql(MARK_COLUMNS)}
             WHERE roadmap_initiative.id = v.id
             """,
-            [stamp, json.dumps(unchanged, separators=(",", ":"))],
+            [stamp, _dumps(unchanged)],
         )
 
 
@@ -404,16 +441,18 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         # Many claimed (the nightly run, a segment weight change): one streaming
         # pass over all the evidence beats thousands of index probes.
         scope = None if len(ids) > AGGREGATE_ALL_ABOVE else ids
-        reach = _reach_aggregates(cursor, scope, now, policy.half_life_days)
+        reach_rows = _reach_rows(scope, now, policy.half_life_days)
+        pending = next(reach_rows, None)  # the aggregate is under way
         links = _alignment_links(cursor, scope)
         where, params = _ids_filter("id", ids)
         cursor.execute(
             "SELECT id, reach_source, reach, impact, confidence, effort, priority_score, rank,"
-            f" evidence_count, scored_at FROM roadmap_initiative WHERE {where}",
+            f" evidence_count, scored_at IS NULL FROM roadmap_initiative WHERE {where}"
+            " ORDER BY id",
             params,
         )
         rows, unchanged = [], []
-        no_evidence = (0.0, 0, 0.0, 0, 0)
+        # Both in id order: walk the sums alongside, as they arrive.
         for (
             iid,
             source,
@@ -425,9 +464,10 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             _old_rank,
             *rest,
         ) in cursor.fetchall():
-            from_customers, customers, anonymous, anonymous_items, count = reach.get(
-                iid, no_evidence
-            )
+            while pending is not None and pending[0] < iid:
+                pending = next(reach_rows, None)
+            sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
+            from_customers, customers, anonymous, anonymous_items, count = sums
             result = scoring.score(
                 scoring.ScoreInputs(
                     reach_source=source,
@@ -446,8 +486,8 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 ),
                 policy=policy,
             )
-            old_count, scored_at = rest
-            moved = scored_at is None or _changed(result.priority_score, float(old_priority))
+            old_count, never_scored = rest
+            moved = never_scored or _changed(result.priority_score, float(old_priority))
             if (
                 moved
                 or count != old_count
@@ -471,6 +511,8 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 )
             else:
                 unchanged.append({"id": iid, "mark_version": versions[iid]})
+        for _ in reach_rows:  # the rest belongs to initiatives not claimed; end the stream
+            pass
         _lock_claimed(cursor, ids)
         _write_scores(cursor, rows, unchanged, now)
         changed = sorted(row["id"] for row in rows if row["moved"])
@@ -511,7 +553,7 @@ def _snapshot(cursor, changed: list[int], triggers: dict[int, str]) -> list[int]
     stamp = timezone.now()
     if not _is_postgres():
         stamp = stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    payload = json.dumps([{"id": i, "trigger": triggers[i]} for i in changed])
+    payload = _dumps([{"id": i, "trigger": triggers[i]} for i in changed])
     cursor.execute(
         f"""
         INSERT INTO roadmap_scoresnapshot (

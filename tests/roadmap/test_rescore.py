@@ -358,23 +358,23 @@ def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
 
     initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
     EvidenceFactory(initiative=initiative, customer=CustomerFactory())
-    aggregate = rescore_module._reach_aggregates
+    aggregate = rescore_module._reach_rows
 
     def aggregate_then_new_evidence_arrives(*args, **kwargs):
-        sums = aggregate(*args, **kwargs)
+        sums = iter(list(aggregate(*args, **kwargs)))
         services.evidence_ingest(
             actor=None,
             items=[{"source": "nps", "text": "late", "initiative": initiative}],
         )
         return sums
 
-    monkeypatch.setattr(rescore_module, "_reach_aggregates", aggregate_then_new_evidence_arrives)
+    monkeypatch.setattr(rescore_module, "_reach_rows", aggregate_then_new_evidence_arrives)
     first = _rescore()
     initiative.refresh_from_db()
     assert first.claimed == 1
     assert initiative.evidence_count == 1  # what the run saw ...
     assert initiative.needs_rescore  # ... but the late item's mark stays
-    monkeypatch.setattr(rescore_module, "_reach_aggregates", aggregate)
+    monkeypatch.setattr(rescore_module, "_reach_rows", aggregate)
     assert _rescore().claimed == 1
     initiative.refresh_from_db()
     assert initiative.evidence_count == 2

@@ -28,11 +28,11 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         actor=None, items=[{"source": "nps", "text": "first", "initiative": initiative}]
     )
     aggregated, release = threading.Event(), threading.Event()
-    aggregate = rescore_module._reach_aggregates
+    aggregate = rescore_module._reach_rows
     errors = []
 
     def held_aggregate(*args, **kwargs):
-        sums = aggregate(*args, **kwargs)
+        sums = iter(list(aggregate(*args, **kwargs)))
         aggregated.set()
         release.wait(timeout=30)
         return sums
@@ -45,7 +45,7 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         finally:
             connections.close_all()
 
-    monkeypatch.setattr(rescore_module, "_reach_aggregates", held_aggregate)
+    monkeypatch.setattr(rescore_module, "_reach_rows", held_aggregate)
     running = threading.Thread(target=rescore)
     running.start()
     try:
@@ -73,7 +73,7 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
     finally:
         release.set()
         running.join(timeout=30)
-    monkeypatch.setattr(rescore_module, "_reach_aggregates", aggregate)
+    monkeypatch.setattr(rescore_module, "_reach_rows", aggregate)
     assert errors == []
     initiative.refresh_from_db()
     assert initiative.evidence_count == 1  # what the held run saw ...
@@ -81,3 +81,58 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
     rescore_module.initiatives_rescore_marked()
     initiative.refresh_from_db()
     assert (initiative.evidence_count, initiative.needs_rescore) == (2, False)
+
+
+def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
+    transactional_db, monkeypatch
+):
+    """The worker's path (aggregate on a second connection) gives the same scores."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from roadmap.models import Initiative
+    from tests.factories import CustomerFactory, EvidenceFactory, SegmentFactory
+
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    monkeypatch.setattr(rescore_module, "AGGREGATE_ALL_ABOVE", 0)  # every claim is "big"
+    streamed = []
+    stream = rescore_module._reach_rows_streamed
+
+    def spy(*args, **kwargs):
+        streamed.append(1)
+        yield from stream(*args, **kwargs)
+
+    monkeypatch.setattr(rescore_module, "_reach_rows_streamed", spy)
+    heavy = SegmentFactory(weight=3)
+    initiatives = [InitiativeFactory(reach_source="evidence") for _ in range(6)]
+    for n, initiative in enumerate(initiatives[:-1]):  # the last has no evidence
+        for k in range(n + 1):
+            EvidenceFactory(
+                initiative=initiative,
+                customer=CustomerFactory(segment=heavy if k % 2 else None),
+            )
+        EvidenceFactory(initiative=initiative, customer=None)
+    now = timezone.now()
+    rescore_module.initiatives_rescore_marked(now=now)
+    assert streamed == [1]
+    scored = dict(Initiative.objects.values_list("id", "priority_score"))
+    counts = dict(Initiative.objects.values_list("id", "evidence_count"))
+    assert counts[initiatives[2].pk] == 4
+    assert counts[initiatives[-1].pk] == 0
+
+    services.initiatives_mark(ids=None, trigger="schedule")
+    with transaction.atomic():  # a caller's transaction: aggregated in it, not streamed
+        again = rescore_module.initiatives_rescore_marked(now=now)
+    assert streamed == [1]
+    assert again.changed_ids == []  # same sums, same scores
+    assert dict(Initiative.objects.values_list("id", "priority_score")) == scored
+
+    # A claim of some: the stream covers every initiative, the others are skipped.
+    services.evidence_ingest(
+        actor=None, items=[{"source": "nps", "text": "one more", "initiative": initiatives[3]}]
+    )
+    result = rescore_module.initiatives_rescore_marked(now=now)
+    assert streamed == [1, 1]
+    assert result.claimed == 1
+    counts_after = dict(Initiative.objects.values_list("id", "evidence_count"))
+    assert counts_after == {**counts, initiatives[3].pk: counts[initiatives[3].pk] + 1}
