@@ -132,10 +132,22 @@ class Initiative(models.Model):
     rescore_trigger = models.CharField(
         max_length=8, choices=Trigger.choices, default=Trigger.EDIT, editable=False
     )
+    # Evidence sums at `reach_anchor` (scoring.AnchoredReach), so new evidence
+    # updates reach by a delta at ingest instead of a re-read of every item of
+    # the initiative at each rescore. NULL anchor: not known, the next rescore
+    # aggregates the evidence (set by every mark except plain new evidence).
+    # Database defaults too: bulk loads (COPY) that leave them out stay valid.
+    reach_anchor = models.DateTimeField(null=True, blank=True, editable=False)
+    reach_half_life = models.FloatField(null=True, blank=True, editable=False)
+    reach_weighted = models.FloatField(default=0, db_default=0, editable=False)
+    reach_anonymous = models.FloatField(default=0, db_default=0, editable=False)
+    reach_customers = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    reach_anonymous_items = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    reach_items = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     # Bumped by every mark. A rescore reads it without locking the row, scores,
     # and clears the mark only if it has not moved since: a change committed
     # while the rescore ran keeps its mark, and ingest never waits for a rescore.
-    mark_version = models.PositiveBigIntegerField(default=0, editable=False)
+    mark_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

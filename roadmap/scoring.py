@@ -143,6 +143,84 @@ def evidence_reach(
     )
 
 
+# --- Reach kept up to date by deltas ------------------------------------------
+#
+# decay(now - t) = 2 ** ((t - A) / h) * 2 ** (-(now - A) / h) for any anchor A,
+# so the decayed sums can be kept as sums of 2 ** ((t - A) / h) ("at the
+# anchor") and brought to any later `now` with one factor. New evidence then
+# adds a term instead of re-reading every item of its initiative.
+
+
+@dataclass(frozen=True)
+class AnchoredReach:
+    """An initiative's evidence sums at `anchor` (see `reach_at`)."""
+
+    anchor: datetime
+    half_life_days: float
+    weighted: float  # sum over customers: segment weight x 2 ** ((newest - anchor) / h)
+    anonymous: float  # sum over items without a customer: 2 ** ((t - anchor) / h)
+    customers: int
+    anonymous_items: int
+    items: int
+
+
+def anchored_term(received_at: datetime, anchor: datetime, half_life_days: float) -> float:
+    """One item's weight at the anchor: 2 ** ((received_at - anchor) / half-life)."""
+    return math.pow(2.0, (received_at - anchor).total_seconds() / 86400 / half_life_days)
+
+
+def reach_delta(
+    sums: AnchoredReach,
+    new: Iterable[EvidenceSignal],
+    newest: dict[int, datetime],
+    *,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> AnchoredReach:
+    """What adding the `new` evidence items adds to `sums` (same anchor and half-life).
+
+    `newest` holds each customer's newest item so far (None: none yet) and is
+    updated in place. A customer counts once, at its newest item: a newer item
+    swaps its term, an older one adds nothing but the item count.
+    """
+    anchor, half_life = sums.anchor, sums.half_life_days
+    weighted = anonymous = 0.0
+    customers = anonymous_items = items = 0
+    for s in new:
+        items += 1
+        term = anchored_term(s.received_at, anchor, half_life)
+        if s.customer_id is None:
+            anonymous += term
+            anonymous_items += 1
+            continue
+        weight = policy.default_segment_weight if s.segment_weight is None else s.segment_weight
+        before = newest.get(s.customer_id)
+        if before is None:
+            weighted += weight * term
+            customers += 1
+        elif s.received_at > before:
+            weighted += weight * (term - anchored_term(before, anchor, half_life))
+        else:
+            continue
+        newest[s.customer_id] = s.received_at
+    return AnchoredReach(anchor, half_life, weighted, anonymous, customers, anonymous_items, items)
+
+
+def reach_at(sums: AnchoredReach, now: datetime) -> tuple[float, int, float, int, int]:
+    """(decayed customers, customers, decayed anonymous, anonymous items, items) at `now`.
+
+    The same totals the SQL aggregate takes from the evidence, for evidence
+    dated no later than `now`.
+    """
+    factor = math.pow(0.5, (now - sums.anchor).total_seconds() / 86400 / sums.half_life_days)
+    return (
+        sums.weighted * factor,
+        sums.customers,
+        sums.anonymous * factor,
+        sums.anonymous_items,
+        sums.items,
+    )
+
+
 def reach_from_totals(
     *,
     from_customers: float,

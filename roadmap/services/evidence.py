@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from roadmap import scoring
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
-from .marks import initiatives_mark
+from .marks import initiatives_lock, initiatives_mark
+from .sql import as_datetime, dumps, json_rows_sql
 
 MAX_BATCH = 1000
 EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
@@ -94,6 +98,61 @@ def _insert(rows: list[Evidence], now) -> None:
         evidence._state.db = connection.alias
 
 
+def _reach_deltas(
+    sums: dict[int, scoring.AnchoredReach | None],
+    new: list[Evidence],
+    rewritten: set[int],
+    now,
+) -> dict[int, scoring.AnchoredReach]:
+    """What the new items add to each initiative's anchored evidence sums.
+
+    Runs before the items are inserted (it reads each customer's newest item
+    so far). Left out, so the rescore aggregates their evidence instead: an
+    initiative whose sums are unknown or were taken with another half-life,
+    one an updated item leaves or joins, one given an item dated in the future
+    (the aggregate counts it as today's until its date comes).
+    """
+    half_life = settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS
+    eligible = {
+        iid
+        for iid, s in sums.items()
+        if s is not None and s.half_life_days == half_life and iid not in rewritten
+    }
+    eligible -= {e.initiative_id for e in new if e.received_at > now}
+    items = [e for e in new if e.initiative_id in eligible]
+    pairs = {(e.initiative_id, e.customer_id) for e in items if e.customer_id}
+    newest: dict[int, dict[int, datetime]] = {iid: {} for iid in eligible}
+    weights: dict[int, float | None] = {}
+    if pairs:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.i, v.c, (SELECT MAX(e.received_at) FROM roadmap_evidence e"
+                " WHERE e.initiative_id = v.i AND e.customer_id = v.c)"
+                f" FROM {json_rows_sql([('i', 'bigint'), ('c', 'bigint')])}",
+                [dumps([{"i": i, "c": c} for i, c in pairs])],
+            )
+            for iid, cid, when in cursor.fetchall():
+                if when is not None:
+                    newest[iid][cid] = as_datetime(when)
+        weights = dict(
+            Customer.objects.filter(id__in={c for _, c in pairs}).values_list(
+                "id", "segment__weight"
+            )
+        )
+    signals: dict[int, list[scoring.EvidenceSignal]] = {iid: [] for iid in eligible}
+    for e in items:
+        signals[e.initiative_id].append(
+            scoring.EvidenceSignal(
+                received_at=e.received_at,
+                customer_id=e.customer_id,
+                segment_weight=None
+                if weights.get(e.customer_id) is None
+                else float(weights[e.customer_id]),
+            )
+        )
+    return {iid: scoring.reach_delta(sums[iid], signals[iid], newest[iid]) for iid in eligible}
+
+
 @dataclass(frozen=True)
 class EvidenceIngestResult:
     evidence: list[Evidence]
@@ -154,6 +213,7 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
         for e in Evidence.objects.select_for_update().filter(external_id__in=ext_ids)
     }
     touched: set[int] = set()
+    rewritten: set[int] = set()  # initiatives an updated item leaves or joins
     to_create: list[Evidence] = []
     to_update: dict[int, Evidence] = {}
     by_ext: dict[str, Evidence] = {}
@@ -170,6 +230,7 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             to_update[evidence.pk] = evidence
             if evidence.initiative_id:
                 touched.add(evidence.initiative_id)
+                rewritten.add(evidence.initiative_id)
         evidence.source = item.get("source")
         evidence.text = item.get("text")
         evidence.importance = item.get("importance") or Evidence.Importance.IMPORTANT
@@ -185,11 +246,17 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             errors[index] = problems
         if evidence.initiative_id:
             touched.add(evidence.initiative_id)
+            if evidence.pk:
+                rewritten.add(evidence.initiative_id)
         if ext:
             by_ext[ext] = evidence
         result.append(evidence)
     if errors:
         raise BatchValidationError(errors)
+    # Lock the initiatives before inserting: their evidence sums are read now
+    # and the new items' terms added at the end, with no other batch between.
+    sums = initiatives_lock(touched)
+    deltas = _reach_deltas(sums, to_create, rewritten, now)
     _insert(to_create, now)
     if to_update:
         Evidence.objects.bulk_update(
@@ -197,7 +264,9 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             [*EVIDENCE_FIELDS, "initiative", "customer", "updated_at"],
             batch_size=500,
         )
-    initiatives_mark(ids=touched, trigger=Initiative.Trigger.EVIDENCE)
+    initiatives_mark(
+        ids=touched, trigger=Initiative.Trigger.EVIDENCE, reach_deltas=deltas, locked=True
+    )
     return EvidenceIngestResult(evidence=result, created=len(to_create), updated=len(to_update))
 
 

@@ -16,27 +16,109 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from roadmap.models import Alignment, Initiative
+from roadmap.scoring import AnchoredReach
+
+from .sql import dumps, json_rows_sql
 
 NUDGE_KEY = "roadmap:rescore-nudge-pending"
 NUDGE_TTL_SECONDS = 30
+DELTA_COLUMNS = [
+    ("id", "bigint"),
+    ("weighted", "float8"),
+    ("anonymous", "float8"),
+    ("customers", "integer"),
+    ("anonymous_items", "integer"),
+    ("items", "integer"),
+]
 
 
-def initiatives_mark(*, ids: Iterable[int] | None = None, trigger: str) -> int:
-    """Mark initiatives (all when ids is None) as needing a rescore, then nudge."""
+def initiatives_lock(ids: Iterable[int]) -> dict[int, AnchoredReach | None]:
+    """Lock initiatives in id order; return their anchored evidence sums (None: unknown).
+
+    Id order: two ingest batches marking overlapping initiatives in scan order
+    deadlocked under load (see docs/PERFORMANCE.md). NO KEY UPDATE, as the
+    UPDATE itself takes: it does not conflict with the KEY SHARE locks that
+    inserting evidence takes on its initiatives.
+    """
+    rows = (
+        Initiative.objects.filter(id__in=set(ids))
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .values_list(
+            "id",
+            "reach_anchor",
+            "reach_half_life",
+            "reach_weighted",
+            "reach_anonymous",
+            "reach_customers",
+            "reach_anonymous_items",
+            "reach_items",
+        )
+    )
+    return {
+        iid: None if anchor is None else AnchoredReach(anchor, half_life, *sums)
+        for iid, anchor, half_life, *sums in rows
+    }
+
+
+@transaction.atomic(savepoint=False)
+def initiatives_mark(
+    *,
+    ids: Iterable[int] | None = None,
+    trigger: str,
+    reach_deltas: dict[int, AnchoredReach] | None = None,
+    locked: bool = False,
+) -> int:
+    """Mark initiatives (all when ids is None) as needing a rescore, then nudge.
+
+    A mark forgets the initiative's anchored evidence sums (the next rescore
+    aggregates its evidence), except for those in `reach_deltas`: ingest of new
+    evidence adds its terms to the sums it read under `initiatives_lock`
+    (anchor and half-life as read; the fields are the amounts to add).
+    """
     qs = Initiative.objects.all()
     if ids is not None:
         ids = set(ids)
         if not ids:
             return 0
         qs = qs.filter(id__in=ids)
-        # Lock in id order first: two ingest batches marking overlapping
-        # initiatives in scan order deadlocked under load (see docs/PERFORMANCE.md).
-        # NO KEY UPDATE, as the UPDATE itself takes: it does not conflict with
-        # the KEY SHARE locks that inserting evidence takes on its initiatives.
-        list(qs.order_by("id").select_for_update(no_key=True).values_list("id", flat=True))
-    marked = qs.update(
-        needs_rescore=True, rescore_trigger=trigger, mark_version=F("mark_version") + 1
+        if not locked:  # the caller holds them (initiatives_lock) already
+            initiatives_lock(ids)
+    reach_deltas = reach_deltas or {}
+    marked = qs.exclude(id__in=list(reach_deltas)).update(
+        needs_rescore=True,
+        rescore_trigger=trigger,
+        mark_version=F("mark_version") + 1,
+        reach_anchor=None,
     )
+    if reach_deltas:
+        payload = [
+            {
+                "id": iid,
+                "weighted": d.weighted,
+                "anonymous": d.anonymous,
+                "customers": d.customers,
+                "anonymous_items": d.anonymous_items,
+                "items": d.items,
+            }
+            for iid, d in reach_deltas.items()
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE roadmap_initiative
+                SET needs_rescore = true, rescore_trigger = %s, mark_version = mark_version + 1,
+                    reach_weighted = reach_weighted + v.weighted,
+                    reach_anonymous = reach_anonymous + v.anonymous,
+                    reach_customers = reach_customers + v.customers,
+                    reach_anonymous_items = reach_anonymous_items + v.anonymous_items,
+                    reach_items = reach_items + v.items
+                FROM {json_rows_sql(DELTA_COLUMNS)}
+                WHERE roadmap_initiative.id = v.id
+                """,
+                [trigger, dumps(payload)],
+            )
+            marked += cursor.rowcount
     if marked:
         request_rescore()
     return marked

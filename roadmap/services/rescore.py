@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import orjson
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -28,6 +27,10 @@ from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
 from .read_cache import priorities_changed
+from .sql import as_datetime
+from .sql import dumps as _dumps
+from .sql import is_postgres as _is_postgres
+from .sql import json_rows_sql as _json_rows_sql
 
 RANKED = tuple(str(s) for s in Initiative.RANKED_STATUSES)
 ADVISORY_LOCK_KEY = 7_302_001  # any constant; serializes rescoring on PostgreSQL
@@ -46,10 +49,6 @@ class RescoreResult:
     claimed: int
     changed_ids: list[int]
     snapshot_ids: list[int]
-
-
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _ids_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
@@ -80,8 +79,8 @@ def _tune(cursor) -> None:
     cursor.execute("SET LOCAL jit = off")
 
 
-def _claim(cursor) -> list[tuple[int, str, int]]:
-    """The marked initiatives as (id, trigger, mark_version), read without locking them.
+def _claim(cursor) -> list[tuple[int, str, int, bool]]:
+    """The marked initiatives as (id, trigger, mark_version, stale), read without locking them.
 
     Ingest marks initiatives all the time; locking them here for the whole run
     made every ingest touching one of them wait for the rescore. The rows are
@@ -93,8 +92,11 @@ def _claim(cursor) -> list[tuple[int, str, int]]:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         _tune(cursor)
     cursor.execute(
-        "SELECT id, rescore_trigger, mark_version FROM roadmap_initiative"
-        " WHERE needs_rescore ORDER BY id"
+        "SELECT id, rescore_trigger, mark_version,"
+        # Its evidence sums must be aggregated: unknown, or for another half-life.
+        " reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s"
+        " FROM roadmap_initiative WHERE needs_rescore ORDER BY id",
+        [settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS],
     )
     return cursor.fetchall()
 
@@ -170,6 +172,27 @@ def _sums(row) -> Sums:
         int(row[4] or 0),
         int(row[5] or 0),
     )
+
+
+def _anchored_fields(sums: Sums, anchor, half_life: float) -> dict:
+    """Aggregated sums, stored as anchored at this run's `now` (the factor there is 1)."""
+    from_customers, customers, anonymous, anonymous_items, items = sums
+    return {
+        "anchored": True,
+        "reach_anchor": anchor,
+        "reach_half_life": half_life,
+        "reach_weighted": from_customers,
+        "reach_anonymous": anonymous,
+        "reach_customers": customers,
+        "reach_anonymous_items": anonymous_items,
+        "reach_items": items,
+    }
+
+
+def _stored_sums(stored: list) -> tuple:
+    anchor, half_life, weighted, anonymous, customers, anonymous_items, items = stored
+    anchor = as_datetime(anchor)
+    return anchor, half_life, weighted, anonymous, customers, anonymous_items, items
 
 
 def _reach_rows(ids: list[int] | None, now: datetime, half_life: float) -> Iterator[tuple]:
@@ -292,31 +315,28 @@ def _alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.Al
     return out
 
 
-def _dumps(rows: list[dict]) -> str:
-    """The JSON parameter of a bulk write (orjson: ~10x the standard library here)."""
-    return orjson.dumps(rows).decode()
-
-
-def _json_rows_sql(columns: list[tuple[str, str]]) -> str:
-    """A FROM-clause source that turns the one JSON parameter into typed rows."""
-    if _is_postgres():
-        spec = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
-        return f"jsonb_to_recordset(%s::jsonb) AS v({spec})"
-    fields = ", ".join(
-        (
-            f"json(json_extract(value, '$.{name}'))"
-            if pg_type == "jsonb"
-            else f"json_extract(value, '$.{name}')"
-        )
-        + f" AS {name}"
-        for name, pg_type in columns
-    )
-    return f"(SELECT {fields} FROM json_each(%s)) AS v"
-
-
+REACH_COLUMNS = [
+    ("anchored", "boolean"),
+    ("reach_anchor", "timestamptz"),
+    ("reach_half_life", "float8"),
+    ("reach_weighted", "float8"),
+    ("reach_anonymous", "float8"),
+    ("reach_customers", "integer"),
+    ("reach_anonymous_items", "integer"),
+    ("reach_items", "integer"),
+]
+# Sums aggregated by this run replace the stored ones, unless a mark moved
+# meanwhile: an ingest since then either added its terms to the stored sums
+# (keep them) or found them unknown (keep them unknown).
+SET_REACH = ", ".join(
+    f"{name} = CASE WHEN v.anchored AND roadmap_initiative.mark_version = v.mark_version"
+    f" THEN v.{name} ELSE roadmap_initiative.{name} END"
+    for name, _ in REACH_COLUMNS[1:]
+)
 SCORE_COLUMNS = [
     ("id", "bigint"),
     ("mark_version", "bigint"),
+    *REACH_COLUMNS,
     ("moved", "boolean"),
     ("rice_score", "float8"),
     ("alignment_score", "float8"),
@@ -325,7 +345,7 @@ SCORE_COLUMNS = [
     ("evidence_count", "integer"),
     ("reach", "float8"),
 ]
-MARK_COLUMNS = [("id", "bigint"), ("mark_version", "bigint")]
+MARK_COLUMNS = [("id", "bigint"), ("mark_version", "bigint"), *REACH_COLUMNS]
 # A mark that moved since the claim read it belongs to a change this run may
 # not have seen: keep it for the next run.
 CLEAR_MARK = "needs_rescore = roadmap_initiative.mark_version <> v.mark_version"
@@ -341,7 +361,7 @@ def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime
             SET rice_score = v.rice_score, alignment_score = v.alignment_score,
                 priority_score = v.priority_score, breakdown = v.breakdown,
                 evidence_count = v.evidence_count, reach = v.reach,
-                scored_at = %s, {CLEAR_MARK},
+                scored_at = %s, {CLEAR_MARK}, {SET_REACH},
                 -- where it was before this move: the ranked list shows the change
                 previous_rank = CASE WHEN v.moved THEN roadmap_initiative.rank
                                      ELSE roadmap_initiative.previous_rank END,
@@ -357,7 +377,7 @@ def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime
     if unchanged:
         cursor.execute(
             f"""
-            UPDATE roadmap_initiative SET scored_at = %s, {CLEAR_MARK}
+            UPDATE roadmap_initiative SET scored_at = %s, {CLEAR_MARK}, {SET_REACH}
             FROM {_json_rows_sql(MARK_COLUMNS)}
             WHERE roadmap_initiative.id = v.id
             """,
@@ -436,21 +456,28 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         if not claimed:
             return RescoreResult(claimed=0, changed_ids=[], snapshot_ids=[])
         ids = [row[0] for row in claimed]
-        triggers = {iid: trigger for iid, trigger, _ in claimed}
-        versions = {iid: version for iid, _, version in claimed}
-        # Many claimed (the nightly run, a segment weight change): one streaming
-        # pass over all the evidence beats thousands of index probes.
-        scope = None if len(ids) > AGGREGATE_ALL_ABOVE else ids
-        reach_rows = _reach_rows(scope, now, policy.half_life_days)
+        triggers = {iid: trigger for iid, trigger, _, _ in claimed}
+        versions = {iid: version for iid, _, version, _ in claimed}
+        # Evidence is aggregated only for initiatives whose anchored sums are not
+        # known (set at ingest, see scoring.AnchoredReach); new evidence on the
+        # others arrived as deltas. Many of them (the nightly run, a segment
+        # weight change): one streaming pass over all the evidence beats
+        # thousands of index probes.
+        stale = [iid for iid, _, _, is_stale in claimed if is_stale]
+        scope = None if len(stale) > AGGREGATE_ALL_ABOVE else stale
+        aggregated = (lambda iid: True) if scope is None else set(stale).__contains__
+        reach_rows = _reach_rows(scope, now, policy.half_life_days) if stale else iter(())
         pending = next(reach_rows, None)  # the aggregate is under way
-        links = _alignment_links(cursor, scope)
+        links = _alignment_links(cursor, None if len(ids) > AGGREGATE_ALL_ABOVE else ids)
         where, params = _ids_filter("id", ids)
         cursor.execute(
             "SELECT id, reach_source, reach, impact, confidence, effort, priority_score, rank,"
-            f" evidence_count, scored_at IS NULL FROM roadmap_initiative WHERE {where}"
-            " ORDER BY id",
+            " evidence_count, scored_at IS NULL, reach_anchor, reach_half_life, reach_weighted,"
+            " reach_anonymous, reach_customers, reach_anonymous_items, reach_items"
+            f" FROM roadmap_initiative WHERE {where} ORDER BY id",
             params,
         )
+        anchor = now if _is_postgres() else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         rows, unchanged = [], []
         # Both in id order: walk the sums alongside, as they arrive.
         for (
@@ -464,9 +491,15 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             _old_rank,
             *rest,
         ) in cursor.fetchall():
-            while pending is not None and pending[0] < iid:
-                pending = next(reach_rows, None)
-            sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
+            old_count, never_scored, *stored = rest
+            reach_fields = {"anchored": False}
+            if aggregated(iid):
+                while pending is not None and pending[0] < iid:
+                    pending = next(reach_rows, None)
+                sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
+                reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
+            else:
+                sums = scoring.reach_at(scoring.AnchoredReach(*_stored_sums(stored)), now)
             from_customers, customers, anonymous, anonymous_items, count = sums
             result = scoring.score(
                 scoring.ScoreInputs(
@@ -486,7 +519,6 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 ),
                 policy=policy,
             )
-            old_count, never_scored = rest
             moved = never_scored or _changed(result.priority_score, float(old_priority))
             if (
                 moved
@@ -500,6 +532,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                     {
                         "id": iid,
                         "mark_version": versions[iid],
+                        **reach_fields,
                         "rice_score": result.rice_score,
                         "alignment_score": result.alignment_score,
                         "priority_score": result.priority_score,
@@ -510,7 +543,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                     }
                 )
             else:
-                unchanged.append({"id": iid, "mark_version": versions[iid]})
+                unchanged.append({"id": iid, "mark_version": versions[iid], **reach_fields})
         for _ in reach_rows:  # the rest belongs to initiatives not claimed; end the stream
             pass
         _lock_claimed(cursor, ids)

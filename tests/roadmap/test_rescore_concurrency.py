@@ -131,6 +131,8 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     services.evidence_ingest(
         actor=None, items=[{"source": "nps", "text": "one more", "initiative": initiatives[3]}]
     )
+    # (New evidence alone updates reach by a delta; a plain mark forgets the sums.)
+    services.initiatives_mark(ids=[initiatives[3].pk], trigger="evidence")
     result = rescore_module.initiatives_rescore_marked(now=now)
     assert streamed == [1, 1]
     assert result.claimed == 1

@@ -1,0 +1,41 @@
+"""Bulk-write helpers shared by the services: many rows in one statement, one parameter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+from django.db import connection
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def dumps(rows: list[dict]) -> str:
+    """The JSON parameter of a bulk write (orjson: ~10x the standard library here)."""
+    return orjson.dumps(rows).decode()
+
+
+def json_rows_sql(columns: list[tuple[str, str]]) -> str:
+    """A FROM-clause source `v` that turns the one JSON parameter into typed rows."""
+    if is_postgres():
+        spec = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
+        return f"jsonb_to_recordset(%s::jsonb) AS v({spec})"
+    fields = ", ".join(
+        (
+            f"json(json_extract(value, '$.{name}'))"
+            if pg_type == "jsonb"
+            else f"json_extract(value, '$.{name}')"
+        )
+        + f" AS {name}"
+        for name, pg_type in columns
+    )
+    return f"(SELECT {fields} FROM json_each(%s)) AS v"
+
+
+def as_datetime(value) -> datetime:
+    """An aware timestamp from raw SQL: PostgreSQL gives one; SQLite naive UTC (or text)."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
