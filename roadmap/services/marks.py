@@ -85,12 +85,14 @@ def initiatives_mark(
         if not locked:  # the caller holds them (initiatives_lock) already
             initiatives_lock(ids)
     reach_deltas = reach_deltas or {}
-    marked = qs.exclude(id__in=list(reach_deltas)).update(
-        needs_rescore=True,
-        rescore_trigger=trigger,
-        mark_version=F("mark_version") + 1,
-        reach_anchor=None,
-    )
+    marked = 0
+    if ids is None or set(ids) - set(reach_deltas):
+        marked = qs.exclude(id__in=list(reach_deltas)).update(
+            needs_rescore=True,
+            rescore_trigger=trigger,
+            mark_version=F("mark_version") + 1,
+            reach_anchor=None,
+        )
     if reach_deltas:
         payload = [
             {
