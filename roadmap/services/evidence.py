@@ -15,7 +15,7 @@ from roadmap import scoring
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
 from .marks import initiatives_lock, initiatives_mark
-from .sql import as_datetime, dumps, json_rows_sql
+from .sql import as_datetime, dumps, is_postgres, json_rows_sql
 
 MAX_BATCH = 1000
 EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
@@ -106,9 +106,10 @@ def _reach_deltas(
 ) -> dict[int, scoring.AnchoredReach]:
     """What the new items add to each initiative's anchored evidence sums.
 
-    Runs before the items are inserted (it reads each customer's newest item
-    so far). Left out, so the rescore aggregates their evidence instead: an
-    initiative whose sums are unknown or were taken with another half-life,
+    Runs under the initiatives' locks, after the items are inserted: each
+    customer's newest item so far is read leaving the new items out. Left
+    out, so the rescore aggregates their evidence instead: an initiative whose
+    sums are unknown or were taken with another half-life,
     one an updated item leaves or joins, one given an item dated in the future
     (the aggregate counts it as today's until its date comes).
     """
@@ -125,11 +126,19 @@ def _reach_deltas(
     weights: dict[int, float | None] = {}
     if pairs:
         with connection.cursor() as cursor:
+            ours = [e.pk for e in new]
+            if is_postgres():
+                not_ours, not_ours_param = "NOT (e.id = ANY(%s))", ours
+            else:
+                not_ours, not_ours_param = (
+                    "e.id NOT IN (SELECT value FROM json_each(%s))",
+                    dumps(ours),
+                )
             cursor.execute(
                 "SELECT v.i, v.c, (SELECT MAX(e.received_at) FROM roadmap_evidence e"
-                " WHERE e.initiative_id = v.i AND e.customer_id = v.c)"
+                f" WHERE e.initiative_id = v.i AND e.customer_id = v.c AND {not_ours})"
                 f" FROM {json_rows_sql([('i', 'bigint'), ('c', 'bigint')])}",
-                [dumps([{"i": i, "c": c} for i, c in pairs])],
+                [not_ours_param, dumps([{"i": i, "c": c} for i, c in pairs])],
             )
             for iid, cid, when in cursor.fetchall():
                 if when is not None:
@@ -253,10 +262,6 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
         result.append(evidence)
     if errors:
         raise BatchValidationError(errors)
-    # Lock the initiatives before inserting: their evidence sums are read now
-    # and the new items' terms added at the end, with no other batch between.
-    sums = initiatives_lock(touched)
-    deltas = _reach_deltas(sums, to_create, rewritten, now)
     _insert(to_create, now)
     if to_update:
         Evidence.objects.bulk_update(
@@ -264,6 +269,12 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             [*EVIDENCE_FIELDS, "initiative", "customer", "updated_at"],
             batch_size=500,
         )
+    # Only now lock the initiatives (every batch touches the most-asked-for
+    # ones, so the lock serializes batches: keep it short). Under the lock the
+    # sums and each customer's newest item are read, other batches' committed
+    # items included and ours left out, and our terms added before commit.
+    sums = initiatives_lock(touched)
+    deltas = _reach_deltas(sums, to_create, rewritten, now)
     initiatives_mark(
         ids=touched, trigger=Initiative.Trigger.EVIDENCE, reach_deltas=deltas, locked=True
     )

@@ -138,3 +138,64 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     assert result.claimed == 1
     counts_after = dict(Initiative.objects.values_list("id", "evidence_count"))
     assert counts_after == {**counts, initiatives[3].pk: counts[initiatives[3].pk] + 1}
+
+
+def test_concurrent_batches_for_the_same_customers_keep_reach_exact(transactional_db, monkeypatch):
+    """Batches naming the same initiative and customers at once: no customer counted twice."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from roadmap.models import Initiative
+    from tests.factories import CustomerFactory
+    from tests.roadmap.test_reach_deltas import _expected
+
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    customers = CustomerFactory.create_batch(6)
+    start = timezone.now()
+    services.evidence_ingest(
+        actor=None,
+        items=[{"source": "nps", "text": "seed", "initiative": initiative, "customer": None}],
+    )
+    rescore_module.initiatives_rescore_marked(now=start)
+    assert Initiative.objects.get(pk=initiative.pk).reach_anchor is not None
+    go, errors = threading.Event(), []
+
+    def ingest(worker):
+        try:
+            go.wait(timeout=30)
+            for round_ in range(4):
+                services.evidence_ingest(
+                    actor=None,
+                    items=[
+                        {
+                            "source": "nps",
+                            "text": f"w{worker}r{round_}c{n}",
+                            "initiative": initiative,
+                            "customer": customer,
+                            "received_at": start - timedelta(days=worker + round_ + n),
+                        }
+                        for n, customer in enumerate(customers)
+                    ],
+                )
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ingest, args=(w,)) for w in range(3)]
+    for t in threads:
+        t.start()
+    go.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    initiative.refresh_from_db()
+    assert initiative.reach_anchor is not None  # deltas all the way: nothing was forgotten
+    rescore_module.initiatives_rescore_marked(now=start)
+    initiative.refresh_from_db()
+    expected = _expected(initiative, start)
+    assert initiative.breakdown["reach"]["customers"] == 6
+    assert initiative.reach == pytest.approx(expected.value, rel=1e-9)
+    assert initiative.evidence_count == 1 + 3 * 4 * 6
