@@ -37,17 +37,19 @@ def timed(fn) -> float:
 # --- Rescore --------------------------------------------------------------------
 
 
-def mark_all(trigger: str = "schedule") -> None:
+def mark_all(trigger: str = "schedule", *, forget_sums: bool = True) -> None:
+    """Mark everything, as the nightly run does (which also forgets the anchored
+    evidence sums, so every initiative's evidence is aggregated again)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE roadmap_initiative SET needs_rescore = true, rescore_trigger = %s,"
-            " mark_version = mark_version + 1",
+            " mark_version = mark_version + 1" + (", reach_anchor = NULL" if forget_sums else ""),
             [trigger],
         )
 
 
-def rescore(now: datetime) -> float:
-    mark_all()
+def rescore(now: datetime, *, forget_sums: bool = True) -> float:
+    mark_all(forget_sums=forget_sums)
     return timed(lambda: initiatives_rescore_marked(now=now))
 
 
