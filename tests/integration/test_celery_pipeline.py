@@ -86,7 +86,11 @@ def test_a_burst_of_1000_separate_evidence_events_costs_a_handful_of_recomputes(
     window = settings.RESCORE_DEBOUNCE_SECONDS
     sweep = float(real_celery.env["RESCORE_SWEEP_SECONDS"])
     assert runs <= elapsed / window + elapsed / sweep + 5, (runs, elapsed)
-    assert runs <= 150, runs
+    # And whatever the pace, events share runs: at least five to a run on average.
+    # (Not a fixed count: since runs got cheap (~0.1 s here) the worker runs as
+    # often as the window allows, ~4 a second; on a slow day the 1,000 events
+    # take ~40 s, so ~160 runs, where slower runs once bunched them into ~30.)
+    assert runs <= 1000 / 5, runs
     for initiative in initiatives:
         initiative.refresh_from_db()
         assert initiative.breakdown["reach"]["customers"] == 10
