@@ -76,7 +76,7 @@ def _insert(rows: list[Evidence], now) -> None:
     """
     if not rows:
         return
-    if connection.vendor != "postgresql":
+    if not is_postgres():
         Evidence.objects.bulk_create(rows, batch_size=500)
         return
     with connection.cursor() as cursor:

@@ -13,11 +13,10 @@ UPDATE over a window function.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -27,7 +26,7 @@ from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
 from .read_cache import priorities_changed
-from .sql import as_datetime
+from .sql import as_datetime, db_timestamp
 from .sql import dumps as _dumps
 from .sql import is_postgres as _is_postgres
 from .sql import json_rows_sql as _json_rows_sql
@@ -57,7 +56,7 @@ def _ids_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
         return f"{column} IS NOT NULL", []
     if _is_postgres():
         return f"{column} = ANY(%s)", [ids]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [_dumps(ids)]
 
 
 def _age_days_sql(column: str) -> str:
@@ -353,7 +352,7 @@ CLEAR_MARK = "needs_rescore = roadmap_initiative.mark_version <> v.mark_version"
 
 def _write_scores(cursor, rows: list[dict], unchanged: list[dict], now: datetime) -> None:
     """Write the new scores in one UPDATE ... FROM; only clear the mark where nothing moved."""
-    stamp = now if _is_postgres() else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    stamp = db_timestamp(now)
     if rows:
         cursor.execute(
             f"""
@@ -411,9 +410,8 @@ def _rerank(cursor, scored: set[int]) -> None:
     moved = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     if not moved:
         return
-    payload = json.dumps(
-        [{"id": i, "new_rank": new, "kept": i not in scored} for i, (_, new) in moved.items()],
-        separators=(",", ":"),
+    payload = _dumps(
+        [{"id": i, "new_rank": new, "kept": i not in scored} for i, (_, new) in moved.items()]
     )
     skip_locked = ""
     if _is_postgres():
@@ -477,7 +475,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             f" FROM roadmap_initiative WHERE {where} ORDER BY id",
             params,
         )
-        anchor = now if _is_postgres() else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        anchor = db_timestamp(now)
         rows, unchanged = [], []
         # Both in id order: walk the sums alongside, as they arrive.
         for (
@@ -583,9 +581,7 @@ def _snapshot(cursor, changed: list[int], triggers: dict[int, str]) -> list[int]
     """
     if not changed:
         return []
-    stamp = timezone.now()
-    if not _is_postgres():
-        stamp = stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    stamp = db_timestamp(timezone.now())
     payload = _dumps([{"id": i, "trigger": triggers[i]} for i in changed])
     cursor.execute(
         f"""

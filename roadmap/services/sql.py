@@ -12,7 +12,7 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def dumps(rows: list[dict]) -> str:
+def dumps(rows: list) -> str:
     """The JSON parameter of a bulk write (orjson: ~10x the standard library here)."""
     return orjson.dumps(rows).decode()
 
@@ -39,3 +39,10 @@ def as_datetime(value) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def db_timestamp(value: datetime):
+    """A timestamp as a raw SQL parameter: as is on PostgreSQL, Django's UTC text on SQLite."""
+    if is_postgres():
+        return value
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from .sql import is_postgres
+
 VACUUM_KEY = "roadmap:initiative-vacuum"
 
 
@@ -25,7 +27,7 @@ def initiatives_vacuum() -> bool:
     Returns whether it ran. PostgreSQL only; never inside a transaction (VACUUM
     cannot run there: eager tasks in a test's transaction skip it).
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if not is_postgres() or connection.in_atomic_block:
         return False
     if not cache.add(VACUUM_KEY, 1, timeout=settings.RESCORE_VACUUM_SECONDS):
         return False
