@@ -333,42 +333,51 @@ def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tup
 
 
 def _alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.AlignmentLink]]:
-    out: dict[int, list[scoring.AlignmentLink]] = {}
-    where, params = _ids_filter("a.initiative_id", ids)
+    """Each initiative's links to key results of objectives not cancelled.
+
+    Key results are read once and each (key result, contribution) becomes one
+    shared AlignmentLink: a few hundred objects for 20,000 links, where one
+    joined row and one object per link cost ~0.15 s of a full rescore.
+    """
     cursor.execute(
-        f"""
-        SELECT a.initiative_id, kr.id, kr.title, o.id, o.title, a.contribution, o.weight,
-               kr.progress
-        FROM roadmap_alignment a
-        JOIN okrs_keyresult kr ON kr.id = a.key_result_id
-        JOIN okrs_objective o ON o.id = kr.objective_id
-        WHERE {where} AND o.status <> 'cancelled'
-        ORDER BY a.initiative_id, o.id, kr.id
-        """,
+        """
+        SELECT kr.id, kr.title, o.id, o.title, o.weight, kr.progress
+        FROM okrs_keyresult kr JOIN okrs_objective o ON o.id = kr.objective_id
+        WHERE o.status <> 'cancelled'
+        """
+    )
+    key_results = {row[0]: row for row in cursor.fetchall()}
+    where, params = _ids_filter("initiative_id", ids)
+    cursor.execute(
+        f"SELECT initiative_id, key_result_id, contribution FROM roadmap_alignment WHERE {where}",
         params,
     )
-    for (
-        initiative_id,
-        kr_id,
-        kr_title,
-        obj_id,
-        obj_title,
-        contribution,
-        weight,
-        prog,
-    ) in cursor.fetchall():
-        out.setdefault(initiative_id, []).append(
-            scoring.AlignmentLink(
+    shared: dict[tuple[int, str], scoring.AlignmentLink] = {}
+    out: dict[int, list[scoring.AlignmentLink]] = {}
+    for initiative_id, kr_id, contribution in cursor.fetchall():
+        link = shared.get((kr_id, contribution))
+        if link is None:
+            if kr_id not in key_results:
+                continue  # its objective is cancelled
+            _, kr_title, obj_id, obj_title, weight, progress = key_results[kr_id]
+            link = shared[kr_id, contribution] = scoring.AlignmentLink(
                 key_result_id=kr_id,
                 key_result=kr_title,
                 objective_id=obj_id,
                 objective=obj_title,
                 contribution=contribution,
                 objective_weight=float(weight),
-                progress=float(prog),
+                progress=float(progress),
             )
-        )
+        out.setdefault(initiative_id, []).append(link)
+    for links in out.values():
+        if len(links) > 1:
+            links.sort(key=_link_order)
     return out
+
+
+def _link_order(link: scoring.AlignmentLink) -> tuple[int, int]:
+    return link.objective_id, link.key_result_id
 
 
 REACH_COLUMNS = [

@@ -48,28 +48,25 @@ def db_timestamp(value: datetime):
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def copy_line(values) -> str:
-    """One row of COPY ... FROM STDIN (text format): ~5x faster than psycopg's write_row.
+    """One row of COPY ... FROM STDIN (text format), ~5x faster than psycopg's write_row.
 
-    Handles what the services stage: None, bool, int, float, str, aware datetime.
+    For None, bool, int, float, str and aware datetime values: str() of each
+    is what PostgreSQL's input functions read ("True", "1.5", ISO timestamps).
     """
-    return "\t".join([_copy_text(value) for value in values]) + "\n"
+    return (
+        "\t".join(
+            [
+                "\\N"
+                if value is None
+                else value.translate(_COPY_ESCAPES)
+                if type(value) is str
+                else str(value)
+                for value in values
+            ]
+        )
+        + "\n"
+    )

@@ -379,3 +379,18 @@ def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
     initiative.refresh_from_db()
     assert initiative.evidence_count == 2
     assert not initiative.needs_rescore
+
+
+def test_breakdown_text_survives_the_bulk_write_verbatim():
+    """Scores reach the table by COPY on PostgreSQL: escapes must not bend the text."""
+    hostile = 'Tab\there, new\nline, back\\slash \\N, "quoted" and \u00e9\u2014\U0001f680'
+    objective = ObjectiveFactory(title=f"Objective {hostile}", weight=1.0)
+    kr = KeyResultFactory(objective=objective, title=f"KR {hostile}")
+    initiative = InitiativeFactory(reach=10, impact=1, confidence=100, effort=1)
+    AlignmentFactory(initiative=initiative, key_result=kr, contribution="strong")
+    _rescore()
+    initiative.refresh_from_db()
+    term = initiative.breakdown["alignment"]["terms"][0]
+    assert (term["objective"], term["key_result"]) == (objective.title, kr.title)
+    assert initiative.rank == 1
+    assert not initiative.needs_rescore
