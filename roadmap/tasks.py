@@ -35,9 +35,14 @@ def sweep_marked_initiatives() -> int:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def rescore_all_initiatives() -> int:
-    """Nightly: evidence decays with age, so every score moves a little."""
-    initiatives_mark(ids=None, trigger="schedule")
+def rescore_all_initiatives(reaggregate: bool = False) -> int:
+    """Nightly: evidence decays with age, so every score moves a little.
+
+    Decay is applied to each initiative's kept evidence sums (one factor, no
+    evidence read). With `reaggregate` (weekly) the sums are forgotten and
+    taken again from all the evidence: a check on everything the deltas did.
+    """
+    initiatives_mark(ids=None, trigger="schedule", forget_sums=reaggregate)
     claimed = initiatives_rescore_marked().claimed
     initiatives_vacuum()
     return claimed

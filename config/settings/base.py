@@ -197,10 +197,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roadmap.tasks.retry_due_webhook_deliveries",
         "schedule": timedelta(seconds=env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=30)),
     },
-    # Evidence decays with age, so every score moves a little each day.
+    # Evidence decays with age, so every score moves a little each day (from
+    # the kept evidence sums) ...
     "rescore-everything-nightly": {
         "task": "roadmap.tasks.rescore_all_initiatives",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # ... and once a week the sums are taken again from all the evidence.
+    "reaggregate-everything-weekly": {
+        "task": "roadmap.tasks.rescore_all_initiatives",
+        "schedule": crontab(hour=3, minute=47, day_of_week="sunday"),
+        "kwargs": {"reaggregate": True},
     },
 }
 

@@ -68,6 +68,7 @@ def initiatives_mark(
     trigger: str,
     reach_deltas: dict[int, AnchoredReach] | None = None,
     locked: bool = False,
+    forget_sums: bool = True,
 ) -> int:
     """Mark initiatives (all when ids is None) as needing a rescore, then nudge.
 
@@ -75,6 +76,8 @@ def initiatives_mark(
     aggregates its evidence), except for those in `reach_deltas`: ingest of new
     evidence adds its terms to the sums it read under `initiatives_lock`
     (anchor and half-life as read; the fields are the amounts to add).
+    `forget_sums=False` keeps every initiative's sums: for a rescore that no
+    evidence change prompted (the nightly decay run).
     """
     qs = Initiative.objects.all()
     if ids is not None:
@@ -91,7 +94,7 @@ def initiatives_mark(
             needs_rescore=True,
             rescore_trigger=trigger,
             mark_version=F("mark_version") + 1,
-            reach_anchor=None,
+            **({"reach_anchor": None} if forget_sums else {}),
         )
     if reach_deltas:
         payload = [

@@ -394,3 +394,37 @@ def test_breakdown_text_survives_the_bulk_write_verbatim():
     assert (term["objective"], term["key_result"]) == (objective.title, kr.title)
     assert initiative.rank == 1
     assert not initiative.needs_rescore
+
+
+def test_nightly_rescore_decays_the_kept_sums_without_reading_evidence(monkeypatch):
+    from roadmap.services import rescore as rescore_module
+
+    initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    EvidenceFactory(initiative=initiative, customer=CustomerFactory())
+    EvidenceFactory(initiative=initiative, customer=None)
+    now = timezone.now()
+    services.initiatives_rescore_marked(now=now)
+    aggregated = []
+    aggregate = rescore_module._reach_rows
+    monkeypatch.setattr(
+        rescore_module, "_reach_rows", lambda *a, **k: aggregated.append(1) or aggregate(*a, **k)
+    )
+    services.initiatives_mark(ids=None, trigger="schedule", forget_sums=False)
+    services.initiatives_rescore_marked(now=now + timedelta(days=90))
+    initiative.refresh_from_db()
+    assert aggregated == []
+    assert initiative.reach == pytest.approx(1.0, abs=1e-3)  # 2 x one half-life
+    assert initiative.evidence_count == 2
+
+
+def test_weekly_reaggregation_repairs_sums_the_nightly_run_keeps():
+    initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    EvidenceFactory(initiative=initiative, customer=CustomerFactory())
+    services.initiatives_rescore_marked()
+    Initiative.objects.filter(pk=initiative.pk).update(reach_weighted=41.0)  # drifted
+    rescore_all_initiatives()
+    initiative.refresh_from_db()
+    assert initiative.reach == pytest.approx(41.0, rel=1e-3)  # nightly: the sums as kept
+    rescore_all_initiatives(reaggregate=True)
+    initiative.refresh_from_db()
+    assert initiative.reach == pytest.approx(1.0, abs=1e-3)  # weekly: from the evidence
