@@ -131,12 +131,12 @@ def initiatives_mark(
 
 def initiatives_mark_for_key_results(key_result_ids: list[int], trigger: str) -> None:
     """Listener for okrs: key results moved, so rescore what is aligned to them."""
-    ids = Alignment.objects.filter(key_result_id__in=key_result_ids).values("initiative_id")
-    marked = Initiative.objects.filter(id__in=ids).update(
-        needs_rescore=True, rescore_trigger=trigger, mark_version=F("mark_version") + 1
+    ids = Alignment.objects.filter(key_result_id__in=key_result_ids).values_list(
+        "initiative_id", flat=True
     )
-    if marked:
-        request_rescore()
+    # Through initiatives_mark: rows locked in id order, as every writer does.
+    # Their evidence sums stand: no evidence changed.
+    initiatives_mark(ids=set(ids), trigger=trigger, forget_sums=False)
 
 
 def _send_nudge() -> None:

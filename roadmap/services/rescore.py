@@ -99,8 +99,8 @@ def _claim(cursor) -> list[tuple]:
 
     Ingest marks initiatives all the time; locking them here for the whole run
     made every ingest touching one of them wait for the rescore. The rows are
-    locked only for the writes at the end (`_lock_claimed`), and a mark that
-    arrives meanwhile moves `mark_version`, so `_write_scores` leaves it set.
+    locked only by the write at the end (`_write`), and a mark that arrives
+    meanwhile moves `mark_version`, so the write leaves it set.
     Each row: (id, trigger, mark_version, stale, reach_source, reach, impact,
     confidence, effort, priority_score, rank, evidence_count, never_scored,
     and the anchored sums: anchor, half-life, weighted, anonymous, customers,
@@ -120,19 +120,6 @@ def _claim(cursor) -> list[tuple]:
         [settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS],
     )
     return cursor.fetchall()
-
-
-def _lock_claimed(cursor, ids: list[int]) -> None:
-    """Lock the claimed rows in id order before writing them, as marks do (no deadlock).
-
-    NO KEY UPDATE: ingest holds KEY SHARE on initiatives its new evidence points
-    at; FOR UPDATE would wait on it.
-    """
-    if _is_postgres():
-        cursor.execute(
-            "SELECT id FROM roadmap_initiative WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [ids],
-        )
 
 
 def _reach_aggregates(
@@ -398,11 +385,15 @@ SET_REACH = ", ".join(
     f" THEN v.{name} ELSE roadmap_initiative.{name} END"
     for name, _ in REACH_COLUMNS[1:]
 )
-STAGED_COLUMNS = [
+WRITE_COLUMNS = [
     ("id", "bigint"),
+    # false: an initiative not claimed whose rank moved because others did
+    ("claimed", "boolean"),
     ("mark_version", "bigint"),
     *REACH_COLUMNS,
     ("moved", "boolean"),
+    ("rank_moved", "boolean"),
+    ("rank", "integer"),
     # null where the score did not change: the stored values stay
     ("rice_score", "float8"),
     ("alignment_score", "float8"),
@@ -411,11 +402,14 @@ STAGED_COLUMNS = [
     ("evidence_count", "integer"),
     ("reach", "float8"),
 ]
-STAGED_NAMES = [name for name, _ in STAGED_COLUMNS]
-RANK_COLUMNS = [("id", "bigint"), ("rank", "integer"), ("rank_moved", "boolean")]
+WRITE_NAMES = [name for name, _ in WRITE_COLUMNS]
 # A mark that moved since the claim read it belongs to a change this run may
 # not have seen: keep it for the next run.
-CLEAR_MARK = "needs_rescore = roadmap_initiative.mark_version <> v.mark_version"
+CLEAR_MARK = (
+    "needs_rescore = CASE WHEN v.claimed"
+    " THEN roadmap_initiative.mark_version <> v.mark_version"
+    " ELSE roadmap_initiative.needs_rescore END"
+)
 KEEP_UNLESS_SCORED = ", ".join(
     f"{name} = COALESCE(v.{name}, roadmap_initiative.{name})"
     for name in (
@@ -429,101 +423,70 @@ KEEP_UNLESS_SCORED = ", ".join(
 )
 
 
-class _Staged:
-    """The rows this run will write, handed over as they are scored.
+def _write(cursor, rows: list[dict], now: datetime) -> None:
+    """Every row this run changes in one UPDATE: scores, sums, rank, and the "before".
 
-    On PostgreSQL they stream by COPY into a temporary table while the
-    aggregate is still running: parsing a 12 MB JSON parameter of 10,000 rows
-    and their breakdowns took the server ~0.4 s, COPY of the same ~0.05 s.
-    Elsewhere (SQLite) they are kept for one JSON parameter.
+    Each row is written once per run, its rank with its scores (a second pass
+    for the ranks rewrote thousands of ~1.4 KB rows again). The mark is
+    cleared only where it did not move. "Before" (previous rank and score) is
+    where the row was: set when its priority changed, or when only its rank
+    did (it slipped because others passed it).
+
+    On PostgreSQL the rows go into a temporary table by COPY (the server took
+    ~0.4 s to parse the same 10,000 rows as one 12 MB JSON parameter, COPY
+    ~0.05 s), and the UPDATE walks them in id order through the primary key,
+    so it locks rows in id order as ingest does: no deadlock, and no separate
+    locking pass.
     """
-
-    def __init__(self, cursor):
-        self.cursor = cursor
-        self.rows: list[dict] = []
-        self.lines: list[str] = []
-        self.moved: list[int] = []
-        self.copy = self._copying = None
-        if _is_postgres():
-            for table, columns in (
-                ("rescore_staged", STAGED_COLUMNS),
-                ("rescore_ranks", RANK_COLUMNS),
-            ):
-                spec = ", ".join(f"{name} {pg_type}" for name, pg_type in columns)
-                # Once per connection; emptied by every commit. DELETE, not
-                # TRUNCATE: a caller's transaction (a test) may not have committed.
-                cursor.execute(
-                    f"CREATE TEMP TABLE IF NOT EXISTS {table} ({spec}) ON COMMIT DELETE ROWS"
-                )
-                cursor.execute(f"DELETE FROM {table}")
-            names = ", ".join(name for name, _ in STAGED_COLUMNS)
-            self._copying = cursor.cursor.copy(f"COPY rescore_staged ({names}) FROM STDIN")
-
-    def __enter__(self) -> _Staged:
-        if self._copying is not None:
-            self.copy = self._copying.__enter__()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        # Ends the COPY (or, on an error, aborts it so the rollback can run).
-        if self._copying is not None:
-            if exc_info[0] is None and self.lines:
-                self.copy.write("".join(self.lines))
-            self._copying.__exit__(*exc_info)
-
-    def add(self, row: dict) -> None:
-        if row["moved"]:
-            self.moved.append(row["id"])
-        if self.copy is None:
-            self.rows.append(row)
-            return
-        breakdown = row.get("breakdown")
-        if breakdown is not None:
-            row["breakdown"] = _dumps(breakdown)
-        self.lines.append(copy_line([row.get(name) for name in STAGED_NAMES]))
-        if len(self.lines) >= 500:
-            self.copy.write("".join(self.lines))
-            self.lines.clear()
-
-    def write(self, ranks: list[tuple[int, int | None, bool]], now: datetime) -> None:
-        """Every claimed row in one UPDATE: scores, sums, rank, and the "before".
-
-        Each row is written once per run (the rank with the scores): a second
-        pass for the ranks rewrote thousands of ~1.4 KB rows again. The mark
-        is cleared only where it did not move. "Before" (previous rank and
-        score) is where the row was: set when its priority changed, or when
-        only its rank did (it slipped because others passed it).
-        """
-        if self.copy is None:
-            by_id = {iid: (rank, rank_moved) for iid, rank, rank_moved in ranks}
-            for row in self.rows:
-                row["rank"], row["rank_moved"] = by_id[row["id"]]
-            source, params = (
-                _json_rows_sql([*STAGED_COLUMNS, *RANK_COLUMNS[1:]]),
-                [_dumps(self.rows)],
-            )
-        else:
-            with self.cursor.cursor.copy(
-                "COPY rescore_ranks (id, rank, rank_moved) FROM STDIN"
-            ) as copy:
-                copy.write("".join(copy_line(rank_row) for rank_row in ranks))
-            source, params = "(SELECT * FROM rescore_staged JOIN rescore_ranks USING (id)) v", []
-        self.cursor.execute(
-            f"""
-            UPDATE roadmap_initiative
-            SET {KEEP_UNLESS_SCORED}, scored_at = %s, {CLEAR_MARK}, {SET_REACH},
-                rank = v.rank,
-                previous_rank = CASE WHEN v.moved OR v.rank_moved THEN roadmap_initiative.rank
-                                     ELSE roadmap_initiative.previous_rank END,
-                previous_priority_score = CASE
-                    WHEN v.moved AND roadmap_initiative.scored_at IS NULL THEN NULL
-                    WHEN v.moved OR v.rank_moved THEN roadmap_initiative.priority_score
-                    ELSE roadmap_initiative.previous_priority_score END
-            FROM {source}
-            WHERE roadmap_initiative.id = v.id
-            """,
-            [db_timestamp(now), *params],
+    rows.sort(key=_row_id)
+    set_clause = f"""
+        {KEEP_UNLESS_SCORED}, {CLEAR_MARK}, {SET_REACH},
+        scored_at = CASE WHEN v.claimed THEN %s ELSE roadmap_initiative.scored_at END,
+        rank = v.rank,
+        previous_rank = CASE WHEN v.moved OR v.rank_moved THEN roadmap_initiative.rank
+                             ELSE roadmap_initiative.previous_rank END,
+        previous_priority_score = CASE
+            WHEN v.moved AND roadmap_initiative.scored_at IS NULL THEN NULL
+            WHEN v.moved OR v.rank_moved THEN roadmap_initiative.priority_score
+            ELSE roadmap_initiative.previous_priority_score END
+    """
+    if not _is_postgres():
+        cursor.execute(
+            f"UPDATE roadmap_initiative SET {set_clause} FROM {_json_rows_sql(WRITE_COLUMNS)}"
+            " WHERE roadmap_initiative.id = v.id",
+            [db_timestamp(now), _dumps(rows)],
         )
+        return
+    spec = ", ".join(f"{name} {pg_type}" for name, pg_type in WRITE_COLUMNS)
+    # Once per connection, emptied by every commit. DELETE, not TRUNCATE: a
+    # caller's transaction (a test) may run several rescores before it commits.
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS rescore_rows ({spec}) ON COMMIT DELETE ROWS")
+    cursor.execute("DELETE FROM rescore_rows")
+    for row in rows:
+        if row.get("breakdown") is not None:
+            row["breakdown"] = _dumps(row["breakdown"])
+    with cursor.cursor.copy(f"COPY rescore_rows ({', '.join(WRITE_NAMES)}) FROM STDIN") as copy:
+        for start in range(0, len(rows), 1000):
+            copy.write(
+                "".join(
+                    copy_line([row.get(name) for name in WRITE_NAMES])
+                    for row in rows[start : start + 1000]
+                )
+            )
+    # A nested loop over the rows in id order is the only join left to the planner.
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute(
+        f"UPDATE roadmap_initiative SET {set_clause}"
+        " FROM (SELECT * FROM rescore_rows ORDER BY id) v WHERE roadmap_initiative.id = v.id",
+        [db_timestamp(now)],
+    )
+    cursor.execute("SET LOCAL enable_hashjoin = on")
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+
+
+def _row_id(row: dict) -> int:
+    return row["id"]
 
 
 def _new_ranks(cursor, scores: dict[int, float]) -> tuple[dict, dict]:
@@ -541,35 +504,6 @@ def _new_ranks(cursor, scores: dict[int, float]) -> tuple[dict, dict]:
     new = {iid: n for n, (_, iid) in enumerate(ranked, 1)}
     old = {iid: rank for iid, _, _, rank in rows}
     return new, old
-
-
-def _write_ranks(cursor, moved: dict[int, int | None]) -> None:
-    """Ranks of initiatives not claimed that moved because others did.
-
-    They keep where they were as their "before" (the ranked list shows the slip).
-    """
-    if not moved:
-        return
-    payload = _dumps([{"id": i, "new_rank": new} for i, new in moved.items()])
-    skip_locked = ""
-    if _is_postgres():
-        # Rows outside the claim may be locked by an ingest that is marking
-        # them (and waits for a row this run holds): waiting would deadlock.
-        # Skip them; their mark brings them into the next run, which re-ranks.
-        skip_locked = (
-            " AND roadmap_initiative.id IN (SELECT id FROM roadmap_initiative"
-            " WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)"
-        )
-    cursor.execute(
-        f"""
-        UPDATE roadmap_initiative SET rank = v.new_rank,
-            previous_rank = roadmap_initiative.rank,
-            previous_priority_score = roadmap_initiative.priority_score
-        FROM {_json_rows_sql([("id", "bigint"), ("new_rank", "integer")])}
-        WHERE roadmap_initiative.id = v.id{skip_locked}
-        """,
-        [payload, list(moved)] if skip_locked else [payload],
-    )
 
 
 def _changed(new: float, old: float) -> bool:
@@ -604,87 +538,88 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         pending = next(reach_rows, None)
         anchor = db_timestamp(now)
         scores: dict[int, float] = {}
-        with _Staged(cursor) as staged:
-            # Claimed rows and the streamed sums are both in id order: walk them together.
-            for (
-                iid,
-                trigger,
-                version,
-                _stale,
-                source,
-                manual_reach,
-                impact,
-                conf,
-                effort,
-                old_priority,
-                _old_rank,
-                old_count,
-                never_scored,
-                *stored,
-            ) in claimed:
-                reach_fields = {"anchored": False}
-                if aggregated(iid):
-                    while pending is not None and pending[0] < iid:
-                        pending = next(reach_rows, None)
-                    sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
-                    reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
-                else:
-                    sums = scoring.reach_at(_stored_sums(stored), now)
-                from_customers, customers, anonymous, anonymous_items, count = sums
-                result = scoring.score(
-                    scoring.ScoreInputs(
-                        reach_source=source,
-                        manual_reach=float(manual_reach),
-                        impact=float(impact),
-                        confidence=float(conf),
-                        effort=float(effort),
-                        evidence=scoring.reach_from_totals(
-                            from_customers=from_customers,
-                            customers=customers,
-                            anonymous=anonymous,
-                            anonymous_items=anonymous_items,
-                            policy=policy,
-                        ),
-                        links=tuple(links.get(iid, ())),
+        rows: list[dict] = []
+        # Claimed rows and the streamed sums are both in id order: walk them together.
+        for (
+            iid,
+            trigger,
+            version,
+            _stale,
+            source,
+            manual_reach,
+            impact,
+            conf,
+            effort,
+            old_priority,
+            _old_rank,
+            old_count,
+            never_scored,
+            *stored,
+        ) in claimed:
+            reach_fields = {"anchored": False}
+            if aggregated(iid):
+                while pending is not None and pending[0] < iid:
+                    pending = next(reach_rows, None)
+                sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
+                reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
+            else:
+                sums = scoring.reach_at(_stored_sums(stored), now)
+            from_customers, customers, anonymous, anonymous_items, count = sums
+            result = scoring.score(
+                scoring.ScoreInputs(
+                    reach_source=source,
+                    manual_reach=float(manual_reach),
+                    impact=float(impact),
+                    confidence=float(conf),
+                    effort=float(effort),
+                    evidence=scoring.reach_from_totals(
+                        from_customers=from_customers,
+                        customers=customers,
+                        anonymous=anonymous,
+                        anonymous_items=anonymous_items,
+                        policy=policy,
                     ),
-                    policy=policy,
+                    links=tuple(links.get(iid, ())),
+                ),
+                policy=policy,
+            )
+            moved = never_scored or _changed(result.priority_score, float(old_priority))
+            row = {"id": iid, "mark_version": version, **reach_fields, "moved": moved}
+            if (
+                moved
+                or count != old_count
+                or (source == "evidence" and _changed(result.reach, float(manual_reach)))
+                # inputs or alignments changed without moving the score: the
+                # breakdown must still tell the truth
+                or trigger == "edit"
+            ):
+                row.update(
+                    rice_score=result.rice_score,
+                    alignment_score=result.alignment_score,
+                    priority_score=result.priority_score,
+                    breakdown=result.breakdown,
+                    evidence_count=count,
+                    reach=result.reach,
                 )
-                moved = never_scored or _changed(result.priority_score, float(old_priority))
-                row = {"id": iid, "mark_version": version, **reach_fields, "moved": moved}
-                if (
-                    moved
-                    or count != old_count
-                    or (source == "evidence" and _changed(result.reach, float(manual_reach)))
-                    # inputs or alignments changed without moving the score: the
-                    # breakdown must still tell the truth
-                    or trigger == "edit"
-                ):
-                    row.update(
-                        rice_score=result.rice_score,
-                        alignment_score=result.alignment_score,
-                        priority_score=result.priority_score,
-                        breakdown=result.breakdown,
-                        evidence_count=count,
-                        reach=result.reach,
-                    )
-                    scores[iid] = result.priority_score
-                staged.add(row)
-            for _ in reach_rows:  # the rest belongs to initiatives not claimed; end the stream
-                pass
+                scores[iid] = result.priority_score
+            rows.append(row)
+        for _ in reach_rows:  # the rest belongs to initiatives not claimed; end the stream
+            pass
         new_ranks, old_ranks = _new_ranks(cursor, scores)
-        ranks = [(iid, new_ranks.get(iid), new_ranks.get(iid) != old_ranks.get(iid)) for iid in ids]
         claimed_ids = set(ids)
-        slipped = {
-            iid: new_ranks.get(iid)
+        for row in rows:
+            row["claimed"] = True
+            row["rank"] = new_ranks.get(row["id"])
+            row["rank_moved"] = row["rank"] != old_ranks.get(row["id"])
+        slipped = [
+            {"id": iid, "claimed": False, "moved": False, "rank_moved": True, "rank": rank}
             for iid, old in old_ranks.items()
-            if iid not in claimed_ids and new_ranks.get(iid) != old
-        }
-        _lock_claimed(cursor, ids)
-        staged.write(ranks, now)
-        _write_ranks(cursor, slipped)
-        changed = staged.moved
+            if iid not in claimed_ids and (rank := new_ranks.get(iid)) != old
+        ]
+        visible = bool(scores or slipped) or any(row["rank_moved"] for row in rows)
+        changed = [row["id"] for row in rows if row["moved"]]
+        _write(cursor, rows + slipped, now)
         snapshot_ids = _snapshot(cursor, changed, triggers)
-        visible = bool(scores) or bool(slipped) or any(moved for _, _, moved in ranks)
     RecomputeRun.objects.create(
         trigger=_dominant_trigger(triggers),
         claimed=len(ids),
