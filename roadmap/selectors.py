@@ -172,3 +172,22 @@ def alignment_list(*, viewer, filters: dict | None = None) -> QuerySet[Alignment
     if filters.get("key_result"):
         qs = qs.filter(key_result_id=filters["key_result"])
     return _visible(qs.order_by("initiative_id", "key_result_id"), viewer)
+
+
+def ids_existing(model, ids) -> set[int]:
+    """Which of these primary keys exist: one query, one parameter, no model instances.
+
+    For ingest, which only stores the references: loading 500 customers and
+    initiatives as objects cost ~15 % of a batch.
+    """
+    from django.db import connection
+
+    from roadmap.services.sql import ids_param, in_ids_sql
+
+    ids = set(ids)
+    if not ids:
+        return set()
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE {in_ids_sql('id')}", [ids_param(ids)])  # noqa: S608 - table name from the model
+        return {row[0] for row in cursor.fetchall()}

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from okrs.api.serializers import version_field
+from roadmap import selectors
 from roadmap.models import (
     Alignment,
     Customer,
@@ -477,30 +478,27 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 def evidence_references_resolve(items: list[dict]) -> tuple[list[dict], dict[str, dict]]:
-    """Swap customer, initiative and segment references for objects, three queries in all.
+    """Check customer and initiative ids exist; swap segment names for segments. Three queries.
 
-    Returns the items ready for services.evidence_ingest and the errors by item index.
+    Returns the items ready for services.evidence_ingest (customer and
+    initiative as ids) and the errors by item index.
     """
     customer_ids = {i["customer"] for i in items if i.get("customer")}
     initiative_ids = {i["initiative"] for i in items if i.get("initiative")}
     segment_names = {i["customer_segment"] for i in items if i.get("customer_segment")}
-    # Only the ids: the evidence stores the reference, and a full initiative row
-    # carries its breakdown (a third of a 500-item request was loading them).
-    customers = Customer.objects.only("id").in_bulk(customer_ids) if customer_ids else {}
-    initiatives = Initiative.objects.only("id").in_bulk(initiative_ids) if initiative_ids else {}
+    # Only the ids: the evidence stores the reference (loading the rows as
+    # objects was a third of a 500-item request, then ~15 % as `only("id")`).
+    customers = selectors.ids_existing(Customer, customer_ids)
+    initiatives = selectors.ids_existing(Initiative, initiative_ids)
     segments = Segment.objects.in_bulk(segment_names, field_name="name") if segment_names else {}
     resolved, errors = [], {}
     for index, item in enumerate(items):
         item = dict(item)
         problems = {}
-        if item.get("customer"):
-            item["customer"] = customers.get(item["customer"])
-            if item["customer"] is None:
-                problems["customer"] = ["No such customer."]
-        if item.get("initiative"):
-            item["initiative"] = initiatives.get(item["initiative"])
-            if item["initiative"] is None:
-                problems["initiative"] = ["No such initiative."]
+        if item.get("customer") and item["customer"] not in customers:
+            problems["customer"] = ["No such customer."]
+        if item.get("initiative") and item["initiative"] not in initiatives:
+            problems["initiative"] = ["No such initiative."]
         if item.get("customer_segment"):
             item["customer_segment"] = segments.get(item["customer_segment"])
             if item["customer_segment"] is None:

@@ -18,7 +18,7 @@ from django.db.models import F
 from roadmap.models import Alignment, Initiative
 from roadmap.scoring import AnchoredReach
 
-from .sql import dumps, json_rows_sql
+from .sql import as_datetime, dumps, ids_param, in_ids_sql, is_postgres, json_rows_sql
 
 NUDGE_KEY = "roadmap:rescore-nudge-pending"
 NUDGE_TTL_SECONDS = 30
@@ -40,23 +40,20 @@ def initiatives_lock(ids: Iterable[int]) -> dict[int, AnchoredReach | None]:
     UPDATE itself takes: it does not conflict with the KEY SHARE locks that
     inserting evidence takes on its initiatives.
     """
-    rows = (
-        Initiative.objects.filter(id__in=set(ids))
-        .order_by("id")
-        .select_for_update(no_key=True)
-        .values_list(
-            "id",
-            "reach_anchor",
-            "reach_half_life",
-            "reach_weighted",
-            "reach_anonymous",
-            "reach_customers",
-            "reach_anonymous_items",
-            "reach_items",
+    ids = set(ids)
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, reach_anchor, reach_half_life, reach_weighted, reach_anonymous,"
+            " reach_customers, reach_anonymous_items, reach_items FROM roadmap_initiative"
+            f" WHERE {in_ids_sql('id')} ORDER BY id"
+            + (" FOR NO KEY UPDATE" if is_postgres() else ""),
+            [ids_param(ids)],
         )
-    )
+        rows = cursor.fetchall()
     return {
-        iid: None if anchor is None else AnchoredReach(anchor, half_life, *sums)
+        iid: None if anchor is None else AnchoredReach(as_datetime(anchor), half_life, *sums)
         for iid, anchor, half_life, *sums in rows
     }
 

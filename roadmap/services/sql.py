@@ -70,3 +70,16 @@ def copy_line(values) -> str:
         )
         + "\n"
     )
+
+
+def in_ids_sql(column: str) -> str:
+    """`column` is in the id list given as the next parameter (see `ids_param`)."""
+    if is_postgres():
+        return f"{column} = ANY(%s)"
+    return f"{column} IN (SELECT value FROM json_each(%s))"
+
+
+def ids_param(ids) -> list[int] | str:
+    """The parameter of `in_ids_sql`: one array (PostgreSQL) or one JSON list, not one per id."""
+    ids = list(ids)
+    return ids if is_postgres() else dumps(ids)

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from roadmap import services
 from roadmap.models import Customer, Evidence, Initiative
@@ -134,3 +135,54 @@ def test_a_batch_is_stored_as_sent_with_its_ids_in_order(django_user_model):
     # The sequence moved past the ids taken: the next row gets a fresh one.
     later = services.evidence_ingest(actor=None, items=[{"source": "nps", "text": "later"}])
     assert later.evidence[0].pk > max(stored)
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim():
+    """New rows go in by COPY on PostgreSQL: its escapes must not bend the text."""
+    initiative = InitiativeFactory()
+    texts = [
+        "tab\there",
+        "two\nlines\r\nthree",
+        "back\\slash \\N \\t",
+        '"quoted" \u00e9 \U0001f680',
+    ]
+    result = services.evidence_ingest(
+        actor=None,
+        items=[
+            {"source": "nps", "text": text, "initiative": initiative.pk, "external_id": f"x\t{n}"}
+            for n, text in enumerate(texts)
+        ],
+    )
+    stored = dict(Evidence.objects.values_list("pk", "text"))
+    assert [stored[e.pk] for e in result.evidence] == texts
+    assert sorted(Evidence.objects.values_list("external_id", flat=True)) == [
+        f"x\t{n}" for n in range(len(texts))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("source", "fax"),
+        ("source", ""),
+        ("source", 3),
+        ("importance", "urgent"),
+        ("text", ""),
+        ("text", None),
+        ("external_id", "x" * 201),
+        ("received_at", "not a date"),
+    ],
+)
+def test_item_checks_word_errors_as_full_clean_does(field, value):
+    from roadmap.services.evidence import _clean_fields
+
+    item = Evidence(source="nps", text="ok", importance="important", received_at=timezone.now())
+    setattr(item, field, value)
+    expected = {}
+    try:
+        item.full_clean(exclude=[f.name for f in Evidence._meta.fields if f.name != field])
+    except ValidationError as exc:
+        expected = exc.message_dict
+    assert expected  # each value is invalid
+    setattr(item, field, value)
+    assert _clean_fields(item) == expected
