@@ -6,7 +6,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
-from roadmap.services.marks import NUDGE_KEY
+from roadmap.services.marks import NUDGE_KEY, rescore_took
 from roadmap.services.vacuum import initiatives_vacuum
 
 logger = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ def recompute_priorities() -> int:
     cache.delete(NUDGE_KEY)
     result = initiatives_rescore_marked()
     if result.claimed:
+        rescore_took(result.seconds)
         initiatives_vacuum()
     return result.claimed
 

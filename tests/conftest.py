@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from roadmap.services import read_cache
-from roadmap.services.marks import NUDGE_KEY
+from roadmap.services.marks import LAST_RUN_KEY, NUDGE_KEY
 from tests.factories import UserFactory
 
 
@@ -10,12 +10,12 @@ from tests.factories import UserFactory
 def _no_pending_nudge():
     # The rescore nudge de-duplicates through the cache; start every test clean.
     # (Not cache.clear(): with Redis that would flush the broker's database too.)
-    cache.delete(NUDGE_KEY)
+    cache.delete_many([NUDGE_KEY, LAST_RUN_KEY])
     # Each test starts a new generation of cached ranked-list pages, so no test
     # reads a page another test's data built.
     read_cache._bump()
     yield
-    cache.delete(NUDGE_KEY)
+    cache.delete_many([NUDGE_KEY, LAST_RUN_KEY])
 
 
 @pytest.fixture

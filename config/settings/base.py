@@ -264,6 +264,9 @@ PRIORITY_ALIGNMENT_FLOOR = env.float("PRIORITY_ALIGNMENT_FLOOR", default=0.2)
 RESCORE_WORK_MEM = env("RESCORE_WORK_MEM", default="64MB")
 # A burst of events within this window is scored by one recompute run.
 RESCORE_DEBOUNCE_SECONDS = env.float("RESCORE_DEBOUNCE_SECONDS", default=0.25)
+# Under load a nudge waits as long as the last run took, at most this long
+# (see roadmap.services.marks.nudge_countdown).
+RESCORE_DEBOUNCE_MAX_SECONDS = env.float("RESCORE_DEBOUNCE_MAX_SECONDS", default=1.0)
 # The rescore worker vacuums the (constantly rewritten) initiative table at most
 # this often; see roadmap/services/vacuum.py.
 RESCORE_VACUUM_SECONDS = env.int("RESCORE_VACUUM_SECONDS", default=10)

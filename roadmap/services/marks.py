@@ -22,6 +22,7 @@ from .sql import as_datetime, dumps, ids_param, in_ids_sql, is_postgres, json_ro
 
 NUDGE_KEY = "roadmap:rescore-nudge-pending"
 NUDGE_TTL_SECONDS = 30
+LAST_RUN_KEY = "roadmap:rescore-last-seconds"
 DELTA_COLUMNS = [
     ("id", "bigint"),
     ("weighted", "float8"),
@@ -136,6 +137,24 @@ def initiatives_mark_for_key_results(key_result_ids: list[int], trigger: str) ->
     initiatives_mark(ids=set(ids), trigger=trigger, forget_sums=False)
 
 
+def rescore_took(seconds: float) -> None:
+    """Record how long the last rescore run took: the next nudge waits as long."""
+    cache.set(LAST_RUN_KEY, seconds, NUDGE_TTL_SECONDS)
+
+
+def nudge_countdown() -> float:
+    """How long a nudge waits: the debounce window, or the last run's length if longer.
+
+    Under a firehose the runs grow (more initiatives claimed each time) and
+    would follow each other with no gap, the worker taking a core from ingest.
+    Waiting as long as the last run took keeps the worker to at most half
+    the time, so bigger, fewer runs share the fixed cost of a re-rank;
+    capped by RESCORE_DEBOUNCE_MAX_SECONDS, which bounds the added delay.
+    """
+    last = cache.get(LAST_RUN_KEY) or 0.0
+    return max(settings.RESCORE_DEBOUNCE_SECONDS, min(last, settings.RESCORE_DEBOUNCE_MAX_SECONDS))
+
+
 def _send_nudge() -> None:
     from roadmap.tasks import recompute_priorities
 
@@ -144,7 +163,7 @@ def _send_nudge() -> None:
     # so anything marked after that sends a fresh nudge. The short countdown
     # lets a burst of events land in the same run (ignored when eager).
     if cache.add(NUDGE_KEY, 1, NUDGE_TTL_SECONDS):
-        recompute_priorities.apply_async(countdown=settings.RESCORE_DEBOUNCE_SECONDS)
+        recompute_priorities.apply_async(countdown=nudge_countdown())
 
 
 def request_rescore() -> None:

@@ -50,6 +50,7 @@ class RescoreResult:
     claimed: int
     changed_ids: list[int]
     snapshot_ids: list[int]
+    seconds: float = 0.0
 
 
 def _ids_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
@@ -633,11 +634,12 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         changed = [row["id"] for row in rows if row["moved"]]
         _write(cursor, rows + slipped, now)
         snapshot_ids = _snapshot(cursor, changed, triggers)
+    seconds = time.perf_counter() - started
     RecomputeRun.objects.create(
         trigger=_dominant_trigger(triggers),
         claimed=len(ids),
         changed=len(changed),
-        duration_ms=(time.perf_counter() - started) * 1000,
+        duration_ms=seconds * 1000,
     )
     if visible:
         priorities_changed()
@@ -645,7 +647,9 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         from roadmap.tasks import deliver_priority_changed
 
         deliver_priority_changed.delay_on_commit(snapshot_ids)
-    return RescoreResult(claimed=len(ids), changed_ids=changed, snapshot_ids=snapshot_ids)
+    return RescoreResult(
+        claimed=len(ids), changed_ids=changed, snapshot_ids=snapshot_ids, seconds=seconds
+    )
 
 
 def _dominant_trigger(triggers: dict[int, str]) -> str:

@@ -428,3 +428,32 @@ def test_weekly_reaggregation_repairs_sums_the_nightly_run_keeps():
     rescore_all_initiatives(reaggregate=True)
     initiative.refresh_from_db()
     assert initiative.reach == pytest.approx(1.0, abs=1e-3)  # weekly: from the evidence
+
+
+def test_a_nudge_waits_as_long_as_the_last_run_took_within_bounds(settings, monkeypatch):
+    from roadmap.services import marks
+    from roadmap.tasks import recompute_priorities as task
+
+    settings.RESCORE_DEBOUNCE_SECONDS = 0.25
+    settings.RESCORE_DEBOUNCE_MAX_SECONDS = 1.0
+    assert marks.nudge_countdown() == 0.25  # no run yet
+    for took, waits in ((0.6, 0.6), (5.0, 1.0), (0.05, 0.25)):
+        marks.rescore_took(took)
+        assert marks.nudge_countdown() == waits
+    sent = []
+    monkeypatch.setattr(task, "apply_async", lambda **kwargs: sent.append(kwargs))
+    marks.rescore_took(0.4)
+    _send_nudge()
+    assert sent == [{"countdown": 0.4}]
+
+
+def test_the_recompute_task_records_how_long_its_run_took(monkeypatch):
+    from roadmap.services import marks
+
+    InitiativeFactory()
+    assert marks.nudge_countdown() == pytest.approx(0.25)
+    took = []
+    monkeypatch.setattr("roadmap.tasks.rescore_took", took.append)
+    assert recompute_priorities() == 1
+    assert len(took) == 1
+    assert 0 < took[0] < 30
