@@ -28,7 +28,7 @@ from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
 from .read_cache import priorities_changed
-from .sql import as_datetime, copy_line, db_timestamp
+from .sql import as_datetime, copy_escape, copy_line, db_timestamp
 from .sql import dumps as _dumps
 from .sql import is_postgres as _is_postgres
 from .sql import json_rows_sql as _json_rows_sql
@@ -465,7 +465,8 @@ def _write(cursor, rows: list[dict], now: datetime) -> None:
     cursor.execute("DELETE FROM rescore_rows")
     for row in rows:
         if row.get("breakdown") is not None:
-            row["breakdown"] = _dumps(row["breakdown"])
+            # The one text value of a row: escaped here, so the rest is str() alone.
+            row["breakdown"] = copy_escape(_dumps(row["breakdown"]))
     with cursor.cursor.copy(f"COPY rescore_rows ({', '.join(WRITE_NAMES)}) FROM STDIN") as copy:
         for start in range(0, len(rows), 1000):
             copy.write("".join(_copy_row(row) for row in rows[start : start + 1000]))
@@ -494,7 +495,13 @@ _SLIP_LINE = copy_line(
 
 def _copy_row(row: dict) -> str:
     if row["claimed"]:
-        return copy_line([row.get(name) for name in WRITE_NAMES])
+        # Numbers, booleans, a timestamp and the escaped breakdown: str() of each.
+        return (
+            "\t".join(
+                ["\\N" if (value := row.get(name)) is None else str(value) for name in WRITE_NAMES]
+            )
+            + "\n"
+        )
     rank = row["rank"]
     return _SLIP_LINE.format(id=row["id"], rank="\\N" if rank is None else rank)
 
