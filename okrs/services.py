@@ -111,7 +111,7 @@ def objective_update(
 ) -> Objective:
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     _check_version(objective, expected_version)
-    weight_before = objective.weight
+    scored_before = (objective.weight, objective.status, objective.title)
     before = snapshot(objective, OBJECTIVE_AUDIT_FIELDS)
     for name, value in data.items():
         setattr(objective, name, value)
@@ -127,7 +127,9 @@ def objective_update(
         action="update",
         changes=diff(before, snapshot(objective, OBJECTIVE_AUDIT_FIELDS)),
     )
-    if objective.weight != weight_before:
+    # Weight and status (cancelled objectives weight nothing) move aligned
+    # priorities; the title is in their breakdowns.
+    if (objective.weight, objective.status, objective.title) != scored_before:
         _announce(objective.key_results.values_list("id", flat=True), "edit")
     return objective
 

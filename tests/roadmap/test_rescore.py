@@ -457,3 +457,26 @@ def test_the_recompute_task_records_how_long_its_run_took(monkeypatch):
     assert recompute_priorities() == 1
     assert len(took) == 1
     assert 0 < took[0] < 30
+
+
+def test_renaming_or_cancelling_an_objective_rescores_what_is_aligned_to_it(
+    django_capture_on_commit_callbacks,
+):
+    objective = ObjectiveFactory(title="Grow", weight=2.0)
+    kr = KeyResultFactory(objective=objective)
+    initiative = InitiativeFactory(reach=10, impact=1, confidence=100, effort=1)
+    AlignmentFactory(initiative=initiative, key_result=kr, contribution="strong")
+    _rescore()
+    with django_capture_on_commit_callbacks(execute=True):
+        okr_services.objective_update(actor=None, objective=objective, data={"title": "Retain"})
+    initiative.refresh_from_db()
+    assert initiative.breakdown["alignment"]["terms"][0]["objective"] == "Retain"
+    aligned = initiative.priority_score
+    okr_services.objective_update(actor=None, objective=objective, data={"status": "cancelled"})
+    # (One test transaction: the nudge registered above stands for this commit too.)
+    assert Initiative.objects.get(pk=initiative.pk).needs_rescore
+    _rescore()
+    initiative.refresh_from_db()
+    assert aligned > 10.0
+    assert initiative.priority_score == pytest.approx(10.0)
+    assert initiative.breakdown["alignment"]["unaligned"] is True
