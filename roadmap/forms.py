@@ -77,6 +77,17 @@ class InitiativeForm(VersionedForm):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
         explain_derived_reach(self)
 
+    def clean(self):
+        cleaned = super().clean()
+        keep_derived_reach(self, cleaned)
+        return cleaned
+
+
+DERIVED_REACH_TYPED = (
+    "Reach is derived from linked evidence; choose “Set by hand” as the reach source"
+    " to type your own."
+)
+
 
 def explain_derived_reach(form: forms.ModelForm) -> None:
     """Reach from evidence is recomputed on every rescore: show it rounded and say so."""
@@ -88,6 +99,22 @@ def explain_derived_reach(form: forms.ModelForm) -> None:
             "Derived from linked evidence and recomputed on every rescore; set the reach"
             " source to “Set by hand” to type your own."
         )
+
+
+def keep_derived_reach(form: forms.ModelForm, cleaned: dict) -> None:
+    """An initiative whose reach comes from evidence keeps it: a typed reach is refused.
+
+    The value shown (rounded) comes back unchanged and stands for the exact
+    one, so saving other fields is not an edit of reach.
+    """
+    instance = form.instance
+    source = cleaned.get("reach_source", instance.reach_source)
+    if not instance.pk or source != Initiative.ReachSource.EVIDENCE or "reach" not in cleaned:
+        return
+    if cleaned["reach"] in (instance.reach, round(instance.reach, 2)):
+        cleaned["reach"] = instance.reach
+    else:
+        form.add_error("reach", DERIVED_REACH_TYPED)
 
 
 class InitiativeCreateForm(InitiativeForm):
@@ -111,6 +138,14 @@ class RiceForm(VersionedForm):
         for name in ("reach", "confidence", "effort"):
             self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
         explain_derived_reach(self)
+        # Inline there is no reach source to switch: the derived reach is shown, not typed.
+        if self.instance.pk and self.instance.reach_source == Initiative.ReachSource.EVIDENCE:
+            self.fields["reach"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        keep_derived_reach(self, cleaned)
+        return cleaned
 
 
 class MoveForm(forms.Form):

@@ -162,3 +162,64 @@ def test_each_row_links_its_breakdown(product_client, small_roadmap):
     html = product_client.get("/priorities/").content.decode()
     assert f'aria-controls="breakdown-{alpha.pk}">Why #1?</button>' in html
     assert f'hx-get="{reverse("roadmap:breakdown", args=[alpha.pk])}"' in html
+
+
+def _evidence_backed(reach: float) -> Initiative:
+    initiative = InitiativeFactory(title="Derived", reach_source="evidence", impact=1, effort=1)
+    Initiative.objects.filter(pk=initiative.pk).update(reach=reach, needs_rescore=False)
+    initiative.refresh_from_db()
+    return initiative
+
+
+def test_inline_edit_shows_evidence_reach_but_does_not_take_a_typed_one(product_client):
+    initiative = _evidence_backed(12.3456)
+    edit = product_client.get(
+        reverse("roadmap:priority-edit", args=[initiative.pk]), headers={"HX-Request": "true"}
+    )
+    field = re.search(r'<input id="reach-\d+"[^>]*>', edit.content.decode())[0]
+    assert " disabled" in field
+    assert 'value="12.35"' in field
+    product_client.post(
+        reverse("roadmap:priority-edit", args=[initiative.pk]),
+        {"reach": "9999", "impact": "2.0", "confidence": "80", "effort": "1", "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+    initiative.refresh_from_db()
+    assert (initiative.reach, initiative.impact) == (12.3456, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("reach", "source", "error", "stored"),
+    [
+        ("12.35", "evidence", None, 12.3456),  # the rounded value shown: unchanged
+        ("500", "evidence", "Reach is derived from linked evidence", 12.3456),
+        ("500", "manual", None, 500.0),  # switching to "set by hand" takes the typed reach
+    ],
+)
+def test_initiative_form_refuses_a_typed_reach_while_it_comes_from_evidence(
+    reach, source, error, stored
+):
+    from roadmap.forms import InitiativeForm
+
+    initiative = _evidence_backed(12.3456)
+    data = {
+        "title": "Derived",
+        "description": "",
+        "status": initiative.status,
+        "lane": initiative.lane,
+        "target_quarter": "",
+        "team": "",
+        "owner": "",
+        "reach": reach,
+        "impact": "1.0",
+        "confidence": "100",
+        "effort": "1",
+        "reach_source": source,
+        "version": str(initiative.version),
+    }
+    form = InitiativeForm(data=data, instance=initiative)
+    assert form.is_valid() is (error is None), form.errors
+    if error:
+        assert form.errors["reach"][0].startswith(error)
+    else:
+        assert form.cleaned_data["reach"] == stored
