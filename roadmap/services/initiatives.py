@@ -71,6 +71,14 @@ def initiative_update(
     changed = {name for name, value in data.items() if getattr(locked, name) != value}
     if not changed:
         return locked
+    if "reach" in changed and data.get("reach_source", locked.reach_source) == "evidence":
+        # The rescore derives it from the linked evidence and would overwrite it.
+        raise ValidationError(
+            {
+                "reach": "Reach is derived from linked evidence; set reach_source to"
+                " “manual” to set it by hand."
+            }
+        )
     before = snapshot(locked, AUDIT_FIELDS)
     for name in changed:
         setattr(locked, name, data[name])

@@ -199,3 +199,20 @@ def test_delete_removes_the_initiative(product):
 def test_missing_initiative_is_404(product):
     assert product.get(f"{URL}999999/").status_code == 404
     assert product.patch(f"{URL}999999/", {"title": "x"}, format="json").status_code == 404
+
+
+def test_reach_derived_from_evidence_cannot_be_set_unless_the_source_is_switched(product):
+    initiative = InitiativeFactory(reach_source="evidence", reach=7.5)
+    url = f"{URL}{initiative.pk}/"
+
+    refused = product.patch(url, {"reach": 900}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["reach"] == [
+        "Reach is derived from linked evidence; set reach_source to “manual” to set it by hand."
+    ]
+    assert Initiative.objects.get(pk=initiative.pk).reach == 7.5
+    # Sending back what was read is no change; switching the source takes the number.
+    assert product.patch(url, {"reach": 7.5, "impact": 2}, format="json").status_code == 200
+    switched = product.patch(url, {"reach": 900, "reach_source": "manual"}, format="json")
+    assert switched.status_code == 200
+    assert Initiative.objects.get(pk=initiative.pk).reach == 900
