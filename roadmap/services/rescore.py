@@ -28,7 +28,7 @@ from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
 from .read_cache import priorities_changed
-from .sql import as_datetime, copy_escape, copy_line, db_timestamp
+from .sql import as_datetime, copy_escape, copy_line, db_timestamp, ids_param, in_ids_sql
 from .sql import dumps as _dumps
 from .sql import is_postgres as _is_postgres
 from .sql import json_rows_sql as _json_rows_sql
@@ -57,9 +57,7 @@ def _ids_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
     """SQL (and its parameter) keeping rows whose `column` is in `ids`; None keeps all."""
     if ids is None:
         return f"{column} IS NOT NULL", []
-    if _is_postgres():
-        return f"{column} = ANY(%s)", [ids]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [_dumps(ids)]
+    return in_ids_sql(column), [ids_param(ids)]
 
 
 def _age_days_sql(column: str) -> str:
