@@ -184,7 +184,8 @@ def ids_existing(model, ids) -> set[int]:
 
     from roadmap.services.sql import ids_param, in_ids_sql
 
-    ids = set(ids)
+    # A key outside the 64-bit range cannot exist (and JSON for SQLite cannot carry it).
+    ids = {i for i in ids if -(2**63) <= i < 2**63}
     if not ids:
         return set()
     table = model._meta.db_table

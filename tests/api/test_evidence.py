@@ -241,3 +241,14 @@ def test_list_filters(product):
     assert ids("ordering=received_at") == [old.pk, linked.pk]
     assert product.get(f"{URL}?received_after=soon").status_code == 400
     assert Initiative.objects.count() == 1
+
+
+@pytest.mark.parametrize("reference", [2**63, 2**70, -1, 0])
+def test_references_no_row_can_have_are_a_400_not_a_500(product, reference):
+    response = product.post(
+        "/api/v1/evidence/",
+        [{"source": "nps", "text": "x", "customer": reference, "initiative": reference}],
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert not Evidence.objects.exists()
