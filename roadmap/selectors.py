@@ -7,6 +7,7 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -21,6 +22,7 @@ from roadmap.models import (
     WebhookSubscription,
 )
 from roadmap.permissions import can_edit_roadmap, can_view
+from roadmap.services.sql import ids_param, in_ids_sql
 
 
 def _visible(qs: QuerySet, viewer) -> QuerySet:
@@ -180,10 +182,6 @@ def ids_existing(model, ids) -> set[int]:
     For ingest, which only stores the references: loading 500 customers and
     initiatives as objects cost ~15 % of a batch.
     """
-    from django.db import connection
-
-    from roadmap.services.sql import ids_param, in_ids_sql
-
     # A key outside the 64-bit range cannot exist (and JSON for SQLite cannot carry it).
     ids = {i for i in ids if -(2**63) <= i < 2**63}
     if not ids:

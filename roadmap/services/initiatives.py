@@ -71,7 +71,8 @@ def initiative_update(
     changed = {name for name, value in data.items() if getattr(locked, name) != value}
     if not changed:
         return locked
-    if "reach" in changed and data.get("reach_source", locked.reach_source) == "evidence":
+    derived = data.get("reach_source", locked.reach_source) == Initiative.ReachSource.EVIDENCE
+    if "reach" in changed and derived:
         # The rescore derives it from the linked evidence and would overwrite it.
         raise ValidationError(
             {

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -358,12 +359,8 @@ def _alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.Al
         out.setdefault(initiative_id, []).append(link)
     for links in out.values():
         if len(links) > 1:
-            links.sort(key=_link_order)
+            links.sort(key=attrgetter("objective_id", "key_result_id"))
     return out
-
-
-def _link_order(link: scoring.AlignmentLink) -> tuple[int, int]:
-    return link.objective_id, link.key_result_id
 
 
 REACH_COLUMNS = [
@@ -437,7 +434,7 @@ def _write(cursor, rows: list[dict], now: datetime) -> None:
     so it locks rows in id order as ingest does: no deadlock, and no separate
     locking pass.
     """
-    rows.sort(key=_row_id)
+    rows.sort(key=itemgetter("id"))
     set_clause = f"""
         {KEEP_UNLESS_SCORED}, {CLEAR_MARK}, {SET_REACH},
         scored_at = CASE WHEN v.claimed THEN %s ELSE roadmap_initiative.scored_at END,
@@ -502,10 +499,6 @@ def _copy_row(row: dict) -> str:
         )
     rank = row["rank"]
     return _SLIP_LINE.format(id=row["id"], rank="\\N" if rank is None else rank)
-
-
-def _row_id(row: dict) -> int:
-    return row["id"]
 
 
 def _new_ranks(cursor, scores: dict[int, float]) -> tuple[dict, dict]:
