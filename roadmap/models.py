@@ -319,6 +319,28 @@ class Evidence(models.Model):
         return self.text[:60]
 
 
+class PendingEvidence(models.Model):
+    """New evidence not yet folded into its initiative's reach sums.
+
+    Ingest writes one row per new item linked to an initiative, in the
+    item's transaction, and touches no initiative row: batches on the same
+    hot initiatives no longer wait for each other. The rescore reads these
+    rows, adds each item's term to its initiative's anchored sums (or
+    aggregates the initiative afresh) and deletes them in its transaction,
+    so a crashed run leaves them for the next one. No foreign key: a deleted
+    item's row is dropped by the next run, and nothing here is worth a
+    constraint check per ingested row.
+    """
+
+    evidence_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name_plural = "pending evidence"
+
+    def __str__(self):
+        return f"evidence {self.evidence_id}"
+
+
 class ScoreSnapshot(models.Model):
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="snapshots")
     reach = models.FloatField()

@@ -205,6 +205,19 @@ def reach_delta(
     return AnchoredReach(anchor, half_life, weighted, anonymous, customers, anonymous_items, items)
 
 
+def reach_added(sums: AnchoredReach, delta: AnchoredReach) -> AnchoredReach:
+    """`sums` with `delta` (from `reach_delta` on the same sums) added."""
+    return AnchoredReach(
+        sums.anchor,
+        sums.half_life_days,
+        sums.weighted + delta.weighted,
+        sums.anonymous + delta.anonymous,
+        sums.customers + delta.customers,
+        sums.anonymous_items + delta.anonymous_items,
+        sums.items + delta.items,
+    )
+
+
 def reach_at(sums: AnchoredReach, now: datetime) -> tuple[float, int, float, int, int]:
     """(decayed customers, customers, decayed anonymous, anonymous items, items) at `now`.
 

@@ -6,17 +6,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from roadmap import scoring
-from roadmap.models import Customer, Evidence, Initiative, Segment
+from roadmap.models import Customer, Evidence, Initiative, PendingEvidence, Segment
 
-from .marks import initiatives_lock, initiatives_mark
-from .sql import as_datetime, copy_line, dumps, ids_param, in_ids_sql, is_postgres, json_rows_sql
+from .marks import initiatives_mark, request_rescore
+from .sql import copy_line, is_postgres
 
 MAX_BATCH = 1000
 EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
@@ -136,60 +134,20 @@ def _insert(rows: list[Evidence], now) -> None:
         evidence._state.db = connection.alias
 
 
-def _reach_deltas(
-    sums: dict[int, scoring.AnchoredReach | None],
-    new: list[Evidence],
-    rewritten: set[int],
-    now,
-) -> dict[int, scoring.AnchoredReach]:
-    """What the new items add to each initiative's anchored evidence sums.
-
-    Runs under the initiatives' locks, after the items are inserted: each
-    customer's newest item so far is read leaving the new items out. Left
-    out, so the rescore aggregates their evidence instead: an initiative whose
-    sums are unknown or were taken with another half-life,
-    one an updated item leaves or joins, one given an item dated in the future
-    (the aggregate counts it as today's until its date comes).
-    """
-    half_life = settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS
-    eligible = {
-        iid
-        for iid, s in sums.items()
-        if s is not None and s.half_life_days == half_life and iid not in rewritten
-    }
-    eligible -= {e.initiative_id for e in new if e.received_at > now}
-    items = [e for e in new if e.initiative_id in eligible]
-    pairs = {(e.initiative_id, e.customer_id) for e in items if e.customer_id}
-    newest: dict[int, dict[int, datetime]] = {iid: {} for iid in eligible}
-    weights: dict[int, float | None] = {}
-    if pairs:
-        # Each pair's newest item before ours, and its customer's segment weight: one query.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT v.i, v.c, (SELECT MAX(e.received_at) FROM roadmap_evidence e"
-                " WHERE e.initiative_id = v.i AND e.customer_id = v.c"
-                f" AND NOT {in_ids_sql('e.id')}), s.weight"
-                f" FROM {json_rows_sql([('i', 'bigint'), ('c', 'bigint')])}"
-                " LEFT JOIN roadmap_customer c ON c.id = v.c"
-                " LEFT JOIN roadmap_segment s ON s.id = c.segment_id",
-                [ids_param(e.pk for e in new), dumps([{"i": i, "c": c} for i, c in pairs])],
-            )
-            for iid, cid, when, weight in cursor.fetchall():
-                if when is not None:
-                    newest[iid][cid] = as_datetime(when)
-                weights[cid] = weight
-    signals: dict[int, list[scoring.EvidenceSignal]] = {iid: [] for iid in eligible}
-    for e in items:
-        signals[e.initiative_id].append(
-            scoring.EvidenceSignal(
-                received_at=e.received_at,
-                customer_id=e.customer_id,
-                segment_weight=None
-                if weights.get(e.customer_id) is None
-                else float(weights[e.customer_id]),
-            )
+def _pend(evidence_ids: list[int]) -> None:
+    """Queue new items for the rescore to fold into their initiatives' sums."""
+    if not evidence_ids:
+        return
+    if not is_postgres():
+        PendingEvidence.objects.bulk_create(
+            [PendingEvidence(evidence_id=pk) for pk in evidence_ids], batch_size=500
         )
-    return {iid: scoring.reach_delta(sums[iid], signals[iid], newest[iid]) for iid in eligible}
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy("COPY roadmap_pendingevidence (evidence_id) FROM STDIN") as copy,
+    ):
+        copy.write("".join(f"{pk}\n" for pk in evidence_ids))
 
 
 def _pk(value) -> int | None:
@@ -246,7 +204,8 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
     them; the foreign keys refuse a missing one). A
     repeated external_id updates the stored item instead of adding one, so a
     retried batch is harmless. Initiatives that gain or lose evidence are
-    marked for a rescore.
+    rescored: new items wait in PendingEvidence for it, other changes mark
+    their initiatives.
     """
     if len(items) > MAX_BATCH:
         raise ValidationError(
@@ -258,7 +217,6 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
         e.external_id: e
         for e in Evidence.objects.select_for_update().filter(external_id__in=ext_ids)
     }
-    touched: set[int] = set()
     rewritten: set[int] = set()  # initiatives an updated item leaves or joins
     to_create: list[Evidence] = []
     to_update: dict[int, Evidence] = {}
@@ -275,7 +233,6 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
         elif evidence.pk:
             to_update[evidence.pk] = evidence
             if evidence.initiative_id:
-                touched.add(evidence.initiative_id)
                 rewritten.add(evidence.initiative_id)
         evidence.source = item.get("source")
         evidence.text = item.get("text")
@@ -290,10 +247,8 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
         problems = _clean_fields(evidence)
         if problems:
             errors[index] = problems
-        if evidence.initiative_id:
-            touched.add(evidence.initiative_id)
-            if evidence.pk:
-                rewritten.add(evidence.initiative_id)
+        if evidence.initiative_id and evidence.pk:
+            rewritten.add(evidence.initiative_id)
         if ext:
             by_ext[ext] = evidence
         result.append(evidence)
@@ -306,15 +261,17 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             [*EVIDENCE_FIELDS, "initiative", "customer", "updated_at"],
             batch_size=500,
         )
-    # Only now lock the initiatives (every batch touches the most-asked-for
-    # ones, so the lock serializes batches: keep it short). Under the lock the
-    # sums and each customer's newest item are read, other batches' committed
-    # items included and ours left out, and our terms added before commit.
-    sums = initiatives_lock(touched)
-    deltas = _reach_deltas(sums, to_create, rewritten, now)
-    initiatives_mark(
-        ids=touched, trigger=Initiative.Trigger.EVIDENCE, reach_deltas=deltas, locked=True
-    )
+    # New items reach their initiatives' sums through the rescore (pending
+    # rows, see PendingEvidence): no initiative row is locked or written here.
+    # The rest is aggregated afresh: an initiative an updated item leaves or
+    # joins, and one given an item dated in the future (the aggregate counts
+    # it as today's until its date comes).
+    folded = [e.pk for e in to_create if e.initiative_id and e.received_at <= now]
+    _pend(folded)
+    rewritten.update(e.initiative_id for e in to_create if e.initiative_id and e.received_at > now)
+    initiatives_mark(ids=rewritten, trigger=Initiative.Trigger.EVIDENCE)
+    if folded:
+        request_rescore()
     return EvidenceIngestResult(evidence=result, created=len(to_create), updated=len(to_update))
 
 

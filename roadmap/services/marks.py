@@ -16,66 +16,42 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from roadmap.models import Alignment, Initiative
-from roadmap.scoring import AnchoredReach
 
-from .sql import as_datetime, dumps, ids_param, in_ids_sql, is_postgres, json_rows_sql
+from .sql import ids_param, in_ids_sql, is_postgres
 
 NUDGE_KEY = "roadmap:rescore-nudge-pending"
 NUDGE_TTL_SECONDS = 30
 LAST_RUN_KEY = "roadmap:rescore-last-seconds"
-DELTA_COLUMNS = [
-    ("id", "bigint"),
-    ("weighted", "float8"),
-    ("anonymous", "float8"),
-    ("customers", "integer"),
-    ("anonymous_items", "integer"),
-    ("items", "integer"),
-]
 
 
-def initiatives_lock(ids: Iterable[int]) -> dict[int, AnchoredReach | None]:
-    """Lock initiatives in id order; return their anchored evidence sums (None: unknown).
+def _lock_in_id_order(ids: set[int]) -> None:
+    """Lock initiatives in id order before marking them.
 
-    Id order: two ingest batches marking overlapping initiatives in scan order
-    deadlocked under load (see docs/PERFORMANCE.md). NO KEY UPDATE, as the
-    UPDATE itself takes: it does not conflict with the KEY SHARE locks that
-    inserting evidence takes on its initiatives.
+    Two writers marking overlapping initiatives in scan order deadlocked under
+    load (see docs/PERFORMANCE.md); the rescore's write also goes in id order.
+    NO KEY UPDATE, as the UPDATE itself takes: it does not conflict with the
+    KEY SHARE locks that inserting evidence takes on its initiatives.
     """
-    ids = set(ids)
-    if not ids:
-        return {}
+    if not is_postgres():
+        return  # SQLite locks the whole database for a write
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, reach_anchor, reach_half_life, reach_weighted, reach_anonymous,"
-            " reach_customers, reach_anonymous_items, reach_items FROM roadmap_initiative"
-            f" WHERE {in_ids_sql('id')} ORDER BY id"
-            + (" FOR NO KEY UPDATE" if is_postgres() else ""),
+            f"SELECT id FROM roadmap_initiative WHERE {in_ids_sql('id')} ORDER BY id"
+            " FOR NO KEY UPDATE",
             [ids_param(ids)],
         )
-        rows = cursor.fetchall()
-    return {
-        iid: None if anchor is None else AnchoredReach(as_datetime(anchor), half_life, *sums)
-        for iid, anchor, half_life, *sums in rows
-    }
 
 
 @transaction.atomic(savepoint=False)
 def initiatives_mark(
-    *,
-    ids: Iterable[int] | None = None,
-    trigger: str,
-    reach_deltas: dict[int, AnchoredReach] | None = None,
-    locked: bool = False,
-    forget_sums: bool = True,
+    *, ids: Iterable[int] | None = None, trigger: str, forget_sums: bool = True
 ) -> int:
     """Mark initiatives (all when ids is None) as needing a rescore, then nudge.
 
     A mark forgets the initiative's anchored evidence sums (the next rescore
-    aggregates its evidence), except for those in `reach_deltas`: ingest of new
-    evidence adds its terms to the sums it read under `initiatives_lock`
-    (anchor and half-life as read; the fields are the amounts to add).
-    `forget_sums=False` keeps every initiative's sums: for a rescore that no
-    evidence change prompted (the nightly decay run).
+    aggregates its evidence). `forget_sums=False` keeps them: for a rescore
+    that no evidence change prompted (the nightly decay run, a key result
+    moving). New evidence is not marked at all: it waits in PendingEvidence.
     """
     qs = Initiative.objects.all()
     if ids is not None:
@@ -83,45 +59,13 @@ def initiatives_mark(
         if not ids:
             return 0
         qs = qs.filter(id__in=ids)
-        if not locked:  # the caller holds them (initiatives_lock) already
-            initiatives_lock(ids)
-    reach_deltas = reach_deltas or {}
-    marked = 0
-    if ids is None or set(ids) - set(reach_deltas):
-        marked = qs.exclude(id__in=list(reach_deltas)).update(
-            needs_rescore=True,
-            rescore_trigger=trigger,
-            mark_version=F("mark_version") + 1,
-            **({"reach_anchor": None} if forget_sums else {}),
-        )
-    if reach_deltas:
-        payload = [
-            {
-                "id": iid,
-                "weighted": d.weighted,
-                "anonymous": d.anonymous,
-                "customers": d.customers,
-                "anonymous_items": d.anonymous_items,
-                "items": d.items,
-            }
-            for iid, d in reach_deltas.items()
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE roadmap_initiative
-                SET needs_rescore = true, rescore_trigger = %s, mark_version = mark_version + 1,
-                    reach_weighted = reach_weighted + v.weighted,
-                    reach_anonymous = reach_anonymous + v.anonymous,
-                    reach_customers = reach_customers + v.customers,
-                    reach_anonymous_items = reach_anonymous_items + v.anonymous_items,
-                    reach_items = reach_items + v.items
-                FROM {json_rows_sql(DELTA_COLUMNS)}
-                WHERE roadmap_initiative.id = v.id
-                """,
-                [trigger, dumps(payload)],
-            )
-            marked += cursor.rowcount
+        _lock_in_id_order(ids)
+    marked = qs.update(
+        needs_rescore=True,
+        rescore_trigger=trigger,
+        mark_version=F("mark_version") + 1,
+        **({"reach_anchor": None} if forget_sums else {}),
+    )
     if marked:
         request_rescore()
     return marked

@@ -14,6 +14,7 @@ UPDATE over a window function.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -85,7 +86,8 @@ def _tune(cursor) -> None:
 
 
 CLAIM_COLUMNS = (
-    "id, rescore_trigger, mark_version,"
+    # Not marked: claimed for its pending evidence.
+    "id, CASE WHEN needs_rescore THEN rescore_trigger ELSE 'evidence' END, mark_version,"
     # Its evidence sums must be aggregated: unknown, or for another half-life.
     " reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s,"
     " reach_source, reach, impact, confidence, effort, priority_score, rank, evidence_count,"
@@ -95,7 +97,7 @@ CLAIM_COLUMNS = (
 
 
 def _claim(cursor) -> list[tuple]:
-    """The marked initiatives with what scoring them needs, read without locking them.
+    """The marked initiatives, and those with pending evidence, read without locking them.
 
     Ingest marks initiatives all the time; locking them here for the whole run
     made every ingest touching one of them wait for the rescore. The rows are
@@ -115,8 +117,11 @@ def _claim(cursor) -> list[tuple]:
     else:
         anchor = "reach_anchor"
     cursor.execute(
-        f"SELECT {CLAIM_COLUMNS.format(anchor=anchor)}"
-        " FROM roadmap_initiative WHERE needs_rescore ORDER BY id",
+        f"SELECT {CLAIM_COLUMNS.format(anchor=anchor)} FROM roadmap_initiative"
+        " WHERE needs_rescore OR id IN ("
+        "  SELECT e.initiative_id FROM roadmap_pendingevidence p"
+        "  JOIN roadmap_evidence e ON e.id = p.evidence_id)"
+        " ORDER BY id",
         [settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS],
     )
     return cursor.fetchall()
@@ -207,35 +212,114 @@ def _stored_sums(stored: list | tuple) -> scoring.AnchoredReach:
     )
 
 
-def _reach_rows(ids: list[int] | None, now: datetime, half_life: float) -> Iterator[tuple]:
-    """(initiative id, sums) in initiative id order, for the initiatives with evidence.
+PENDING_SQL = """
+    SELECT p.evidence_id, e.initiative_id, e.customer_id, e.received_at, s.weight,
+           (SELECT MAX(o.received_at) FROM roadmap_evidence o
+            WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
+              AND NOT EXISTS (
+                  SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id))
+    FROM roadmap_pendingevidence p
+    LEFT JOIN roadmap_evidence e ON e.id = p.evidence_id
+    LEFT JOIN roadmap_customer c ON c.id = e.customer_id
+    LEFT JOIN roadmap_segment s ON s.id = c.segment_id
+    WHERE e.initiative_id IS NULL OR {claimed}
+"""
 
-    For a big claim on PostgreSQL the aggregate is most of the run, so it is
-    streamed from a second connection: PostgreSQL aggregates in its own process
-    while this one reads the initiatives and scores each as its sums arrive.
-    The second connection sees only committed evidence, which is right when
-    this transaction has written nothing yet and is the outermost one (the
-    worker's case). Otherwise (a caller's transaction around us: a test, an
-    eager task inside a request) the aggregate runs in this transaction.
+
+def _pending_rows(cursor, claimed: list[int]) -> list[tuple]:
+    """New evidence waiting to be folded in (see PendingEvidence), for the claimed initiatives.
+
+    Each row: (evidence id, initiative id, customer id, received_at, segment
+    weight, and the newest received_at of the same initiative and customer
+    among the evidence already in the sums, i.e. not pending). Rows of
+    deleted or unlinked items come too (initiative id None), to be dropped.
     """
-    if not _is_postgres() or ids is not None or len(connection.atomic_blocks) != 1:
-        with connection.cursor() as cursor:
-            if _is_postgres():
-                cursor.execute(*_reach_sql_pg(ids, now, half_life))
-                return iter([(row[0], _sums(row)) for row in cursor.fetchall()])
-            sums = _reach_aggregates(cursor, ids, now, half_life)
-        return iter(sorted(sums.items()))
-    return _reach_rows_streamed(now, half_life)
+    cursor.execute(PENDING_SQL.format(claimed=in_ids_sql("e.initiative_id")), [ids_param(claimed)])
+    return cursor.fetchall()
 
 
-def _reach_rows_streamed(now: datetime, half_life: float) -> Iterator[tuple]:
-    """Start the aggregate on a second connection now; yield its rows as they arrive.
+def _fold(sums: scoring.AnchoredReach, items: list[tuple], now: datetime) -> scoring.AnchoredReach:
+    """What pending items (customer, received_at, weight, newest before) add to `sums`.
 
-    A thread reads the stream, so the query is under way while this one reads
-    the alignments (it would otherwise start on the first `next`). The queue
-    is unbounded (at most one row per initiative): the reader never blocks, so
-    it ends even when the consumer stops early.
+    An item dated after `now` (another machine's clock, seconds ahead) counts
+    as of `now`, as the aggregate counts it; ingest sends items dated later
+    than that to the aggregate.
     """
+    newest = {}
+    signals = []
+    for customer_id, received_at, weight, before in items:
+        if customer_id is not None and before is not None:
+            newest[customer_id] = as_datetime(before)
+        signals.append(
+            scoring.EvidenceSignal(
+                received_at=min(as_datetime(received_at), now),
+                customer_id=customer_id,
+                segment_weight=None if weight is None else float(weight),
+            )
+        )
+    return scoring.reach_delta(sums, signals, newest)
+
+
+def _folded_fields(delta: scoring.AnchoredReach) -> dict:
+    """Pending items' terms, added to the stored sums by the write."""
+    return {
+        "anchored": False,
+        "folded": True,
+        "reach_weighted": delta.weighted,
+        "reach_anonymous": delta.anonymous,
+        "reach_customers": delta.customers,
+        "reach_anonymous_items": delta.anonymous_items,
+        "reach_items": delta.items,
+    }
+
+
+def _evidence_reads(
+    claimed: list[int], scope: list[int] | None, aggregate: bool, now: datetime, half_life: float
+) -> tuple[list[tuple], Iterator[tuple]]:
+    """(pending items, aggregate rows), both read at one snapshot of the evidence.
+
+    The aggregate rows are (initiative id, sums) in initiative id order, for
+    the initiatives in `scope` (None: all) with evidence; none unless
+    `aggregate`. One snapshot: an item committed between two reads would be
+    counted by the aggregate and, still pending, folded in again later.
+
+    On PostgreSQL, in the worker's transaction (the outermost), both are read
+    on a second connection that imports this transaction's snapshot: the
+    aggregate is streamed, so PostgreSQL aggregates in its own process while
+    this one reads the alignments and scores each initiative as its sums
+    arrive. In a caller's transaction (a test, an eager task inside a request)
+    and on SQLite both are read here, one statement after the other.
+    """
+    if _is_postgres() and len(connection.atomic_blocks) == 1:
+        return _evidence_reads_streamed(claimed, scope, aggregate, now, half_life)
+    with connection.cursor() as cursor:
+        pending = _pending_rows(cursor, claimed)
+        if not aggregate:
+            return pending, iter(())
+        if _is_postgres():
+            cursor.execute(*_reach_sql_pg(scope, now, half_life))
+            return pending, iter([(row[0], _sums(row)) for row in cursor.fetchall()])
+        sums = _reach_aggregates(cursor, scope, now, half_life)
+    return pending, iter(sorted(sums.items()))
+
+
+SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
+
+
+def _evidence_reads_streamed(
+    claimed: list[int], scope: list[int] | None, aggregate: bool, now: datetime, half_life: float
+) -> tuple[list[tuple], Iterator[tuple]]:
+    """`_evidence_reads` from a second connection at this transaction's snapshot.
+
+    A thread does the reading, so it is under way while this one reads the
+    alignments. The queue is unbounded (at most one row per initiative): the
+    reader never blocks, so it ends even when the consumer stops early.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+    if not SNAPSHOT_ID.match(snapshot):  # it goes into SQL as a literal below
+        raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
     rows: queue.SimpleQueue = queue.SimpleQueue()
     done = object()
 
@@ -243,33 +327,43 @@ def _reach_rows_streamed(now: datetime, half_life: float) -> Iterator[tuple]:
         second = connections.create_connection(connection.alias)
         try:
             second.ensure_connection()
-            with second.connection.transaction():
-                cursor = second.connection.cursor()
-                _tune(cursor)
+            cursor = second.connection.cursor()
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            _tune(cursor)
+            rows.put(_pending_rows(cursor, claimed))
+            if aggregate:
                 chunk = []
-                for row in cursor.stream(*_reach_sql_pg(None, now, half_life)):
+                for row in cursor.stream(*_reach_sql_pg(scope, now, half_life)):
                     chunk.append((row[0], _sums(row)))
                     if len(chunk) == 32:
                         rows.put(chunk)
                         chunk = []
                 rows.put(chunk)
+            cursor.execute("COMMIT")
         except BaseException as exc:  # handed to the consumer, which raises it
             rows.put(exc)
         finally:
             second.close()
             rows.put(done)
 
-    reader = threading.Thread(target=read, name="rescore-aggregate", daemon=True)
+    reader = threading.Thread(target=read, name="rescore-evidence", daemon=True)
     reader.start()
 
+    def take():
+        item = rows.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    pending = take()
+
     def consume() -> Iterator[tuple]:
-        while (item := rows.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
+        while (item := take()) is not done:
             yield from item
         reader.join()
 
-    return consume()
+    return pending, consume()
 
 
 def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tuple[str, list]:
@@ -373,13 +467,27 @@ REACH_COLUMNS = [
     ("reach_anonymous_items", "integer"),
     ("reach_items", "integer"),
 ]
-# Sums aggregated by this run replace the stored ones, unless a mark moved
-# meanwhile: an ingest since then either added its terms to the stored sums
-# (keep them) or found them unknown (keep them unknown).
+# Sums aggregated by this run replace the stored ones, anchored at this run,
+# unless a mark moved meanwhile: that change may be missing from the
+# aggregate's snapshot, so the sums are left unknown (anchor NULL) and the
+# next run aggregates again. Folded rows add pending items' terms to the
+# stored sums (only the rescore writes sums, one run at a time; a mark that
+# forgot them meanwhile keeps them forgotten).
+_SUM_NAMES = [name for name, _ in REACH_COLUMNS[3:]]
 SET_REACH = ", ".join(
-    f"{name} = CASE WHEN v.anchored AND roadmap_initiative.mark_version = v.mark_version"
-    f" THEN v.{name} ELSE roadmap_initiative.{name} END"
-    for name, _ in REACH_COLUMNS[1:]
+    [
+        "reach_anchor = CASE WHEN v.anchored THEN CASE"
+        " WHEN roadmap_initiative.mark_version = v.mark_version THEN v.reach_anchor END"
+        " ELSE roadmap_initiative.reach_anchor END",
+        "reach_half_life = CASE WHEN v.anchored THEN v.reach_half_life"
+        " ELSE roadmap_initiative.reach_half_life END",
+        *(
+            f"{name} = CASE WHEN v.anchored THEN v.{name}"
+            f" WHEN v.folded THEN roadmap_initiative.{name} + v.{name}"
+            f" ELSE roadmap_initiative.{name} END"
+            for name in _SUM_NAMES
+        ),
+    ]
 )
 WRITE_COLUMNS = [
     ("id", "bigint"),
@@ -387,6 +495,8 @@ WRITE_COLUMNS = [
     ("claimed", "boolean"),
     ("mark_version", "bigint"),
     *REACH_COLUMNS,
+    # the sums are this run's pending terms, to add to the stored ones
+    ("folded", "boolean"),
     ("moved", "boolean"),
     ("rank_moved", "boolean"),
     ("rank", "integer"),
@@ -545,8 +655,14 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         stale = [row[0] for row in claimed if row[3]]
         scope = None if len(stale) > AGGREGATE_ALL_ABOVE else stale
         aggregated = (lambda iid: True) if scope is None else set(stale).__contains__
-        reach_rows = _reach_rows(scope, now, policy.half_life_days) if stale else iter(())
+        waiting, reach_rows = _evidence_reads(ids, scope, bool(stale), now, policy.half_life_days)
         links = _alignment_links(cursor, None if len(ids) > AGGREGATE_ALL_ABOVE else ids)
+        # New evidence of the others is folded into their sums: an aggregate
+        # read at the same snapshot has it already.
+        to_fold: dict[int, list[tuple]] = {}
+        for _, iid, *item in waiting:
+            if iid is not None and not aggregated(iid):
+                to_fold.setdefault(iid, []).append(item)
         pending = next(reach_rows, None)
         anchor = db_timestamp(now)
         scores: dict[int, float] = {}
@@ -575,7 +691,12 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
                 reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
             else:
-                sums = scoring.reach_at(_stored_sums(stored), now)
+                kept = _stored_sums(stored)
+                if iid in to_fold:
+                    delta = _fold(kept, to_fold[iid], now)
+                    kept = scoring.reach_added(kept, delta)
+                    reach_fields = _folded_fields(delta)
+                sums = scoring.reach_at(kept, now)
             from_customers, customers, anonymous, anonymous_items, count = sums
             result = scoring.score(
                 scoring.ScoreInputs(
@@ -631,6 +752,11 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         visible = bool(scores or slipped) or any(row["rank_moved"] for row in rows)
         changed = [row["id"] for row in rows if row["moved"]]
         _write(cursor, rows + slipped, now)
+        if waiting:
+            cursor.execute(
+                f"DELETE FROM roadmap_pendingevidence WHERE {in_ids_sql('evidence_id')}",
+                [ids_param(row[0] for row in waiting)],
+            )
         snapshot_ids = _snapshot(cursor, changed, triggers)
     seconds = time.perf_counter() - started
     RecomputeRun.objects.create(

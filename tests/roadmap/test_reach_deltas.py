@@ -1,4 +1,4 @@
-"""Reach kept up to date by deltas at ingest equals reach aggregated from all the evidence."""
+"""Reach kept up to date by folding new evidence in equals reach aggregated from all of it."""
 
 import random
 from datetime import timedelta
@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from roadmap import services
-from roadmap.models import Evidence, Initiative
+from roadmap.models import Evidence, Initiative, PendingEvidence
 from roadmap.scoring import AnchoredReach, EvidenceSignal, evidence_reach, reach_at, reach_delta
 from roadmap.services import rescore as rescore_module
 from tests.factories import CustomerFactory, InitiativeFactory, SegmentFactory
@@ -63,11 +63,13 @@ def test_ingest_deltas_keep_reach_equal_to_a_full_aggregate(monkeypatch):
     assert all(anchor is not None for anchor in anchors.values())
 
     aggregated = []
-    original = rescore_module._reach_rows
+    reads = rescore_module._evidence_reads
     monkeypatch.setattr(
         rescore_module,
-        "_reach_rows",
-        lambda ids, *a, **k: aggregated.append(ids) or original(ids, *a, **k),
+        "_evidence_reads",
+        lambda claimed, scope, aggregate, *a: (
+            aggregated.append(aggregate) or reads(claimed, scope, aggregate, *a)
+        ),
     )
     for round_ in range(5):
         services.evidence_ingest(actor=None, items=batch(rng.randint(1, 25), f"r{round_}"))
@@ -80,8 +82,9 @@ def test_ingest_deltas_keep_reach_equal_to_a_full_aggregate(monkeypatch):
             assert initiative.breakdown["reach"]["customers"] == expected.customers
             assert initiative.breakdown["reach"]["anonymous_items"] == expected.anonymous_items
             assert initiative.evidence_count == initiative.evidence.count()
-    # Every one of those runs took reach from the deltas: no evidence was re-read.
-    assert aggregated == []
+    # Every one of those runs folded the new items in: no evidence was re-read.
+    assert aggregated == [False] * 5
+    assert not PendingEvidence.objects.exists()
     assert dict(Initiative.objects.values_list("id", "reach_anchor")) == anchors
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from okrs import services as okr_services
 from roadmap import services
-from roadmap.models import Evidence, Initiative, RecomputeRun, ScoreSnapshot
+from roadmap.models import Evidence, Initiative, PendingEvidence, RecomputeRun, ScoreSnapshot
 from roadmap.scoring import EvidenceSignal, evidence_reach
 from roadmap.services.marks import _send_nudge
 from roadmap.tasks import recompute_priorities, rescore_all_initiatives, sweep_marked_initiatives
@@ -358,27 +358,32 @@ def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
 
     initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
     EvidenceFactory(initiative=initiative, customer=CustomerFactory())
-    aggregate = rescore_module._reach_rows
+    reads = rescore_module._evidence_reads
 
-    def aggregate_then_new_evidence_arrives(*args, **kwargs):
-        sums = iter(list(aggregate(*args, **kwargs)))
+    def read_then_changes_arrive(*args, **kwargs):
+        pending, sums = reads(*args, **kwargs)
+        sums = iter(list(sums))
         services.evidence_ingest(
             actor=None,
             items=[{"source": "nps", "text": "late", "initiative": initiative}],
         )
-        return sums
+        services.initiatives_mark(ids=[initiative.pk], trigger="edit")
+        return pending, sums
 
-    monkeypatch.setattr(rescore_module, "_reach_rows", aggregate_then_new_evidence_arrives)
+    monkeypatch.setattr(rescore_module, "_evidence_reads", read_then_changes_arrive)
     first = _rescore()
     initiative.refresh_from_db()
     assert first.claimed == 1
     assert initiative.evidence_count == 1  # what the run saw ...
-    assert initiative.needs_rescore  # ... but the late item's mark stays
-    monkeypatch.setattr(rescore_module, "_reach_rows", aggregate)
+    assert initiative.needs_rescore  # ... but the edit's mark stays
+    assert initiative.reach_anchor is None  # and its sums may miss a change: unknown
+    assert PendingEvidence.objects.count() == 1  # the late item waits for the next run
+    monkeypatch.setattr(rescore_module, "_evidence_reads", reads)
     assert _rescore().claimed == 1
     initiative.refresh_from_db()
     assert initiative.evidence_count == 2
     assert not initiative.needs_rescore
+    assert not PendingEvidence.objects.exists()
 
 
 def test_breakdown_text_survives_the_bulk_write_verbatim():
@@ -405,14 +410,18 @@ def test_nightly_rescore_decays_the_kept_sums_without_reading_evidence(monkeypat
     now = timezone.now()
     services.initiatives_rescore_marked(now=now)
     aggregated = []
-    aggregate = rescore_module._reach_rows
+    reads = rescore_module._evidence_reads
     monkeypatch.setattr(
-        rescore_module, "_reach_rows", lambda *a, **k: aggregated.append(1) or aggregate(*a, **k)
+        rescore_module,
+        "_evidence_reads",
+        lambda claimed, scope, aggregate, *a: (
+            aggregated.append(aggregate) or reads(claimed, scope, aggregate, *a)
+        ),
     )
     services.initiatives_mark(ids=None, trigger="schedule", forget_sums=False)
     services.initiatives_rescore_marked(now=now + timedelta(days=90))
     initiative.refresh_from_db()
-    assert aggregated == []
+    assert aggregated == [False]
     assert initiative.reach == pytest.approx(1.0, abs=1e-3)  # 2 x one half-life
     assert initiative.evidence_count == 2
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, connections
 
 from roadmap import services
+from roadmap.models import PendingEvidence
 from roadmap.services import marks
 from roadmap.services import rescore as rescore_module
 from tests.factories import InitiativeFactory
@@ -28,14 +29,15 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         actor=None, items=[{"source": "nps", "text": "first", "initiative": initiative}]
     )
     aggregated, release = threading.Event(), threading.Event()
-    aggregate = rescore_module._reach_rows
+    reads = rescore_module._evidence_reads
     errors = []
 
-    def held_aggregate(*args, **kwargs):
-        sums = iter(list(aggregate(*args, **kwargs)))
+    def held_reads(*args, **kwargs):
+        pending, sums = reads(*args, **kwargs)
+        sums = iter(list(sums))
         aggregated.set()
         release.wait(timeout=30)
-        return sums
+        return pending, sums
 
     def rescore():
         try:
@@ -45,13 +47,14 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         finally:
             connections.close_all()
 
-    monkeypatch.setattr(rescore_module, "_reach_rows", held_aggregate)
+    monkeypatch.setattr(rescore_module, "_evidence_reads", held_reads)
     running = threading.Thread(target=rescore)
     running.start()
     try:
         assert aggregated.wait(timeout=30)
         # The rescore is mid-run in an open transaction; this ingest (its own
-        # transaction) marks the same initiative and must commit right away.
+        # transaction) adds to the same initiative and must commit right away,
+        # and so must an edit marking it.
         done = threading.Event()
 
         def ingest():
@@ -59,6 +62,7 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
                 services.evidence_ingest(
                     actor=None, items=[{"source": "nps", "text": "late", "initiative": initiative}]
                 )
+                services.initiatives_mark(ids=[initiative.pk], trigger="edit")
                 done.set()
             except Exception as exc:  # reported to the main thread
                 errors.append(exc)
@@ -73,14 +77,16 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
     finally:
         release.set()
         running.join(timeout=30)
-    monkeypatch.setattr(rescore_module, "_reach_rows", aggregate)
+    monkeypatch.setattr(rescore_module, "_evidence_reads", reads)
     assert errors == []
     initiative.refresh_from_db()
     assert initiative.evidence_count == 1  # what the held run saw ...
-    assert initiative.needs_rescore  # ... and the late item's mark survived it
+    assert initiative.needs_rescore  # ... the edit's mark survived it ...
+    assert PendingEvidence.objects.count() == 1  # ... and the late item waits
     rescore_module.initiatives_rescore_marked()
     initiative.refresh_from_db()
     assert (initiative.evidence_count, initiative.needs_rescore) == (2, False)
+    assert not PendingEvidence.objects.exists()
 
 
 def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
@@ -96,13 +102,13 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     monkeypatch.setattr(marks, "_send_nudge", lambda: None)
     monkeypatch.setattr(rescore_module, "AGGREGATE_ALL_ABOVE", 0)  # every claim is "big"
     streamed = []
-    stream = rescore_module._reach_rows_streamed
+    stream = rescore_module._evidence_reads_streamed
 
     def spy(*args, **kwargs):
         streamed.append(1)
-        yield from stream(*args, **kwargs)
+        return stream(*args, **kwargs)
 
-    monkeypatch.setattr(rescore_module, "_reach_rows_streamed", spy)
+    monkeypatch.setattr(rescore_module, "_evidence_reads_streamed", spy)
     heavy = SegmentFactory(weight=3)
     initiatives = [InitiativeFactory(reach_source="evidence") for _ in range(6)]
     for n, initiative in enumerate(initiatives[:-1]):  # the last has no evidence
@@ -131,7 +137,7 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     services.evidence_ingest(
         actor=None, items=[{"source": "nps", "text": "one more", "initiative": initiatives[3]}]
     )
-    # (New evidence alone updates reach by a delta; a plain mark forgets the sums.)
+    # (New evidence alone is folded into the sums; a plain mark forgets them.)
     services.initiatives_mark(ids=[initiatives[3].pk], trigger="evidence")
     result = rescore_module.initiatives_rescore_marked(now=now)
     assert streamed == [1, 1]
@@ -192,10 +198,96 @@ def test_concurrent_batches_for_the_same_customers_keep_reach_exact(transactiona
         t.join(timeout=60)
     assert errors == []
     initiative.refresh_from_db()
-    assert initiative.reach_anchor is not None  # deltas all the way: nothing was forgotten
+    assert initiative.reach_anchor is not None  # nothing was forgotten: all of it waits
+    assert PendingEvidence.objects.count() == 3 * 4 * 6
     rescore_module.initiatives_rescore_marked(now=start)
     initiative.refresh_from_db()
     expected = _expected(initiative, start)
     assert initiative.breakdown["reach"]["customers"] == 6
     assert initiative.reach == pytest.approx(expected.value, rel=1e-9)
     assert initiative.evidence_count == 1 + 3 * 4 * 6
+
+
+@pytest.mark.parametrize("aggregate_all_above", [0, 2_000])
+def test_rescores_running_while_batches_commit_count_every_item_once(
+    transactional_db, monkeypatch, aggregate_all_above
+):
+    """Ingest, marks and rescores at once: the sums end equal to a full aggregate.
+
+    An item must land in an initiative's sums exactly once: by the aggregate
+    or by a fold, never both, whatever commits between a run's claim, its
+    reads and its write. Both aggregate paths: all evidence (0) and by id.
+    """
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from roadmap.models import Initiative
+    from tests.factories import CustomerFactory, SegmentFactory
+    from tests.roadmap.test_reach_deltas import _expected
+
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    monkeypatch.setattr(rescore_module, "AGGREGATE_ALL_ABOVE", aggregate_all_above)
+    segment = SegmentFactory(weight=2.5)
+    customers = [CustomerFactory(segment=segment if n % 2 else None) for n in range(8)]
+    initiatives = [
+        InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+        for _ in range(3)
+    ]
+    start = timezone.now()
+    writing, errors, runs = threading.Event(), [], []
+
+    def ingest(worker):
+        rng = random.Random(worker)
+        try:
+            for round_ in range(6):
+                services.evidence_ingest(
+                    actor=None,
+                    items=[
+                        {
+                            "source": "nps",
+                            "text": f"w{worker}r{round_}n{n}",
+                            "initiative": rng.choice(initiatives),
+                            "customer": rng.choice([*customers, None]),
+                            "received_at": start - timedelta(days=rng.uniform(0, 200)),
+                        }
+                        for n in range(5)
+                    ],
+                )
+                if round_ % 3 == worker % 3:  # an edit now and then: sums forgotten
+                    services.initiatives_mark(ids=[rng.choice(initiatives).pk], trigger="edit")
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def rescore():
+        try:
+            while writing.is_set():
+                runs.append(rescore_module.initiatives_rescore_marked(now=start).claimed)
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    writing.set()
+    rescorer = threading.Thread(target=rescore)
+    rescorer.start()
+    writers = [threading.Thread(target=ingest, args=(w,)) for w in range(3)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join(timeout=120)
+    writing.clear()
+    rescorer.join(timeout=120)
+    assert errors == []
+    assert sum(runs) > 0  # the runs overlapped the writes
+    while rescore_module.initiatives_rescore_marked(now=start).claimed:
+        pass
+    assert not PendingEvidence.objects.exists()
+    for initiative in Initiative.objects.all():
+        expected = _expected(initiative, start)
+        assert initiative.evidence_count == initiative.evidence.count() > 0
+        assert initiative.breakdown["reach"]["customers"] == expected.customers
+        assert initiative.reach == pytest.approx(expected.value, rel=1e-9)

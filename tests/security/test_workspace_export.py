@@ -16,7 +16,13 @@ from rest_framework.test import APIClient
 
 from okrs.models import KeyResult
 from roadmap.management.commands.export_workspace import serialize_workspace, workspace_models
-from roadmap.models import Initiative, WebhookDelivery, WebhookSubscription
+from roadmap.models import (
+    Evidence,
+    Initiative,
+    PendingEvidence,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tests.factories import CheckInFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,6 +80,8 @@ def workspace():
         next_attempt_at=NEXT_ATTEMPT,
     )
     CheckInFactory(key_result=KeyResult.objects.first(), note="On track <b>really</b>")
+    # New evidence the worker has not folded into its initiative's sums yet.
+    PendingEvidence.objects.create(evidence_id=Evidence.objects.first().pk)
     initiative = Initiative.objects.first()
     LogEntry.objects.log_actions(
         user_id=pat.pk, queryset=[initiative], action_flag=CHANGE, change_message="Edited"
