@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from bench import dataset
 from roadmap import services
-from roadmap.models import Initiative
+from roadmap.models import Initiative, PendingEvidence
 from roadmap.services.rescore import ADVISORY_LOCK_KEY
 from roadmap.tasks import recompute_priorities
 from tests.factories import CustomerFactory, InitiativeFactory, UserFactory
@@ -123,7 +123,9 @@ def test_redis_restarted_with_queued_messages_loses_no_rescore(real_celery):
             for c in customers
         ],
     )
-    assert _marked() == 1
+    # New evidence marks nothing: it waits in PendingEvidence for the rescore.
+    assert _marked() == 0
+    assert PendingEvidence.objects.count() == 4
     # The nudge is waiting in Redis; Redis goes away without persistence.
     subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False)  # noqa: S607
     wait_for(
@@ -139,11 +141,12 @@ def test_redis_restarted_with_queued_messages_loses_no_rescore(real_celery):
     wait_for(
         lambda: Initiative.objects.get(pk=initiative.pk).evidence_count == 4,
         timeout=30,
-        message="the sweep to pick up the mark the lost message was about",
+        message="the sweep to pick up the evidence the lost message was about",
     )
     initiative.refresh_from_db()
     assert initiative.reach == pytest.approx(4.0, rel=1e-3)
     assert not initiative.needs_rescore
+    assert not PendingEvidence.objects.exists()
 
 
 def _free_port() -> int:
