@@ -222,7 +222,6 @@ PENDING_SQL = """
     LEFT JOIN roadmap_evidence e ON e.id = p.evidence_id
     LEFT JOIN roadmap_customer c ON c.id = e.customer_id
     LEFT JOIN roadmap_segment s ON s.id = c.segment_id
-    WHERE e.initiative_id IS NULL OR {claimed}
 """
 
 
@@ -233,9 +232,13 @@ def _pending_rows(cursor, claimed: list[int]) -> list[tuple]:
     weight, and the newest received_at of the same initiative and customer
     among the evidence already in the sums, i.e. not pending). Rows of
     deleted or unlinked items come too (initiative id None), to be dropped.
+    Items of initiatives not claimed (committed since the claim) are left for
+    the next run; filtered here, as `= ANY` of 10,000 ids costs a scan of the
+    array per row.
     """
-    cursor.execute(PENDING_SQL.format(claimed=in_ids_sql("e.initiative_id")), [ids_param(claimed)])
-    return cursor.fetchall()
+    cursor.execute(PENDING_SQL)
+    wanted = set(claimed)
+    return [row for row in cursor.fetchall() if row[1] is None or row[1] in wanted]
 
 
 def _fold(sums: scoring.AnchoredReach, items: list[tuple], now: datetime) -> scoring.AnchoredReach:
@@ -331,7 +334,10 @@ def _evidence_reads_streamed(
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             _tune(cursor)
+            # A few thousand index probes: not worth starting parallel workers.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             rows.put(_pending_rows(cursor, claimed))
+            cursor.execute("RESET max_parallel_workers_per_gather")
             if aggregate:
                 chunk = []
                 for row in cursor.stream(*_reach_sql_pg(scope, now, half_life)):

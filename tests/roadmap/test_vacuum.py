@@ -37,3 +37,32 @@ def test_a_rescore_vacuums_the_initiative_table_once_per_interval(transactional_
 def test_vacuum_is_skipped_inside_a_transaction(db):
     cache.delete(VACUUM_KEY)
     assert not initiatives_vacuum()  # a test's transaction: VACUUM cannot run there
+
+
+def test_the_vacuum_empties_the_pending_evidence_table_the_runs_churn(transactional_db):
+    from roadmap import services
+    from roadmap.services import marks
+
+    initiative = InitiativeFactory()
+    marks_nudge, marks._send_nudge = marks._send_nudge, lambda: None
+    try:
+        for batch in range(2):
+            services.evidence_ingest(
+                actor=None,
+                items=[
+                    {"source": "nps", "text": f"b{batch}n{n}", "initiative": initiative}
+                    for n in range(1000)
+                ],
+            )
+    finally:
+        marks._send_nudge = marks_nudge
+
+    def pages() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_relation_size('roadmap_pendingevidence') / 8192")
+            return cursor.fetchone()[0]
+
+    assert pages() > 0
+    cache.delete(VACUUM_KEY)
+    assert recompute_priorities() == 1  # folds and deletes the 2,000 rows, then vacuums
+    assert pages() == 0  # the dead rows are gone and the file truncated
