@@ -185,4 +185,5 @@ def test_item_checks_word_errors_as_full_clean_does(field, value):
         expected = exc.message_dict
     assert expected  # each value is invalid
     setattr(item, field, value)
-    assert _clean_fields(item) == expected
+    row = {f.attname: getattr(item, f.attname) for f in Evidence._meta.concrete_fields}
+    assert _clean_fields(row) == expected
