@@ -14,7 +14,7 @@ from django.utils import timezone
 from roadmap.models import Customer, Evidence, Initiative, PendingEvidence, Segment
 
 from .marks import initiatives_mark, request_rescore
-from .sql import copy_line, ids_param, in_ids_sql, is_postgres
+from .sql import copy_line, db_timestamp, dumps, ids_param, in_ids_sql, is_postgres, json_rows_sql
 
 MAX_BATCH = 1000
 EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
@@ -98,8 +98,6 @@ COPY_COLUMNS = (
     "created_at",
     "updated_at",
 )
-# What an item sets on an existing row (by its external id).
-UPDATE_FIELDS = [*EVIDENCE_FIELDS, "initiative_id", "customer_id", "updated_at"]
 
 
 def _insert(rows: list[dict], now) -> None:
@@ -136,17 +134,40 @@ def _insert(rows: list[dict], now) -> None:
             copy.write("".join(copy_line([row[c] for c in COPY_COLUMNS]) for row in rows))
 
 
+UPDATE_COLUMNS = [
+    ("id", "bigint"),
+    ("source", "text"),
+    ("text", "text"),
+    ("importance", "text"),
+    ("received_at", "timestamptz"),
+    ("initiative_id", "bigint"),
+    ("customer_id", "bigint"),
+]
+
+
 def _update(rows: list[dict], now) -> None:
-    """Write what items changed on existing rows (a retried or corrected batch: rare)."""
+    """Write what items changed on existing rows (a retried or corrected batch): one UPDATE.
+
+    `bulk_update` builds a CASE per field per row: 1.4 s of CPU for a
+    retried batch of 500.
+    """
     if not rows:
         return
-    for row in rows:
-        row["updated_at"] = now
-    Evidence.objects.bulk_update(
-        [Evidence(id=row["id"], **{f: row[f] for f in UPDATE_FIELDS}) for row in rows],
-        UPDATE_FIELDS,
-        batch_size=500,
-    )
+    payload = [
+        {
+            **{name: row[name] for name, _ in UPDATE_COLUMNS},
+            "received_at": db_timestamp(row["received_at"]),
+        }
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE roadmap_evidence SET source = v.source, text = v.text,"
+            " importance = v.importance, received_at = v.received_at,"
+            " initiative_id = v.initiative_id, customer_id = v.customer_id, updated_at = %s"
+            f" FROM {json_rows_sql(UPDATE_COLUMNS)} WHERE roadmap_evidence.id = v.id",
+            [db_timestamp(now), dumps(payload)],
+        )
 
 
 def _pend(evidence_ids: list[int]) -> None:
@@ -247,7 +268,7 @@ def _existing(external_ids: list[str]) -> dict[str, dict]:
     return {
         row["external_id"]: row
         for row in Evidence.objects.filter(pk__in=ids).values(
-            "id", "external_id", *UPDATE_FIELDS[:-1]
+            "external_id", *(name for name, _ in UPDATE_COLUMNS)
         )
     }
 

@@ -21,6 +21,7 @@ def test_repeated_external_id_updates_instead_of_duplicating():
     evidence = Evidence.objects.get()
     assert evidence.text == "Export is very slow"
     assert evidence.initiative == initiative
+    assert evidence.updated_at > evidence.created_at  # the update is stamped
 
 
 def test_the_same_external_id_twice_in_one_batch_is_one_row():
