@@ -282,6 +282,7 @@ def serve_phases(
     if "ingest" in only:
         batch, batches = 500, (20 if quick else 60)
         api, copy, insert = [], [], []
+        cpu = {group: [] for group in (*p.CPU_GROUPS, "bench")}
         for k in range(runs):
             bodies = load.evidence_batches(
                 count=batches,
@@ -291,8 +292,12 @@ def serve_phases(
                 n_customers=sizes["customers"],
                 seed=k,
             )
+            before = p.cpu_seconds()
             elapsed = load.post_batches(port, token, bodies, threads=web_workers)
+            after = p.cpu_seconds()
             api.append(batch * batches / elapsed)
+            for group, seconds in after.items():  # CPU ms per batch of 500, by process
+                cpu[group].append((seconds - before[group]) * 1000 / batches)
             rows = measure.raw_rows(f"raw{k}", batch * batches, sizes["initiatives"], 10)
             copy.append(len(rows) / measure.raw_copy(rows, batch))
             measure.delete_prefix(f"raw{k}")
@@ -300,7 +305,8 @@ def serve_phases(
             measure.delete_prefix(f"raw{k}")
             log(
                 f"ingest run {k + 1}: API {api[-1]:,.0f} items/s, COPY {copy[-1]:,.0f},"
-                f" INSERT {insert[-1]:,.0f}"
+                f" INSERT {insert[-1]:,.0f}; CPU ms per batch: "
+                + ", ".join(f"{group} {values[-1]:.0f}" for group, values in cpu.items())
             )
         results["ingest"] = {
             "batch": batch,
@@ -308,6 +314,7 @@ def serve_phases(
             "api": measure.summary(api),
             "raw_copy": measure.summary(copy),
             "raw_insert": measure.summary(insert),
+            "cpu_ms_per_batch": {group: measure.summary(v) for group, v in cpu.items()},
         }
 
     # --- 3. freshness under 1,000 items/s -----------------------------------------
@@ -404,6 +411,18 @@ def table(r: dict) -> str:
             f" batched INSERT {_s(ing['raw_insert'], fmt='{:,.0f}')} | ≥ 10,000 |"
             f" {'yes' if ing['api']['median'] >= 10_000 else 'no'} |"
         )
+        if cpu := ing.get("cpu_ms_per_batch"):
+            lines.append(
+                "| 1 | CPU per batch of 500 while ingesting through the API (ms, by process) | "
+                + ", ".join(
+                    f"{group} {values['median']:.0f}"
+                    for group, values in cpu.items()
+                    if group != "bench"
+                )
+                + f"; load generator {cpu['bench']['median']:.0f} |"
+                f" {os.cpu_count()} cores: {os.cpu_count() * 50} ms per batch at 10,000/s"
+                " for all of it | — | — |"
+            )
     if rs := r.get("rescore"):
         floor = rs["raw_floor"]["median"]
         for label, key in (

@@ -131,6 +131,38 @@ def memory_kb(pid: int) -> dict[str, int]:
     return out
 
 
+CPU_GROUPS = ("gunicorn", "celery", "postgres")
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of every process, summed per group.
+
+    Groups: gunicorn, celery and postgres by command line, and this process
+    (the load generator) as "bench". A process that exits between two
+    readings drops out: read around a phase whose processes stay up (the
+    web and worker processes, and their pooled database connections, do).
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    out = dict.fromkeys((*CPU_GROUPS, "bench"), 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry.name) == os.getpid():
+            out["bench"] += seconds
+            continue
+        for group in CPU_GROUPS:
+            if group in command:
+                out[group] += seconds
+                break
+    return out
+
+
 def ensure_wrk() -> str:
     """wrk drives the read benchmark; install it from the distribution if missing."""
     path = shutil.which("wrk")

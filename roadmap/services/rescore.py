@@ -118,9 +118,9 @@ def _claim(cursor) -> list[tuple]:
         anchor = "reach_anchor"
     cursor.execute(
         f"SELECT {CLAIM_COLUMNS.format(anchor=anchor)} FROM roadmap_initiative"
-        " WHERE needs_rescore OR id IN ("
-        "  SELECT e.initiative_id FROM roadmap_pendingevidence p"
-        "  JOIN roadmap_evidence e ON e.id = p.evidence_id)"
+        " WHERE needs_rescore OR id IN ("  # an index probe per pending row (see PENDING_SQL)
+        "  SELECT (SELECT e.initiative_id FROM roadmap_evidence e WHERE e.id = p.evidence_id)"
+        "  FROM roadmap_pendingevidence p)"
         " ORDER BY id",
         [settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS],
     )
@@ -212,17 +212,28 @@ def _stored_sums(stored: list | tuple) -> scoring.AnchoredReach:
     )
 
 
+# Per pending row, index probes only: the row's item by id, its customer's
+# segment weight, the pair's newest folded item. Written as LATERAL and scalar
+# subqueries (LIMIT keeps the lateral one from being flattened into a join)
+# so the planner cannot swap the probes for a scan of all the evidence and a
+# hash join, as it did from the pending table's stale
+# statistics (1.2 s instead of ~0.2 s for 15,000 rows).
 PENDING_SQL = """
-    SELECT p.evidence_id, e.initiative_id, e.customer_id, e.received_at, s.weight,
+    SELECT p.evidence_id, e.initiative_id, e.customer_id, e.received_at,
+           (SELECT s.weight FROM roadmap_customer c
+            JOIN roadmap_segment s ON s.id = c.segment_id WHERE c.id = e.customer_id),
            (SELECT MAX(o.received_at) FROM roadmap_evidence o
             WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
               AND NOT EXISTS (
                   SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id))
     FROM roadmap_pendingevidence p
-    LEFT JOIN roadmap_evidence e ON e.id = p.evidence_id
-    LEFT JOIN roadmap_customer c ON c.id = e.customer_id
-    LEFT JOIN roadmap_segment s ON s.id = c.segment_id
+    {item}
 """
+PENDING_ITEM = {
+    "postgresql": "LEFT JOIN LATERAL (SELECT initiative_id, customer_id, received_at"
+    " FROM roadmap_evidence WHERE id = p.evidence_id LIMIT 1) e ON true",
+    "sqlite": "LEFT JOIN roadmap_evidence e ON e.id = p.evidence_id",  # no LATERAL there
+}
 
 
 def _pending_rows(cursor, claimed: list[int]) -> list[tuple]:
@@ -236,7 +247,7 @@ def _pending_rows(cursor, claimed: list[int]) -> list[tuple]:
     the next run; filtered here, as `= ANY` of 10,000 ids costs a scan of the
     array per row.
     """
-    cursor.execute(PENDING_SQL)
+    cursor.execute(PENDING_SQL.format(item=PENDING_ITEM[connection.vendor]))
     wanted = set(claimed)
     return [row for row in cursor.fetchall() if row[1] is None or row[1] in wanted]
 
