@@ -283,6 +283,18 @@ def serve_phases(
         batch, batches = 500, (20 if quick else 60)
         api, copy, insert = [], [], []
         cpu = {group: [] for group in (*p.CPU_GROUPS, "bench")}
+        # Warm the web workers first (imports, URL resolver, serializers, the
+        # database connection: the first run's requests took twice the CPU of
+        # the others); a service that has been up is warm. Not timed.
+        warm_up = load.evidence_batches(
+            count=4 * web_workers,
+            size=batch,
+            prefix=f"warm{tag}",
+            n_initiatives=sizes["initiatives"],
+            n_customers=sizes["customers"],
+            seed=runs + 1,
+        )
+        load.post_batches(port, token, warm_up, threads=web_workers)
         for k in range(runs):
             bodies = load.evidence_batches(
                 count=batches,
