@@ -20,6 +20,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _thread(errors: list, target, *args) -> threading.Thread:
+    """A thread running target(*args) on its own connections; an exception lands in errors."""
+
+    def run():
+        try:
+            target(*args)
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=run)
+
+
 def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatch):
     """A rescore holds no initiative lock while it aggregates: ingest commits meanwhile."""
     # No eager rescore on commit: this test runs the rescores itself.
@@ -39,16 +53,8 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         release.wait(timeout=30)
         return pending, sums
 
-    def rescore():
-        try:
-            rescore_module.initiatives_rescore_marked()
-        except Exception as exc:  # reported to the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     monkeypatch.setattr(rescore_module, "_evidence_reads", held_reads)
-    running = threading.Thread(target=rescore)
+    running = _thread(errors, rescore_module.initiatives_rescore_marked)
     running.start()
     try:
         assert aggregated.wait(timeout=30)
@@ -58,18 +64,13 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         done = threading.Event()
 
         def ingest():
-            try:
-                services.evidence_ingest(
-                    actor=None, items=[{"source": "nps", "text": "late", "initiative": initiative}]
-                )
-                services.initiatives_mark(ids=[initiative.pk], trigger="edit")
-                done.set()
-            except Exception as exc:  # reported to the main thread
-                errors.append(exc)
-            finally:
-                connections.close_all()
+            services.evidence_ingest(
+                actor=None, items=[{"source": "nps", "text": "late", "initiative": initiative}]
+            )
+            services.initiatives_mark(ids=[initiative.pk], trigger="edit")
+            done.set()
 
-        late = threading.Thread(target=ingest)
+        late = _thread(errors, ingest)
         late.start()
         # Before: the claim locked the row for the whole run and this waited.
         assert done.wait(timeout=10), "the ingest waited for the rescore"
@@ -169,28 +170,23 @@ def test_concurrent_batches_for_the_same_customers_keep_reach_exact(transactiona
     go, errors = threading.Event(), []
 
     def ingest(worker):
-        try:
-            go.wait(timeout=30)
-            for round_ in range(4):
-                services.evidence_ingest(
-                    actor=None,
-                    items=[
-                        {
-                            "source": "nps",
-                            "text": f"w{worker}r{round_}c{n}",
-                            "initiative": initiative,
-                            "customer": customer,
-                            "received_at": start - timedelta(days=worker + round_ + n),
-                        }
-                        for n, customer in enumerate(customers)
-                    ],
-                )
-        except Exception as exc:  # reported to the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        go.wait(timeout=30)
+        for round_ in range(4):
+            services.evidence_ingest(
+                actor=None,
+                items=[
+                    {
+                        "source": "nps",
+                        "text": f"w{worker}r{round_}c{n}",
+                        "initiative": initiative,
+                        "customer": customer,
+                        "received_at": start - timedelta(days=worker + round_ + n),
+                    }
+                    for n, customer in enumerate(customers)
+                ],
+            )
 
-    threads = [threading.Thread(target=ingest, args=(w,)) for w in range(3)]
+    threads = [_thread(errors, ingest, w) for w in range(3)]
     for t in threads:
         t.start()
     go.set()
@@ -240,41 +236,31 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
 
     def ingest(worker):
         rng = random.Random(worker)
-        try:
-            for round_ in range(6):
-                services.evidence_ingest(
-                    actor=None,
-                    items=[
-                        {
-                            "source": "nps",
-                            "text": f"w{worker}r{round_}n{n}",
-                            "initiative": rng.choice(initiatives),
-                            "customer": rng.choice([*customers, None]),
-                            "received_at": start - timedelta(days=rng.uniform(0, 200)),
-                        }
-                        for n in range(5)
-                    ],
-                )
-                if round_ % 3 == worker % 3:  # an edit now and then: sums forgotten
-                    services.initiatives_mark(ids=[rng.choice(initiatives).pk], trigger="edit")
-        except Exception as exc:  # reported to the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for round_ in range(6):
+            services.evidence_ingest(
+                actor=None,
+                items=[
+                    {
+                        "source": "nps",
+                        "text": f"w{worker}r{round_}n{n}",
+                        "initiative": rng.choice(initiatives),
+                        "customer": rng.choice([*customers, None]),
+                        "received_at": start - timedelta(days=rng.uniform(0, 200)),
+                    }
+                    for n in range(5)
+                ],
+            )
+            if round_ % 3 == worker % 3:  # an edit now and then: sums forgotten
+                services.initiatives_mark(ids=[rng.choice(initiatives).pk], trigger="edit")
 
     def rescore():
-        try:
-            while writing.is_set():
-                runs.append(rescore_module.initiatives_rescore_marked(now=start).claimed)
-        except Exception as exc:  # reported to the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        while writing.is_set():
+            runs.append(rescore_module.initiatives_rescore_marked(now=start).claimed)
 
     writing.set()
-    rescorer = threading.Thread(target=rescore)
+    rescorer = _thread(errors, rescore)
     rescorer.start()
-    writers = [threading.Thread(target=ingest, args=(w,)) for w in range(3)]
+    writers = [_thread(errors, ingest, w) for w in range(3)]
     for t in writers:
         t.start()
     for t in writers:
