@@ -254,8 +254,9 @@ def serve_phases(
 
     # --- 6. worker memory during full rescores ------------------------------------
     if "memory" in only:
-        child = p.children(worker.pid)[0]
-        before = p.memory_kb(child)
+        # The worker has two children, the pool process and the embedded beat,
+        # in no fixed order: the pool process is the one whose peak grows.
+        before = {pid: p.memory_kb(pid) for pid in p.children(worker.pid)}
         durations = []
         for _ in range(runs):
             count = RecomputeRun.objects.count()
@@ -266,7 +267,9 @@ def serve_phases(
                     raise RuntimeError("the worker did not finish the full rescore in 120 s")
                 time.sleep(0.05)
             durations.append(RecomputeRun.objects.order_by("-id").first().duration_ms / 1000)
-        after = p.memory_kb(child)
+        peaks = {pid: p.memory_kb(pid) for pid in p.children(worker.pid)}
+        child = max(peaks, key=lambda pid: peaks[pid]["VmHWM"])
+        after, before = peaks[child], before.get(child, peaks[child])
         results["worker_memory"] = {
             "rss_before_mb": before["VmRSS"] / 1024,
             "peak_mb": after["VmHWM"] / 1024,
