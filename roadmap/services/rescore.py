@@ -1,14 +1,16 @@
-"""The set-based rescore: claim marked initiatives, score them, rank, snapshot.
+"""The set-based rescore: claim, fold pending evidence in, score, rank, snapshot.
 
 One transaction does all of it, so a worker that dies half-way rolls back and
-leaves the marks in place for the next run (redelivery or the sweep). Running
-it twice in a row changes nothing the second time.
+leaves the marks and pending evidence in place for the next run (redelivery or
+the sweep). Running it twice in a row changes nothing the second time.
 
-Aggregates are taken in SQL (distinct customers per initiative, segment
-weight, decay by age of the newest evidence); the per-initiative arithmetic
-runs through the pure functions in roadmap.scoring so there is one definition
-of the formula; the results go back in one UPDATE ... FROM, and ranks in one
-UPDATE over a window function.
+Each initiative keeps its evidence sums at an anchor (scoring.AnchoredReach):
+new items (PendingEvidence) are folded into them, and initiatives whose sums
+are unknown are aggregated in SQL (distinct customers, segment weight, decay
+by age of the newest evidence), both read at one snapshot. The
+per-initiative arithmetic runs through the pure functions in roadmap.scoring
+so there is one definition of the formula; ranks are sorted here, and scores,
+sums and ranks go back in one UPDATE ... FROM rows sent by COPY.
 """
 
 from __future__ import annotations
