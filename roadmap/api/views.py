@@ -35,7 +35,7 @@ from okrs.api.base import (
     service_errors,
     validate_items,
 )
-from okrs.api.views import IdFilter, SelectorFilterSet
+from okrs.api.views import IdFilter, MomentFilter, SelectorFilterSet
 from roadmap import selectors, services, webhooks
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
 from roadmap.services.read_cache import priorities_generation
@@ -260,8 +260,8 @@ class EvidenceFilter(SelectorFilterSet):
     segment = IdFilter(help_text="Segment id (of the customer)")
     initiative = IdFilter(help_text="Initiative id")
     unlinked = filters.BooleanFilter(help_text="true: only the triage inbox (no initiative)")
-    received_after = filters.IsoDateTimeFilter(help_text="Received at or after (ISO 8601)")
-    received_before = filters.IsoDateTimeFilter(help_text="Received before (ISO 8601)")
+    received_after = MomentFilter(help_text="Received at or after (ISO 8601)")
+    received_before = MomentFilter(help_text="Received before (ISO 8601)")
 
     class Meta:
         model = Evidence

@@ -241,6 +241,13 @@ def test_list_filters(product):
     assert ids("ordering=received_at") == [old.pk, linked.pk]
     assert product.get(f"{URL}?received_after=soon").status_code == 400
     assert Initiative.objects.count() == 1
+    # Offsets Python reads and PostgreSQL refuses (past +/-15:59) filter as the same moment in UTC.
+    assert ids("received_after=2026-03-01T17:26:00%2B17:26") == [linked.pk]
+    assert ids("received_before=2026-03-02T01:00:00-23:00") == [old.pk]
+    # One that leaves the calendar in UTC is a 400, not a 500.
+    response = product.get(f"{URL}?received_after=0001-01-01T00:00:00%2B10:00")
+    assert response.status_code == 400
+    assert "received_after" in response.json()
 
 
 @pytest.mark.parametrize("reference", [2**63, 2**70, -1, 0])
