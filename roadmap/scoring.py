@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 IMPACT_SCALE: dict[float, str] = {
     0.25: "minimal",
@@ -272,30 +273,41 @@ class AlignmentLink:
 def alignment_terms(
     links: Iterable[AlignmentLink], *, policy: ScoringPolicy = DEFAULT_POLICY
 ) -> list[dict]:
-    terms = []
-    for link in links:
-        try:
-            contribution = policy.contribution_weights[link.contribution]
-        except KeyError:
-            raise ScoringError(f"unknown contribution {link.contribution!r}") from None
-        progress = min(max(link.progress, 0.0), 1.0)
-        gap = 1.0 - progress
-        terms.append(
-            {
-                "key_result_id": link.key_result_id,
-                "key_result": link.key_result,
-                "objective_id": link.objective_id,
-                "objective": link.objective,
-                "contribution": link.contribution,
-                "contribution_weight": contribution,
-                "objective_weight": link.objective_weight,
-                "progress": round(progress, 4),
-                "gap": round(gap, 4),
-                "floor": policy.alignment_floor,
-                "value": contribution * link.objective_weight * (policy.alignment_floor + gap),
-            }
-        )
-    return terms
+    """Each link's term: contribution x objective weight x (floor + gap), explained."""
+    return [dict(_term(link, policy)[0]) for link in links]
+
+
+def _term(link: AlignmentLink, policy: ScoringPolicy) -> tuple[dict, dict]:
+    """(term, the same with its value rounded for the breakdown); callers copy them."""
+    try:
+        contribution = policy.contribution_weights[link.contribution]
+    except KeyError:
+        raise ScoringError(f"unknown contribution {link.contribution!r}") from None
+    return _term_for(link, policy.alignment_floor, contribution)
+
+
+@lru_cache(maxsize=4096)
+def _term_for(link: AlignmentLink, floor: float, contribution: float) -> tuple[dict, dict]:
+    # A key result's links are shared by every initiative aligned to it (the
+    # rescore builds one AlignmentLink per key result and contribution), so a
+    # full rescore computes a few hundred terms, not 20,000.
+    progress = min(max(link.progress, 0.0), 1.0)
+    gap = 1.0 - progress
+    value = contribution * link.objective_weight * (floor + gap)
+    term = {
+        "key_result_id": link.key_result_id,
+        "key_result": link.key_result,
+        "objective_id": link.objective_id,
+        "objective": link.objective,
+        "contribution": link.contribution,
+        "contribution_weight": contribution,
+        "objective_weight": link.objective_weight,
+        "progress": round(progress, 4),
+        "gap": round(gap, 4),
+        "floor": floor,
+        "value": value,
+    }
+    return term, {**term, "value": round(value, 4)}
 
 
 def alignment(links: Iterable[AlignmentLink], *, policy: ScoringPolicy = DEFAULT_POLICY) -> float:
@@ -347,8 +359,8 @@ def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Sco
         reach_factor = {"value": reach, "source": "manual", "explanation": "set by hand"}
     rice_inputs = RiceInputs(reach, inputs.impact, inputs.confidence, inputs.effort)
     rice_score = rice(rice_inputs)
-    terms = alignment_terms(inputs.links, policy=policy)
-    alignment_score = sum(t["value"] for t in terms)
+    terms = [_term(link, policy) for link in inputs.links]
+    alignment_score = sum(term["value"] for term, _ in terms)
     priority_score = priority(rice_score, alignment_score)
     breakdown = {
         "formula": "priority = reach x impact x confidence / effort x (1 + alignment)",
@@ -359,7 +371,7 @@ def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Sco
         "rice": round(rice_score, 4),
         "alignment": {
             "value": round(alignment_score, 4),
-            "terms": [{**t, "value": round(t["value"], 4)} for t in terms],
+            "terms": [dict(rounded) for _, rounded in terms],
             "unaligned": not terms,
         },
         "priority": round(priority_score, 4),

@@ -150,6 +150,27 @@ def test_score_explains_every_factor():
     assert b["priority"] == pytest.approx(152.0)
 
 
+def test_initiatives_sharing_a_key_result_get_their_own_breakdown_terms():
+    link = _link("medium", 2.0, 0.5)
+    first = score(ScoreInputs("manual", 100, 1, 100, 1, links=(link,)))
+    first.breakdown["alignment"]["terms"][0]["objective"] = "edited by a caller"
+    alignment_terms_of = [t["objective"] for t in first.breakdown["alignment"]["terms"]]
+    second = score(ScoreInputs("manual", 50, 1, 100, 1, links=(link,)))
+    assert alignment_terms_of == ["edited by a caller"]
+    assert second.breakdown["alignment"]["terms"][0]["objective"] == "Objective"
+    assert second.breakdown["alignment"]["terms"][0]["value"] == 0.7
+
+
+def test_a_policy_with_another_floor_scores_the_same_link_anew():
+    link = _link("strong", 1.0, 1.0)
+    assert alignment([link]) == pytest.approx(0.2)
+    assert alignment([link], policy=ScoringPolicy(alignment_floor=0.5)) == pytest.approx(0.5)
+    weights = {"strong": 2.0, "medium": 0.5, "weak": 0.25}
+    assert alignment([link], policy=ScoringPolicy(contribution_weights=weights)) == (
+        pytest.approx(0.4)
+    )
+
+
 def test_unaligned_initiative_keeps_its_rice_score_and_is_flagged():
     result = score(ScoreInputs("manual", 100, 1, 100, 1))
     assert result.priority_score == result.rice_score == 100.0
