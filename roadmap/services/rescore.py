@@ -517,6 +517,8 @@ WRITE_COLUMNS = [
     # the sums are this run's pending terms, to add to the stored ones
     ("folded", "boolean"),
     ("moved", "boolean"),
+    # what prompted it, for the snapshot of a row whose priority moved
+    ("trigger", "text"),
     ("rank_moved", "boolean"),
     ("rank", "integer"),
     # null where the score did not change: the stored values stay
@@ -527,6 +529,19 @@ WRITE_COLUMNS = [
     ("evidence_count", "integer"),
     ("reach", "float8"),
 ]
+# What a snapshot keeps of the initiative as the run left it.
+SNAPSHOT_COLUMNS = (
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "rice_score",
+    "alignment_score",
+    "priority_score",
+    "rank",
+    "previous_priority_score",
+    "previous_rank",
+)
 WRITE_NAMES = [name for name, _ in WRITE_COLUMNS]
 # A mark that moved since the claim read it belongs to a change this run may
 # not have seen: keep it for the next run.
@@ -548,7 +563,7 @@ KEEP_UNLESS_SCORED = ", ".join(
 )
 
 
-def _write(cursor, rows: list[dict], now: datetime) -> None:
+def _write(cursor, rows: list[dict], now: datetime) -> list[int]:
     """Every row this run changes in one UPDATE: scores, sums, rank, and the "before".
 
     Each row is written once per run, its rank with its scores (a second pass
@@ -561,7 +576,9 @@ def _write(cursor, rows: list[dict], now: datetime) -> None:
     ~0.4 s to parse the same 10,000 rows as one 12 MB JSON parameter, COPY
     ~0.05 s), and the UPDATE walks them in id order through the primary key,
     so it locks rows in id order as ingest does: no deadlock, and no separate
-    locking pass.
+    locking pass. The rows it returns are the snapshots of those whose
+    priority moved (`_snapshot`), inserted by the same statement on
+    PostgreSQL. Returns the snapshot ids.
     """
     rows.sort(key=itemgetter("id"))
     set_clause = f"""
@@ -581,7 +598,7 @@ def _write(cursor, rows: list[dict], now: datetime) -> None:
             " WHERE roadmap_initiative.id = v.id",
             [db_timestamp(now), _dumps(rows)],
         )
-        return
+        return _snapshot(cursor, rows)
     spec = ", ".join(f"{name} {pg_type}" for name, pg_type in WRITE_COLUMNS)
     # Once per connection, emptied by every commit. DELETE, not TRUNCATE: a
     # caller's transaction (a test) may run several rescores before it commits.
@@ -597,13 +614,25 @@ def _write(cursor, rows: list[dict], now: datetime) -> None:
     # A nested loop over the rows in id order is the only join left to the planner.
     cursor.execute("SET LOCAL enable_hashjoin = off")
     cursor.execute("SET LOCAL enable_mergejoin = off")
+    written = ", ".join(f"roadmap_initiative.{name}" for name in SNAPSHOT_COLUMNS)
     cursor.execute(
-        f"UPDATE roadmap_initiative SET {set_clause}"
-        " FROM (SELECT * FROM rescore_rows ORDER BY id) v WHERE roadmap_initiative.id = v.id",
-        [db_timestamp(now)],
+        f"""
+        WITH written AS (
+            UPDATE roadmap_initiative SET {set_clause}
+            FROM (SELECT * FROM rescore_rows ORDER BY id) v WHERE roadmap_initiative.id = v.id
+            RETURNING roadmap_initiative.id, {written}, v.moved, v.trigger
+        )
+        INSERT INTO roadmap_scoresnapshot (initiative_id, {", ".join(SNAPSHOT_COLUMNS)},
+                                           trigger, created_at)
+        SELECT id, {", ".join(SNAPSHOT_COLUMNS)}, trigger, %s FROM written WHERE moved
+        RETURNING id
+        """,
+        [db_timestamp(now), db_timestamp(timezone.now())],
     )
+    snapshot_ids = sorted(row[0] for row in cursor.fetchall())
     cursor.execute("SET LOCAL enable_hashjoin = on")
     cursor.execute("SET LOCAL enable_mergejoin = on")
+    return snapshot_ids
 
 
 # Most rows of a run under steady ingest only slipped a rank: one format, filled in.
@@ -736,7 +765,13 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 policy=policy,
             )
             moved = never_scored or _changed(result.priority_score, float(old_priority))
-            row = {"id": iid, "mark_version": version, **reach_fields, "moved": moved}
+            row = {
+                "id": iid,
+                "mark_version": version,
+                **reach_fields,
+                "moved": moved,
+                "trigger": trigger,
+            }
             if (
                 moved
                 or count != old_count
@@ -770,13 +805,12 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         ]
         visible = bool(scores or slipped) or any(row["rank_moved"] for row in rows)
         changed = [row["id"] for row in rows if row["moved"]]
-        _write(cursor, rows + slipped, now)
+        snapshot_ids = _write(cursor, rows + slipped, now)
         if waiting:
             cursor.execute(
                 f"DELETE FROM roadmap_pendingevidence WHERE {in_ids_sql('evidence_id')}",
                 [ids_param(row[0] for row in waiting)],
             )
-        snapshot_ids = _snapshot(cursor, changed, triggers)
     seconds = time.perf_counter() - started
     RecomputeRun.objects.create(
         trigger=_dominant_trigger(triggers),
@@ -803,28 +837,25 @@ def _dominant_trigger(triggers: dict[int, str]) -> str:
     return "schedule"
 
 
-def _snapshot(cursor, changed: list[int], triggers: dict[int, str]) -> list[int]:
-    """One INSERT ... SELECT: each initiative whose priority changed, as it is now.
+def _snapshot(cursor, rows: list[dict]) -> list[int]:
+    """One INSERT ... SELECT: each initiative whose priority changed, as it is now (SQLite).
 
     Its "before" (previous rank and score) is already on the row. Initiatives
     that only moved in rank because others did get no snapshot and no webhook:
     with 10,000 initiatives one score change shifts thousands of ranks.
     """
+    changed = [{"id": row["id"], "trigger": row["trigger"]} for row in rows if row["moved"]]
     if not changed:
         return []
-    stamp = db_timestamp(timezone.now())
-    payload = _dumps([{"id": i, "trigger": triggers[i]} for i in changed])
+    columns = ", ".join(SNAPSHOT_COLUMNS)
     cursor.execute(
         f"""
-        INSERT INTO roadmap_scoresnapshot (
-            initiative_id, reach, impact, confidence, effort, rice_score, alignment_score,
-            priority_score, rank, previous_priority_score, previous_rank, trigger, created_at)
-        SELECT i.id, i.reach, i.impact, i.confidence, i.effort, i.rice_score, i.alignment_score,
-               i.priority_score, i.rank, i.previous_priority_score, i.previous_rank, v.trigger, %s
+        INSERT INTO roadmap_scoresnapshot (initiative_id, {columns}, trigger, created_at)
+        SELECT i.id, {", ".join(f"i.{name}" for name in SNAPSHOT_COLUMNS)}, v.trigger, %s
         FROM roadmap_initiative i
         JOIN {_json_rows_sql([("id", "bigint"), ("trigger", "text")])} ON v.id = i.id
         RETURNING id
         """,
-        [stamp, payload],
+        [db_timestamp(timezone.now()), _dumps(changed)],
     )
     return sorted(row[0] for row in cursor.fetchall())
