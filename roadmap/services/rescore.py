@@ -15,11 +15,13 @@ sums and ranks go back in one UPDATE ... FROM rows sent by COPY.
 
 from __future__ import annotations
 
+import gc
 import queue
 import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
@@ -683,6 +685,25 @@ def _changed(new: float, old: float) -> bool:
     return abs(new - old) > 1e-6 * max(1.0, abs(old))
 
 
+@contextmanager
+def _cycle_collector_paused():
+    """Python's cycle collector off for the run, back on after (if it was on).
+
+    A full run builds ~200,000 dicts (rows and breakdowns) and keeps them until
+    the write; the collector walked them, and everything else the process
+    holds, a few hundred times per run: ~60 ms of a 0.5 s nightly run. Nothing
+    the run builds is cyclic, so reference counting frees all of it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_cycle_collector_paused()
 @transaction.atomic
 def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
     """Score every initiative marked `needs_rescore`, re-rank, snapshot what moved."""

@@ -1,5 +1,6 @@
 """The recompute pipeline: marks, the set-based rescore, ranks, snapshots, coalescing."""
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -489,3 +490,24 @@ def test_renaming_or_cancelling_an_objective_rescores_what_is_aligned_to_it(
     assert aligned > 10.0
     assert initiative.priority_score == pytest.approx(10.0)
     assert initiative.breakdown["alignment"]["unaligned"] is True
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_rescore_leaves_the_cycle_collector_as_it_found_it(enabled_before, monkeypatch):
+    # The run pauses Python's cycle collector; a failing run must not leave it off.
+    InitiativeFactory(reach=10)
+    seen = []
+
+    def failing_write(*args):
+        seen.append(gc.isenabled())
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("roadmap.services.rescore._write", failing_write)
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError, match="boom"):
+            _rescore()
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
+    assert seen == [False]
