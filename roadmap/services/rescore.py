@@ -521,7 +521,9 @@ WRITE_COLUMNS = [
     ("moved", "boolean"),
     # what prompted it, for the snapshot of a row whose priority moved
     ("trigger", "text"),
-    ("rank_moved", "boolean"),
+    # a claimed row's place in the run (its rank is sent with the UPDATE, see
+    # `_write`); a row not claimed carries its rank
+    ("seq", "integer"),
     ("rank", "integer"),
     # null where the score did not change: the stored values stay
     ("rice_score", "float8"),
@@ -565,54 +567,121 @@ KEEP_UNLESS_SCORED = ", ".join(
 )
 
 
-def _write(cursor, rows: list[dict], now: datetime) -> list[int]:
+class _ScoredRows:
+    """The claimed rows of a run, on their way to `_write`, in the order scored.
+
+    On PostgreSQL each row goes by COPY into the temporary table as soon as it
+    is scored: the run's own connection is idle while the evidence streams in
+    on the second one, so the rows are sent (and parsed by the server) in that
+    time instead of after it. Their ranks, known only once every row is
+    scored, follow with the UPDATE. Elsewhere the rows wait for one JSON
+    parameter.
+    """
+
+    def __init__(self, copy=None):
+        self.rows: list[dict] = []
+        self._copy = copy
+        self._lines: list[str] = []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        row["seq"] = len(self.rows)
+        if self._copy is None:
+            return
+        breakdown = row.pop("breakdown", None)  # sent here, not needed again
+        if breakdown is not None:
+            # The one text value of a row: escaped here, so the rest is str() alone.
+            row["breakdown"] = copy_escape(_dumps(breakdown))
+        self._lines.append(_copy_row(row))
+        row.pop("breakdown", None)
+        if len(self._lines) == 500:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._copy.write("".join(self._lines))
+            self._lines = []
+
+
+@contextmanager
+def _scored_rows(cursor):
+    """A `_ScoredRows` to add the run's claimed rows to (on PostgreSQL, an open COPY)."""
+    if not _is_postgres():
+        yield _ScoredRows()
+        return
+    spec = ", ".join(f"{name} {pg_type}" for name, pg_type in WRITE_COLUMNS)
+    # Once per connection, emptied by every commit. DELETE, not TRUNCATE: a
+    # caller's transaction (a test) may run several rescores before it commits.
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS rescore_rows ({spec}) ON COMMIT DELETE ROWS")
+    cursor.execute("DELETE FROM rescore_rows")
+    with cursor.cursor.copy(_COPY_ROWS) as copy:
+        sink = _ScoredRows(copy)
+        yield sink
+        sink.flush()
+
+
+_COPY_ROWS = f"COPY rescore_rows ({', '.join(WRITE_NAMES)}) FROM STDIN"
+
+
+def _write(
+    cursor, scored: _ScoredRows, slipped: list[dict], ranks: dict[int, int], now: datetime
+) -> list[int]:
     """Every row this run changes in one UPDATE: scores, sums, rank, and the "before".
 
-    Each row is written once per run, its rank with its scores (a second pass
-    for the ranks rewrote thousands of ~1.4 KB rows again). The mark is
-    cleared only where it did not move. "Before" (previous rank and score) is
-    where the row was: set when its priority changed, or when only its rank
-    did (it slipped because others passed it).
+    `scored` holds the claimed rows, `slipped` those not claimed whose rank
+    moved because others did, `ranks` every new rank. Each row is written
+    once per run, its rank with its scores (a second pass for the ranks
+    rewrote thousands of ~1.4 KB rows again). The mark is cleared only where
+    it did not move. "Before" (previous rank and score) is where the row was:
+    set when its priority changed, or when only its rank did.
 
-    On PostgreSQL the rows go into a temporary table by COPY (the server took
+    On PostgreSQL the rows are in a temporary table by COPY (the server took
     ~0.4 s to parse the same 10,000 rows as one 12 MB JSON parameter, COPY
-    ~0.05 s), and the UPDATE walks them in id order through the primary key,
-    so it locks rows in id order as ingest does: no deadlock, and no separate
-    locking pass. The rows it returns are the snapshots of those whose
-    priority moved (`_snapshot`), inserted by the same statement on
-    PostgreSQL. Returns the snapshot ids.
+    ~0.05 s), the claimed rows' ranks come as one array indexed by their
+    place in the run, and the UPDATE walks the rows in id order through the
+    primary key, so it locks rows in id order as ingest does: no deadlock,
+    and no separate locking pass. The same statement inserts the snapshots
+    of the rows whose priority moved (`_snapshot` elsewhere). Returns the
+    snapshot ids.
     """
-    rows.sort(key=itemgetter("id"))
+    postgres = _is_postgres()
+    # The new rank: a claimed row's from the array (0: none), another's its own.
+    new_rank = (
+        "CASE WHEN v.claimed THEN NULLIF((%s::int4[])[v.seq], 0) ELSE v.rank END"
+        if postgres
+        else "v.rank"
+    )
+    # Null-safe "differs": IS DISTINCT FROM is SQLite 3.39+, IS NOT is older.
+    rank_moved = (
+        "v.new_rank IS DISTINCT FROM roadmap_initiative.rank"
+        if postgres
+        else "v.rank IS NOT roadmap_initiative.rank"
+    )
     set_clause = f"""
         {KEEP_UNLESS_SCORED}, {CLEAR_MARK}, {SET_REACH},
         scored_at = CASE WHEN v.claimed THEN %s ELSE roadmap_initiative.scored_at END,
-        rank = v.rank,
-        previous_rank = CASE WHEN v.moved OR v.rank_moved THEN roadmap_initiative.rank
+        rank = {"v.new_rank" if postgres else "v.rank"},
+        previous_rank = CASE WHEN v.moved OR {rank_moved} THEN roadmap_initiative.rank
                              ELSE roadmap_initiative.previous_rank END,
         previous_priority_score = CASE
             WHEN v.moved AND roadmap_initiative.scored_at IS NULL THEN NULL
-            WHEN v.moved OR v.rank_moved THEN roadmap_initiative.priority_score
+            WHEN v.moved OR {rank_moved} THEN roadmap_initiative.priority_score
             ELSE roadmap_initiative.previous_priority_score END
     """
-    if not _is_postgres():
+    if not postgres:
+        for row in scored.rows:
+            row["rank"] = ranks.get(row["id"])
+        rows = sorted(scored.rows + slipped, key=itemgetter("id"))
         cursor.execute(
             f"UPDATE roadmap_initiative SET {set_clause} FROM {_json_rows_sql(WRITE_COLUMNS)}"
             " WHERE roadmap_initiative.id = v.id",
             [db_timestamp(now), _dumps(rows)],
         )
         return _snapshot(cursor, rows)
-    spec = ", ".join(f"{name} {pg_type}" for name, pg_type in WRITE_COLUMNS)
-    # Once per connection, emptied by every commit. DELETE, not TRUNCATE: a
-    # caller's transaction (a test) may run several rescores before it commits.
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS rescore_rows ({spec}) ON COMMIT DELETE ROWS")
-    cursor.execute("DELETE FROM rescore_rows")
-    for row in rows:
-        if row.get("breakdown") is not None:
-            # The one text value of a row: escaped here, so the rest is str() alone.
-            row["breakdown"] = copy_escape(_dumps(row["breakdown"]))
-    with cursor.cursor.copy(f"COPY rescore_rows ({', '.join(WRITE_NAMES)}) FROM STDIN") as copy:
-        for start in range(0, len(rows), 1000):
-            copy.write("".join(_copy_row(row) for row in rows[start : start + 1000]))
+    if slipped:
+        with cursor.cursor.copy(_COPY_ROWS) as copy:
+            for start in range(0, len(slipped), 1000):
+                copy.write("".join(_copy_row(row) for row in slipped[start : start + 1000]))
     # A nested loop over the rows in id order is the only join left to the planner.
     cursor.execute("SET LOCAL enable_hashjoin = off")
     cursor.execute("SET LOCAL enable_mergejoin = off")
@@ -621,7 +690,8 @@ def _write(cursor, rows: list[dict], now: datetime) -> list[int]:
         f"""
         WITH written AS (
             UPDATE roadmap_initiative SET {set_clause}
-            FROM (SELECT * FROM rescore_rows ORDER BY id) v WHERE roadmap_initiative.id = v.id
+            FROM (SELECT v.*, {new_rank} AS new_rank FROM rescore_rows v ORDER BY v.id) v
+            WHERE roadmap_initiative.id = v.id
             RETURNING roadmap_initiative.id, {written}, v.moved, v.trigger
         )
         INSERT INTO roadmap_scoresnapshot (initiative_id, {", ".join(SNAPSHOT_COLUMNS)},
@@ -629,7 +699,11 @@ def _write(cursor, rows: list[dict], now: datetime) -> list[int]:
         SELECT id, {", ".join(SNAPSHOT_COLUMNS)}, trigger, %s FROM written WHERE moved
         RETURNING id
         """,
-        [db_timestamp(now), db_timestamp(timezone.now())],
+        [
+            db_timestamp(now),
+            [ranks.get(row["id"]) or 0 for row in scored.rows],
+            db_timestamp(timezone.now()),
+        ],
     )
     snapshot_ids = sorted(row[0] for row in cursor.fetchall())
     cursor.execute("SET LOCAL enable_hashjoin = on")
@@ -640,9 +714,7 @@ def _write(cursor, rows: list[dict], now: datetime) -> list[int]:
 # Most rows of a run under steady ingest only slipped a rank: one format, filled in.
 _SLIP_LINE = copy_line(
     [
-        {"id": "{id}", "claimed": False, "moved": False, "rank_moved": True, "rank": "{rank}"}.get(
-            name
-        )
+        {"id": "{id}", "claimed": False, "moved": False, "rank": "{rank}"}.get(name)
         for name in WRITE_NAMES
     ]
 )
@@ -661,20 +733,25 @@ def _copy_row(row: dict) -> str:
     return _SLIP_LINE.format(id=row["id"], rank="\\N" if rank is None else rank)
 
 
-def _new_ranks(cursor, scores: dict[int, float]) -> tuple[dict, dict]:
-    """(new rank, old rank) by initiative id, ranking with this run's `scores`.
+def _standing(cursor) -> list[tuple]:
+    """(id, status, priority score, rank) of every initiative, as stored."""
+    cursor.execute("SELECT id, status, priority_score, rank FROM roadmap_initiative")
+    return cursor.fetchall()
+
+
+def _new_ranks(standing: list[tuple], scores: dict[int, float]) -> tuple[dict, dict]:
+    """(new rank, old rank) by initiative id, ranking `standing` with this run's `scores`.
 
     Ranked work is ordered by priority, then id; the rest has no rank. Read
-    and sorted here rather than by a window function after the writes, so each
-    claimed row gets its rank in the same write as its scores.
+    (before the scoring, while the evidence streams in) and sorted here
+    rather than by a window function after the writes, so each claimed row
+    gets its rank in the same write as its scores.
     """
-    cursor.execute("SELECT id, status, priority_score, rank FROM roadmap_initiative")
-    rows = cursor.fetchall()
     ranked = sorted(
-        (-scores.get(iid, score), iid) for iid, status, score, _ in rows if status in RANKED
+        (-scores.get(iid, score), iid) for iid, status, score, _ in standing if status in RANKED
     )
     new = {iid: n for n, (_, iid) in enumerate(ranked, 1)}
-    old = {iid: rank for iid, _, _, rank in rows}
+    old = {iid: rank for iid, _, _, rank in standing}
     return new, old
 
 
@@ -732,101 +809,101 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         for _, iid, *item in waiting:
             if iid is not None and not aggregated(iid):
                 to_fold.setdefault(iid, []).append(item)
+        standing = _standing(cursor)
         pending = next(reach_rows, None)
         anchor = db_timestamp(now)
         scores: dict[int, float] = {}
-        rows: list[dict] = []
         # Claimed rows and the streamed sums are both in id order: walk them together.
-        for (
-            iid,
-            trigger,
-            version,
-            _stale,
-            source,
-            manual_reach,
-            impact,
-            conf,
-            effort,
-            old_priority,
-            _old_rank,
-            old_count,
-            never_scored,
-            *stored,
-        ) in claimed:
-            reach_fields = {"anchored": False}
-            if aggregated(iid):
-                while pending is not None and pending[0] < iid:
-                    pending = next(reach_rows, None)
-                sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
-                reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
-            else:
-                kept = _stored_sums(stored)
-                if iid in to_fold:
-                    delta = _fold(kept, to_fold[iid], now)
-                    kept = scoring.reach_added(kept, delta)
-                    reach_fields = _folded_fields(delta)
-                sums = scoring.reach_at(kept, now)
-            from_customers, customers, anonymous, anonymous_items, count = sums
-            result = scoring.score(
-                scoring.ScoreInputs(
-                    reach_source=source,
-                    manual_reach=float(manual_reach),
-                    impact=float(impact),
-                    confidence=float(conf),
-                    effort=float(effort),
-                    evidence=scoring.reach_from_totals(
-                        from_customers=from_customers,
-                        customers=customers,
-                        anonymous=anonymous,
-                        anonymous_items=anonymous_items,
-                        policy=policy,
+        with _scored_rows(cursor) as sink:
+            for (
+                iid,
+                trigger,
+                version,
+                _stale,
+                source,
+                manual_reach,
+                impact,
+                conf,
+                effort,
+                old_priority,
+                _old_rank,
+                old_count,
+                never_scored,
+                *stored,
+            ) in claimed:
+                reach_fields = {"anchored": False}
+                if aggregated(iid):
+                    while pending is not None and pending[0] < iid:
+                        pending = next(reach_rows, None)
+                    sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
+                    reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
+                else:
+                    kept = _stored_sums(stored)
+                    if iid in to_fold:
+                        delta = _fold(kept, to_fold[iid], now)
+                        kept = scoring.reach_added(kept, delta)
+                        reach_fields = _folded_fields(delta)
+                    sums = scoring.reach_at(kept, now)
+                from_customers, customers, anonymous, anonymous_items, count = sums
+                result = scoring.score(
+                    scoring.ScoreInputs(
+                        reach_source=source,
+                        manual_reach=float(manual_reach),
+                        impact=float(impact),
+                        confidence=float(conf),
+                        effort=float(effort),
+                        evidence=scoring.reach_from_totals(
+                            from_customers=from_customers,
+                            customers=customers,
+                            anonymous=anonymous,
+                            anonymous_items=anonymous_items,
+                            policy=policy,
+                        ),
+                        links=tuple(links.get(iid, ())),
                     ),
-                    links=tuple(links.get(iid, ())),
-                ),
-                policy=policy,
-            )
-            moved = never_scored or _changed(result.priority_score, float(old_priority))
-            row = {
-                "id": iid,
-                "mark_version": version,
-                **reach_fields,
-                "moved": moved,
-                "trigger": trigger,
-            }
-            if (
-                moved
-                or count != old_count
-                or (source == "evidence" and _changed(result.reach, float(manual_reach)))
-                # inputs or alignments changed without moving the score: the
-                # breakdown must still tell the truth
-                or trigger == "edit"
-            ):
-                row.update(
-                    rice_score=result.rice_score,
-                    alignment_score=result.alignment_score,
-                    priority_score=result.priority_score,
-                    breakdown=result.breakdown,
-                    evidence_count=count,
-                    reach=result.reach,
+                    policy=policy,
                 )
-                scores[iid] = result.priority_score
-            rows.append(row)
+                moved = never_scored or _changed(result.priority_score, float(old_priority))
+                row = {
+                    "id": iid,
+                    "mark_version": version,
+                    **reach_fields,
+                    "claimed": True,
+                    "moved": moved,
+                    "trigger": trigger,
+                }
+                if (
+                    moved
+                    or count != old_count
+                    or (source == "evidence" and _changed(result.reach, float(manual_reach)))
+                    # inputs or alignments changed without moving the score: the
+                    # breakdown must still tell the truth
+                    or trigger == "edit"
+                ):
+                    row.update(
+                        rice_score=result.rice_score,
+                        alignment_score=result.alignment_score,
+                        priority_score=result.priority_score,
+                        breakdown=result.breakdown,
+                        evidence_count=count,
+                        reach=result.reach,
+                    )
+                    scores[iid] = result.priority_score
+                sink.add(row)
         for _ in reach_rows:  # the rest belongs to initiatives not claimed; end the stream
             pass
-        new_ranks, old_ranks = _new_ranks(cursor, scores)
+        new_ranks, old_ranks = _new_ranks(standing, scores)
         claimed_ids = set(ids)
-        for row in rows:
-            row["claimed"] = True
-            row["rank"] = new_ranks.get(row["id"])
-            row["rank_moved"] = row["rank"] != old_ranks.get(row["id"])
         slipped = [
-            {"id": iid, "claimed": False, "moved": False, "rank_moved": True, "rank": rank}
+            {"id": iid, "claimed": False, "moved": False, "rank": rank}
             for iid, old in old_ranks.items()
             if iid not in claimed_ids and (rank := new_ranks.get(iid)) != old
         ]
-        visible = bool(scores or slipped) or any(row["rank_moved"] for row in rows)
-        changed = [row["id"] for row in rows if row["moved"]]
-        snapshot_ids = _write(cursor, rows + slipped, now)
+        visible = bool(scores or slipped) or any(
+            new_ranks.get(iid) != old_ranks.get(iid) for iid in claimed_ids
+        )
+        changed = [row["id"] for row in sink.rows if row["moved"]]
+        snapshot_ids = _write(cursor, sink, slipped, new_ranks, now)
         if waiting:
             cursor.execute(
                 f"DELETE FROM roadmap_pendingevidence WHERE {in_ids_sql('evidence_id')}",
