@@ -511,3 +511,35 @@ def test_rescore_leaves_the_cycle_collector_as_it_found_it(enabled_before, monke
     finally:
         gc.enable()
     assert seen == [False]
+
+
+def test_a_run_that_fails_while_scoring_rolls_back_and_the_next_finishes(monkeypatch):
+    """Rows already sent to the write (COPY on PostgreSQL) go with the rollback."""
+    from roadmap import scoring
+    from roadmap.services import rescore as rescore_module
+
+    first, second, third = (InitiativeFactory(reach=r) for r in (10, 20, 30))
+    services.evidence_ingest(
+        actor=None, items=[{"source": "nps", "text": "slow export", "initiative": first}]
+    )
+    real_score = scoring.score
+    calls = []
+
+    def fails_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("scoring failed")
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(rescore_module.scoring, "score", fails_on_the_third)
+    with pytest.raises(RuntimeError, match="scoring failed"):
+        _rescore()
+    assert Initiative.objects.filter(needs_rescore=True).count() == 3
+    assert PendingEvidence.objects.count() == 1
+    assert not ScoreSnapshot.objects.exists()
+    monkeypatch.setattr(rescore_module.scoring, "score", real_score)
+    assert _rescore().claimed == 3
+    ranks = dict(Initiative.objects.values_list("pk", "rank"))
+    assert ranks == {third.pk: 1, second.pk: 2, first.pk: 3}
+    assert ScoreSnapshot.objects.count() == 3
+    assert not PendingEvidence.objects.exists()
