@@ -588,12 +588,11 @@ class _ScoredRows:
         row["seq"] = len(self.rows)
         if self._copy is None:
             return
-        breakdown = row.pop("breakdown", None)  # sent here, not needed again
-        if breakdown is not None:
+        if (breakdown := row.get("breakdown")) is not None:
             # The one text value of a row: escaped here, so the rest is str() alone.
             row["breakdown"] = copy_escape(_dumps(breakdown))
         self._lines.append(_copy_row(row))
-        row.pop("breakdown", None)
+        row.pop("breakdown", None)  # sent: the run needs it no more
         if len(self._lines) == 500:
             self.flush()
 
