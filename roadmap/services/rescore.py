@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter, itemgetter
 
+import psycopg
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -120,7 +121,8 @@ def _claim(cursor) -> list[tuple]:
         anchor = "date_part('epoch', reach_anchor)"
     else:
         anchor = "reach_anchor"
-    cursor.execute(
+    return _fetch_numbers(
+        cursor,
         f"SELECT {CLAIM_COLUMNS.format(anchor=anchor)} FROM roadmap_initiative"
         " WHERE needs_rescore OR id IN ("  # an index probe per pending row (see PENDING_SQL)
         "  SELECT (SELECT e.initiative_id FROM roadmap_evidence e WHERE e.id = p.evidence_id)"
@@ -128,7 +130,22 @@ def _claim(cursor) -> list[tuple]:
         " ORDER BY id",
         [settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS],
     )
-    return cursor.fetchall()
+
+
+def _fetch_numbers(cursor, sql: str, params: list) -> list[tuple]:
+    """All rows of a query that returns numbers, booleans and short text.
+
+    On PostgreSQL in binary: psycopg turns 10,000 claimed rows of 20 values
+    into Python in ~10 ms, ~22 ms from text, on the run's critical path.
+    Binary results need server-side parameters: a plain psycopg cursor on
+    the same connection (Django's cursors bind on the client).
+    """
+    if not _is_postgres():
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    with psycopg.Cursor(cursor.connection) as binary:
+        binary.execute(sql, params, binary=True)
+        return binary.fetchall()
 
 
 def _reach_aggregates(
@@ -355,7 +372,8 @@ def _evidence_reads_streamed(
             cursor.execute("RESET max_parallel_workers_per_gather")
             if aggregate:
                 chunk = []
-                for row in cursor.stream(*_reach_sql_pg(scope, now, half_life)):
+                streaming = psycopg.Cursor(second.connection)  # binary: see _fetch_numbers
+                for row in streaming.stream(*_reach_sql_pg(scope, now, half_life), binary=True):
                     chunk.append((row[0], _sums(row)))
                     if len(chunk) == 32:
                         rows.put(chunk)
@@ -734,8 +752,9 @@ def _copy_row(row: dict) -> str:
 
 def _standing(cursor) -> list[tuple]:
     """(id, status, priority score, rank) of every initiative, as stored."""
-    cursor.execute("SELECT id, status, priority_score, rank FROM roadmap_initiative")
-    return cursor.fetchall()
+    return _fetch_numbers(
+        cursor, "SELECT id, status, priority_score, rank FROM roadmap_initiative", []
+    )
 
 
 def _new_ranks(standing: list[tuple], scores: dict[int, float]) -> tuple[dict, dict]:
