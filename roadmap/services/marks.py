@@ -44,7 +44,11 @@ def _lock_in_id_order(ids: set[int]) -> None:
 
 @transaction.atomic(savepoint=False)
 def initiatives_mark(
-    *, ids: Iterable[int] | None = None, trigger: str, forget_sums: bool = True
+    *,
+    ids: Iterable[int] | None = None,
+    trigger: str,
+    forget_sums: bool = True,
+    nudge: bool = True,
 ) -> int:
     """Mark initiatives (all when ids is None) as needing a rescore, then nudge.
 
@@ -52,6 +56,8 @@ def initiatives_mark(
     aggregates its evidence). `forget_sums=False` keeps them: for a rescore
     that no evidence change prompted (the nightly decay run, a key result
     moving). New evidence is not marked at all: it waits in PendingEvidence.
+    `nudge=False` is for a caller that rescores right after: the marks still
+    let the sweep finish its work if it dies first.
     """
     qs = Initiative.objects.all()
     if ids is not None:
@@ -66,7 +72,7 @@ def initiatives_mark(
         mark_version=F("mark_version") + 1,
         **({"reach_anchor": None} if forget_sums else {}),
     )
-    if marked:
+    if marked and nudge:
         request_rescore()
     return marked
 

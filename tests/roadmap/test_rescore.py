@@ -282,6 +282,18 @@ def test_nightly_rescore_applies_evidence_decay():
     assert rescore_all_initiatives() == 1
 
 
+def test_the_full_rescore_task_scores_everything_itself_without_a_nudge(
+    django_capture_on_commit_callbacks,
+):
+    InitiativeFactory.create_batch(3)
+    _rescore()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        claimed = rescore_all_initiatives()
+    assert claimed == 3
+    assert _send_nudge not in callbacks
+    assert not Initiative.objects.filter(needs_rescore=True).exists()
+
+
 def test_metric_reading_moves_every_key_result_and_aligned_priority(
     django_capture_on_commit_callbacks,
 ):
