@@ -206,19 +206,14 @@ class EvidenceIngestResult:
     updated: int
 
 
-def _by_value(column: str, values) -> tuple[str, list]:
-    """WHERE `column` is one of `values`, with one parameter however many there are.
-
-    Django's `__in` gives one placeholder per value, and the driver splits the
-    statement on each: ~7 ms of a 500-item request for two lookups.
-    """
-    return in_ids_sql(column), [ids_param(values)]
-
-
 def _customer_ids(external_ids) -> dict[str, int]:
-    where, params = _by_value("external_id", external_ids)
+    # One array parameter, not Django's `__in` (one placeholder per value, on
+    # which the driver splits the statement: ~7 ms of a 500-item request).
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT external_id, id FROM roadmap_customer WHERE {where}", params)
+        cursor.execute(
+            f"SELECT external_id, id FROM roadmap_customer WHERE {in_ids_sql('external_id')}",
+            [ids_param(external_ids)],
+        )
         return dict(cursor.fetchall())
 
 
@@ -255,12 +250,11 @@ def _existing(external_ids: list[str]) -> dict[str, dict]:
     """Stored items with these external ids, locked, as rows (usually none)."""
     if not external_ids:
         return {}
-    where, params = _by_value("external_id", external_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM roadmap_evidence WHERE {where}"
+            f"SELECT id FROM roadmap_evidence WHERE {in_ids_sql('external_id')}"
             + (" FOR UPDATE" if is_postgres() else ""),
-            params,
+            [ids_param(external_ids)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
     if not ids:

@@ -668,16 +668,13 @@ def _write(
         if postgres
         else "v.rank"
     )
+    rank = "v.new_rank" if postgres else "v.rank"
     # Null-safe "differs": IS DISTINCT FROM is SQLite 3.39+, IS NOT is older.
-    rank_moved = (
-        "v.new_rank IS DISTINCT FROM roadmap_initiative.rank"
-        if postgres
-        else "v.rank IS NOT roadmap_initiative.rank"
-    )
+    rank_moved = f"{rank} {'IS DISTINCT FROM' if postgres else 'IS NOT'} roadmap_initiative.rank"
     set_clause = f"""
         {KEEP_UNLESS_SCORED}, {CLEAR_MARK}, {SET_REACH},
         scored_at = CASE WHEN v.claimed THEN %s ELSE roadmap_initiative.scored_at END,
-        rank = {"v.new_rank" if postgres else "v.rank"},
+        rank = {rank},
         previous_rank = CASE WHEN v.moved OR {rank_moved} THEN roadmap_initiative.rank
                              ELSE roadmap_initiative.previous_rank END,
         previous_priority_score = CASE

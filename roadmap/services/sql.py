@@ -78,7 +78,7 @@ def copy_line(values) -> str:
 
 
 def in_ids_sql(column: str) -> str:
-    """`column` is in the id list given as the next parameter (see `ids_param`)."""
+    """`column` is one of the ids (or other values) given as the next parameter (`ids_param`)."""
     if is_postgres():
         return f"{column} = ANY(%s)"
     return f"{column} IN (SELECT value FROM json_each(%s))"
