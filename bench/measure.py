@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from roadmap import scoring
 from roadmap.models import Evidence, Initiative
-from roadmap.services import initiatives_rescore_marked
+from roadmap.services import initiatives_mark, initiatives_rescore_marked
 from roadmap.services.rescore import _age_days_sql, scoring_policy
 
 
@@ -38,14 +38,9 @@ def timed(fn) -> float:
 
 
 def mark_all(trigger: str = "schedule", *, forget_sums: bool = True) -> None:
-    """Mark everything, as the nightly run does (which also forgets the anchored
-    evidence sums, so every initiative's evidence is aggregated again)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE roadmap_initiative SET needs_rescore = true, rescore_trigger = %s,"
-            " mark_version = mark_version + 1" + (", reach_anchor = NULL" if forget_sums else ""),
-            [trigger],
-        )
+    """Ask for a rescore of everything, as the nightly run does (`forget_sums`: as the
+    weekly one does, which aggregates all the evidence again): one FullRescore row."""
+    initiatives_mark(ids=None, trigger=trigger, forget_sums=forget_sums, nudge=False)
 
 
 def settle() -> None:

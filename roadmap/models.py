@@ -341,6 +341,31 @@ class PendingEvidence(models.Model):
         return f"evidence {self.evidence_id}"
 
 
+class FullRescore(models.Model):
+    """A rescore of every initiative, asked for and not yet done (nightly, weekly, by hand).
+
+    One row instead of a mark on each initiative: the next rescore claims every
+    initiative while a row is there and deletes the rows it saw in its own
+    transaction, so a run that dies leaves them for the sweep, as it leaves
+    marks. Marking 10,000 rows first rewrote each of them once more per full
+    run, and the run then rewrote every one of them to clear its mark, even
+    where nothing else changed. `reaggregate`: the kept evidence sums are not
+    trusted, all the evidence is aggregated again.
+    """
+
+    reaggregate = models.BooleanField(default=False)
+    trigger = models.CharField(
+        max_length=8, choices=Initiative.Trigger.choices, default=Initiative.Trigger.SCHEDULE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"full rescore {self.id}{' (re-aggregate)' if self.reaggregate else ''}"
+
+
 class ScoreSnapshot(models.Model):
     # Indexed by snapshot_initiative_latest, which starts with it.
     initiative = models.ForeignKey(

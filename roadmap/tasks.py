@@ -43,8 +43,9 @@ def rescore_all_initiatives(reaggregate: bool = False) -> int:
     evidence read). With `reaggregate` (weekly) the sums are forgotten and
     taken again from all the evidence: a check on everything the deltas did.
     """
-    # No nudge: this task rescores right away (a nudge ran a second, empty
-    # run after it, or, eager, took its work so it reported 0).
+    # One FullRescore row, committed first: if this worker dies the sweep
+    # finds it. No nudge: this task rescores right away (a nudge ran a second,
+    # empty run after it, or, eager, took its work so it reported 0).
     initiatives_mark(ids=None, trigger="schedule", forget_sums=reaggregate, nudge=False)
     claimed = initiatives_rescore_marked().claimed
     initiatives_vacuum()

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 
-from roadmap.models import Alignment, Initiative
+from roadmap.models import Alignment, FullRescore, Initiative
 
 from .sql import ids_param, in_ids_sql, is_postgres
 
@@ -58,14 +58,22 @@ def initiatives_mark(
     moving). New evidence is not marked at all: it waits in PendingEvidence.
     `nudge=False` is for a caller that rescores right after: the marks still
     let the sweep finish its work if it dies first.
+
+    All of them is one FullRescore row, not a mark per initiative: the next
+    run claims every initiative (`forget_sums`: and aggregates all the
+    evidence) and writes only the rows it changes. Returns how many
+    initiatives the marks cover.
     """
-    qs = Initiative.objects.all()
-    if ids is not None:
-        ids = set(ids)
-        if not ids:
-            return 0
-        qs = qs.filter(id__in=ids)
-        _lock_in_id_order(ids)
+    if ids is None:
+        FullRescore.objects.create(reaggregate=forget_sums, trigger=trigger)
+        if nudge:
+            request_rescore()
+        return Initiative.objects.count()
+    ids = set(ids)
+    if not ids:
+        return 0
+    qs = Initiative.objects.filter(id__in=ids)
+    _lock_in_id_order(ids)
     marked = qs.update(
         needs_rescore=True,
         rescore_trigger=trigger,

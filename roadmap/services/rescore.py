@@ -16,6 +16,7 @@ sums and ranks go back in one UPDATE ... FROM rows sent by COPY.
 from __future__ import annotations
 
 import gc
+import math
 import queue
 import re
 import threading
@@ -90,28 +91,40 @@ def _tune(cursor) -> None:
     cursor.execute("SET LOCAL synchronous_commit = off")
 
 
+# The initiatives with new evidence waiting: an index probe per pending row.
+PENDING_INITIATIVES = (
+    "SELECT (SELECT e.initiative_id FROM roadmap_evidence e WHERE e.id = p.evidence_id)"
+    " FROM roadmap_pendingevidence p"
+)
 CLAIM_COLUMNS = (
-    # Not marked: claimed for its pending evidence.
-    "id, CASE WHEN needs_rescore THEN rescore_trigger ELSE 'evidence' END, mark_version,"
-    # Its evidence sums must be aggregated: unknown, or for another half-life.
-    " reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s,"
+    # What prompted it: its mark, else its pending evidence, else the full rescore.
+    "id, CASE WHEN needs_rescore THEN rescore_trigger {trigger} END, mark_version, needs_rescore,"
+    # Its evidence sums must be aggregated: asked for, unknown, or for another half-life.
+    " %s OR reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s,"
     " reach_source, reach, impact, confidence, effort, priority_score, rank, evidence_count,"
     " scored_at IS NULL, {anchor}, reach_half_life, reach_weighted, reach_anonymous,"
     " reach_customers, reach_anonymous_items, reach_items"
 )
 
 
-def _claim(cursor) -> list[tuple]:
+@dataclass(frozen=True)
+class _Claim:
+    rows: list[tuple]
+    full: list[int]  # the FullRescore rows this run does, deleted by it
+
+
+def _claim(cursor) -> _Claim:
     """The marked initiatives, and those with pending evidence, read without locking them.
 
-    Ingest marks initiatives all the time; locking them here for the whole run
-    made every ingest touching one of them wait for the rescore. The rows are
-    locked only by the write at the end (`_write`), and a mark that arrives
+    Every initiative while a FullRescore is asked for. Ingest marks
+    initiatives all the time; locking them here for the whole run made every
+    ingest touching one of them wait for the rescore. The rows are locked
+    only by the write at the end (`_write`), and a mark that arrives
     meanwhile moves `mark_version`, so the write leaves it set.
-    Each row: (id, trigger, mark_version, stale, reach_source, reach, impact,
-    confidence, effort, priority_score, rank, evidence_count, never_scored,
-    and the anchored sums: anchor, half-life, weighted, anonymous, customers,
-    anonymous items, items).
+    Each row: (id, trigger, mark_version, marked, stale, reach_source, reach,
+    impact, confidence, effort, priority_score, rank, evidence_count,
+    never_scored, and the anchored sums: anchor, half-life, weighted,
+    anonymous, customers, anonymous items, items).
     """
     if _is_postgres():
         # One rescore at a time: a second worker waits, then finds what is left.
@@ -121,15 +134,25 @@ def _claim(cursor) -> list[tuple]:
         anchor = "date_part('epoch', reach_anchor)"
     else:
         anchor = "reach_anchor"
-    return _fetch_numbers(
-        cursor,
-        f"SELECT {CLAIM_COLUMNS.format(anchor=anchor)} FROM roadmap_initiative"
-        " WHERE needs_rescore OR id IN ("  # an index probe per pending row (see PENDING_SQL)
-        "  SELECT (SELECT e.initiative_id FROM roadmap_evidence e WHERE e.id = p.evidence_id)"
-        "  FROM roadmap_pendingevidence p)"
-        " ORDER BY id",
-        [settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS],
+    cursor.execute("SELECT id, reaggregate, trigger FROM roadmap_fullrescore ORDER BY id")
+    requests = cursor.fetchall()
+    half_life = settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS
+    if requests:
+        trigger = f"WHEN id IN ({PENDING_INITIATIVES}) THEN 'evidence' ELSE %s"
+        params = [
+            _dominant_trigger({row[0]: row[2] for row in requests}),
+            any(row[1] for row in requests),
+            half_life,
+        ]
+        where = "true"
+    else:
+        trigger, params = "ELSE 'evidence'", [False, half_life]
+        where = f"needs_rescore OR id IN ({PENDING_INITIATIVES})"
+    columns = CLAIM_COLUMNS.format(trigger=trigger, anchor=anchor)
+    rows = _fetch_numbers(
+        cursor, f"SELECT {columns} FROM roadmap_initiative WHERE {where} ORDER BY id", params
     )
+    return _Claim(rows=rows, full=[row[0] for row in requests])
 
 
 def _fetch_numbers(cursor, sql: str, params: list) -> list[tuple]:
@@ -221,6 +244,24 @@ def _anchored_fields(sums: Sums, anchor, half_life: float) -> dict:
         "reach_anonymous_items": anonymous_items,
         "reach_items": items,
     }
+
+
+def _same_sums(stored: list | tuple, sums: Sums, now: datetime) -> bool:
+    """Whether aggregated `sums` are what the stored anchored sums already say at `now`.
+
+    Then the run need not re-anchor them (nor write the row for it): a full
+    rescore aggregates every initiative, and most sums it finds are the kept
+    ones, decayed.
+    """
+    if stored[0] is None or stored[1] != settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS:
+        return False
+    if sums is NO_EVIDENCE:
+        return not any(stored[2:])
+    kept = scoring.reach_at(_stored_sums(stored), now)
+    return all(
+        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) if isinstance(a, float) else a == b
+        for a, b in zip(kept, sums, strict=True)
+    )
 
 
 def _stored_sums(stored: list | tuple) -> scoring.AnchoredReach:
@@ -532,6 +573,8 @@ WRITE_COLUMNS = [
     ("id", "bigint"),
     # false: an initiative not claimed whose rank moved because others did
     ("claimed", "boolean"),
+    # false: nothing to write unless its rank moved (see initiatives_rescore_marked)
+    ("needed", "boolean"),
     ("mark_version", "bigint"),
     *REACH_COLUMNS,
     # the sums are this run's pending terms, to add to the stored ones
@@ -688,7 +731,7 @@ def _write(
         rows = sorted(scored.rows + slipped, key=itemgetter("id"))
         cursor.execute(
             f"UPDATE roadmap_initiative SET {set_clause} FROM {_json_rows_sql(WRITE_COLUMNS)}"
-            " WHERE roadmap_initiative.id = v.id",
+            f" WHERE roadmap_initiative.id = v.id AND (v.needed OR {rank_moved})",
             [db_timestamp(now), _dumps(rows)],
         )
         return _snapshot(cursor, rows)
@@ -705,7 +748,7 @@ def _write(
         WITH written AS (
             UPDATE roadmap_initiative SET {set_clause}
             FROM (SELECT v.*, {new_rank} AS new_rank FROM rescore_rows v ORDER BY v.id) v
-            WHERE roadmap_initiative.id = v.id
+            WHERE roadmap_initiative.id = v.id AND (v.needed OR {rank_moved})
             RETURNING roadmap_initiative.id, {written}, v.moved, v.trigger
         )
         INSERT INTO roadmap_scoresnapshot (initiative_id, {", ".join(SNAPSHOT_COLUMNS)},
@@ -728,7 +771,7 @@ def _write(
 # Most rows of a run under steady ingest only slipped a rank: one format, filled in.
 _SLIP_LINE = copy_line(
     [
-        {"id": "{id}", "claimed": False, "moved": False, "rank": "{rank}"}.get(name)
+        {"id": "{id}", "claimed": False, "needed": True, "moved": False, "rank": "{rank}"}.get(name)
         for name in WRITE_NAMES
     ]
 )
@@ -803,7 +846,10 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
     now = now or timezone.now()
     policy = scoring_policy()
     with connection.cursor() as cursor:
-        claimed = _claim(cursor)
+        claim = _claim(cursor)
+        claimed = claim.rows
+        if claim.full:
+            _done_full(cursor, claim.full)
         if not claimed:
             return RescoreResult(claimed=0, changed_ids=[], snapshot_ids=[])
         ids = [row[0] for row in claimed]
@@ -813,7 +859,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         # others arrived as deltas. Many of them (the nightly run, a segment
         # weight change): one streaming pass over all the evidence beats
         # thousands of index probes.
-        stale = [row[0] for row in claimed if row[3]]
+        stale = [row[0] for row in claimed if row[4]]
         scope = None if len(stale) > AGGREGATE_ALL_ABOVE else stale
         aggregated = (lambda iid: True) if scope is None else set(stale).__contains__
         waiting, reach_rows = _evidence_reads(ids, scope, bool(stale), now, policy.half_life_days)
@@ -834,6 +880,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 iid,
                 trigger,
                 version,
+                marked,
                 _stale,
                 source,
                 manual_reach,
@@ -851,7 +898,8 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                     while pending is not None and pending[0] < iid:
                         pending = next(reach_rows, None)
                     sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
-                    reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
+                    if not _same_sums(stored, sums, now):
+                        reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
                 else:
                     kept = _stored_sums(stored)
                     if iid in to_fold:
@@ -884,6 +932,11 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                     "mark_version": version,
                     **reach_fields,
                     "claimed": True,
+                    # A row with nothing new is written only if its rank moves:
+                    # a full rescore claims rows no mark asked for.
+                    "needed": bool(
+                        marked or reach_fields["anchored"] or reach_fields.get("folded")
+                    ),
                     "moved": moved,
                     "trigger": trigger,
                 }
@@ -896,6 +949,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                     or trigger == "edit"
                 ):
                     row.update(
+                        needed=True,
                         rice_score=result.rice_score,
                         alignment_score=result.alignment_score,
                         priority_score=result.priority_score,
@@ -940,6 +994,11 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
     return RescoreResult(
         claimed=len(ids), changed_ids=changed, snapshot_ids=snapshot_ids, seconds=seconds
     )
+
+
+def _done_full(cursor, ids: list[int]) -> None:
+    """The FullRescore rows this run claimed for: done when it commits."""
+    cursor.execute(f"DELETE FROM roadmap_fullrescore WHERE {in_ids_sql('id')}", [ids_param(ids)])
 
 
 def _dominant_trigger(triggers: dict[int, str]) -> str:

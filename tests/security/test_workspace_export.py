@@ -18,6 +18,7 @@ from okrs.models import KeyResult
 from roadmap.management.commands.export_workspace import serialize_workspace, workspace_models
 from roadmap.models import (
     Evidence,
+    FullRescore,
     Initiative,
     PendingEvidence,
     WebhookDelivery,
@@ -82,6 +83,8 @@ def workspace():
     CheckInFactory(key_result=KeyResult.objects.first(), note="On track <b>really</b>")
     # New evidence the worker has not folded into its initiative's sums yet.
     PendingEvidence.objects.create(evidence_id=Evidence.objects.first().pk)
+    # A full rescore asked for and not yet run.
+    FullRescore.objects.create(reaggregate=True)
     initiative = Initiative.objects.first()
     LogEntry.objects.log_actions(
         user_id=pat.pk, queryset=[initiative], action_flag=CHANGE, change_message="Edited"
