@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 IMPACT_SCALE: dict[float, str] = {
     0.25: "minimal",
@@ -339,52 +339,67 @@ class Score:
     alignment_score: float
     priority_score: float
     unaligned: bool
-    breakdown: dict
+    inputs: ScoreInputs = field(repr=False, compare=False)
+    policy: ScoringPolicy = field(repr=False, compare=False)
+    # (term, rounded term) per link, as `_term` returns them
+    terms: tuple[tuple[dict, dict], ...] = field(repr=False, compare=False)
+
+    @cached_property
+    def breakdown(self) -> dict:
+        """Each factor and where it came from, built on first use.
+
+        A full rescore scores 10,000 initiatives and writes the breakdown of
+        those whose score moved; building the other ~5,000 was a third of the
+        run's scoring.
+        """
+        inputs, policy = self.inputs, self.policy
+        if inputs.reach_source == "evidence":
+            result = inputs.evidence or ReachResult(0.0, 0, 0, "no linked evidence")
+            reach_factor = {
+                "value": round(self.reach, 4),
+                "source": "evidence",
+                "customers": result.customers,
+                "anonymous_items": result.anonymous_items,
+                "explanation": result.explanation,
+            }
+        else:
+            reach_factor = {"value": self.reach, "source": "manual", "explanation": "set by hand"}
+        return {
+            "formula": "priority = reach x impact x confidence / effort x (1 + alignment)",
+            "reach": reach_factor,
+            "impact": {"value": inputs.impact, "label": IMPACT_SCALE[inputs.impact]},
+            "confidence": {"value": inputs.confidence, "unit": "percent"},
+            "effort": {"value": inputs.effort, "unit": "person-months"},
+            "rice": round(self.rice_score, 4),
+            "alignment": {
+                "value": round(self.alignment_score, 4),
+                "terms": [dict(rounded) for _, rounded in self.terms],
+                "unaligned": not self.terms,
+            },
+            "priority": round(self.priority_score, 4),
+            "policy": {
+                "half_life_days": policy.half_life_days,
+                "alignment_floor": policy.alignment_floor,
+            },
+        }
 
 
 def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Score:
-    """Score one initiative and explain it."""
+    """Score one initiative; its `breakdown` explains it."""
     if inputs.reach_source == "evidence":
-        result = inputs.evidence or ReachResult(0.0, 0, 0, "no linked evidence")
-        reach = result.value
-        reach_factor = {
-            "value": round(reach, 4),
-            "source": "evidence",
-            "customers": result.customers,
-            "anonymous_items": result.anonymous_items,
-            "explanation": result.explanation,
-        }
+        reach = inputs.evidence.value if inputs.evidence else 0.0
     else:
         reach = inputs.manual_reach
-        reach_factor = {"value": reach, "source": "manual", "explanation": "set by hand"}
-    rice_inputs = RiceInputs(reach, inputs.impact, inputs.confidence, inputs.effort)
-    rice_score = rice(rice_inputs)
-    terms = [_term(link, policy) for link in inputs.links]
+    rice_score = rice(RiceInputs(reach, inputs.impact, inputs.confidence, inputs.effort))
+    terms = tuple(_term(link, policy) for link in inputs.links)
     alignment_score = sum(term["value"] for term, _ in terms)
-    priority_score = priority(rice_score, alignment_score)
-    breakdown = {
-        "formula": "priority = reach x impact x confidence / effort x (1 + alignment)",
-        "reach": reach_factor,
-        "impact": {"value": inputs.impact, "label": IMPACT_SCALE[inputs.impact]},
-        "confidence": {"value": inputs.confidence, "unit": "percent"},
-        "effort": {"value": inputs.effort, "unit": "person-months"},
-        "rice": round(rice_score, 4),
-        "alignment": {
-            "value": round(alignment_score, 4),
-            "terms": [dict(rounded) for _, rounded in terms],
-            "unaligned": not terms,
-        },
-        "priority": round(priority_score, 4),
-        "policy": {
-            "half_life_days": policy.half_life_days,
-            "alignment_floor": policy.alignment_floor,
-        },
-    }
     return Score(
         reach=reach,
         rice_score=rice_score,
         alignment_score=alignment_score,
-        priority_score=priority_score,
+        priority_score=priority(rice_score, alignment_score),
         unaligned=not terms,
-        breakdown=breakdown,
+        inputs=inputs,
+        policy=policy,
+        terms=terms,
     )
