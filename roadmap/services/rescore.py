@@ -21,7 +21,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,35 +107,31 @@ CLAIM_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class _Claim:
-    rows: list[tuple]
-    full: list[int]  # the FullRescore rows this run does, deleted by it
-
-
-def _claim(cursor) -> _Claim:
-    """The marked initiatives, and those with pending evidence, read without locking them.
-
-    Every initiative while a FullRescore is asked for. Ingest marks
-    initiatives all the time; locking them here for the whole run made every
-    ingest touching one of them wait for the rescore. The rows are locked
-    only by the write at the end (`_write`), and a mark that arrives
-    meanwhile moves `mark_version`, so the write leaves it set.
-    Each row: (id, trigger, mark_version, marked, stale, reach_source, reach,
-    impact, confidence, effort, priority_score, rank, evidence_count,
-    never_scored, and the anchored sums: anchor, half-life, weighted,
-    anonymous, customers, anonymous items, items).
-    """
+def _begin(cursor) -> list[tuple]:
+    """Take the rescore lock and read the FullRescore rows asked for: (id, reaggregate, trigger)."""
     if _is_postgres():
         # One rescore at a time: a second worker waits, then finds what is left.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         _tune(cursor)
-        # The anchor as epoch seconds: parsing 10,000 timestamps cost ~0.1 s.
-        anchor = "date_part('epoch', reach_anchor)"
-    else:
-        anchor = "reach_anchor"
     cursor.execute("SELECT id, reaggregate, trigger FROM roadmap_fullrescore ORDER BY id")
-    requests = cursor.fetchall()
+    return cursor.fetchall()
+
+
+def _claim(cursor, requests: list[tuple]) -> list[tuple]:
+    """The marked initiatives, and those with pending evidence, read without locking them.
+
+    Every initiative while a FullRescore is asked for (`requests`, from
+    `_begin`). Ingest marks initiatives all the time; locking them here for
+    the whole run made every ingest touching one of them wait for the
+    rescore. The rows are locked only by the write at the end (`_write`), and
+    a mark that arrives meanwhile moves `mark_version`, so the write leaves
+    it set. Each row: (id, trigger, mark_version, marked, stale,
+    reach_source, reach, impact, confidence, effort, priority_score, rank,
+    evidence_count, never_scored, and the anchored sums: anchor, half-life,
+    weighted, anonymous, customers, anonymous items, items).
+    """
+    # The anchor as epoch seconds on PostgreSQL: parsing 10,000 timestamps cost ~0.1 s.
+    anchor = "date_part('epoch', reach_anchor)" if _is_postgres() else "reach_anchor"
     half_life = settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS
     if requests:
         trigger = f"WHEN id IN ({PENDING_INITIATIVES}) THEN 'evidence' ELSE %s"
@@ -149,10 +145,9 @@ def _claim(cursor) -> _Claim:
         trigger, params = "ELSE 'evidence'", [False, half_life]
         where = f"needs_rescore OR id IN ({PENDING_INITIATIVES})"
     columns = CLAIM_COLUMNS.format(trigger=trigger, anchor=anchor)
-    rows = _fetch_numbers(
+    return _fetch_numbers(
         cursor, f"SELECT {columns} FROM roadmap_initiative WHERE {where} ORDER BY id", params
     )
-    return _Claim(rows=rows, full=[row[0] for row in requests])
 
 
 def _fetch_numbers(cursor, sql: str, params: list) -> list[tuple]:
@@ -298,7 +293,7 @@ PENDING_ITEM = {
 }
 
 
-def _pending_rows(cursor, claimed: list[int]) -> list[tuple]:
+def _pending_rows(cursor, claimed: list[int] | None) -> list[tuple]:
     """New evidence waiting to be folded in (see PendingEvidence), for the claimed initiatives.
 
     Each row: (evidence id, initiative id, customer id, received_at, segment
@@ -310,6 +305,8 @@ def _pending_rows(cursor, claimed: list[int]) -> list[tuple]:
     array per row.
     """
     cursor.execute(PENDING_SQL.format(item=PENDING_ITEM[connection.vendor]))
+    if claimed is None:  # everything is claimed
+        return cursor.fetchall()
     wanted = set(claimed)
     return [row for row in cursor.fetchall() if row[1] is None or row[1] in wanted]
 
@@ -382,24 +379,32 @@ def _evidence_reads(
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
 
 
-def _evidence_reads_streamed(
-    claimed: list[int], scope: list[int] | None, aggregate: bool, now: datetime, half_life: float
-) -> tuple[list[tuple], Iterator[tuple]]:
-    """`_evidence_reads` from a second connection at this transaction's snapshot.
+def _streams() -> bool:
+    """Whether evidence is read on a second connection (see `_evidence_reads`)."""
+    return _is_postgres() and len(connection.atomic_blocks) == 1
 
-    A thread does the reading, so it is under way while this one reads the
-    alignments. The queue is unbounded (at most one row per initiative): the
-    reader never blocks, so it ends even when the consumer stops early.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
-    if not SNAPSHOT_ID.match(snapshot):  # it goes into SQL as a literal below
+
+def _export_snapshot(cursor) -> str:
+    cursor.execute("SELECT pg_export_snapshot()")
+    snapshot = cursor.fetchone()[0]
+    if not SNAPSHOT_ID.match(snapshot):  # it goes into SQL as a literal
         raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
-    rows: queue.SimpleQueue = queue.SimpleQueue()
-    done = object()
+    return snapshot
 
-    def read() -> None:
+
+_DONE = object()
+
+
+def _at_snapshot(snapshot: str, name: str, work) -> Callable[[], object]:
+    """Run `work(cursor, put)` in a thread, on a new connection at this transaction's `snapshot`.
+
+    Returns `take`: the next item `work` put (`_DONE` after its last), or
+    the exception it raised. The queue is unbounded: the thread never
+    blocks, so it ends even when nobody takes what it put.
+    """
+    items: queue.SimpleQueue = queue.SimpleQueue()
+
+    def run() -> None:
         second = connections.create_connection(connection.alias)
         try:
             second.ensure_connection()
@@ -407,43 +412,101 @@ def _evidence_reads_streamed(
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             _tune(cursor)
-            # A few thousand index probes: not worth starting parallel workers.
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            rows.put(_pending_rows(cursor, claimed))
-            cursor.execute("RESET max_parallel_workers_per_gather")
-            if aggregate:
-                chunk = []
-                streaming = psycopg.Cursor(second.connection)  # binary: see _fetch_numbers
-                for row in streaming.stream(*_reach_sql_pg(scope, now, half_life), binary=True):
-                    chunk.append((row[0], _sums(row)))
-                    if len(chunk) == 32:
-                        rows.put(chunk)
-                        chunk = []
-                rows.put(chunk)
+            work(cursor, items.put)
             cursor.execute("COMMIT")
         except BaseException as exc:  # handed to the consumer, which raises it
-            rows.put(exc)
+            items.put(exc)
         finally:
             second.close()
-            rows.put(done)
+            items.put(_DONE)
 
-    reader = threading.Thread(target=read, name="rescore-evidence", daemon=True)
-    reader.start()
+    threading.Thread(target=run, name=name, daemon=True).start()
 
     def take():
-        item = rows.get()
+        item = items.get()
         if isinstance(item, BaseException):
             raise item
         return item
 
-    pending = take()
+    return take
+
+
+def _stream_evidence(
+    snapshot: str,
+    claimed: list[int] | None,
+    scope: list[int] | None,
+    aggregate: bool,
+    now: datetime,
+    half_life: float,
+) -> tuple[Callable[[], list[tuple]], Iterator[tuple]]:
+    """(pending items, when taken; aggregate rows as they arrive), read at `snapshot`.
+
+    Under way while this thread reads the alignments and scores; see
+    `_evidence_reads`. `claimed` None: every initiative is claimed.
+    """
+
+    def read(cursor, put) -> None:
+        # A few thousand index probes: not worth starting parallel workers.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        put(_pending_rows(cursor, claimed))
+        cursor.execute("RESET max_parallel_workers_per_gather")
+        if aggregate:
+            chunk = []
+            streaming = psycopg.Cursor(cursor.connection)  # binary: see _fetch_numbers
+            for row in streaming.stream(*_reach_sql_pg(scope, now, half_life), binary=True):
+                chunk.append((row[0], _sums(row)))
+                if len(chunk) == 32:
+                    put(chunk)
+                    chunk = []
+            put(chunk)
+
+    take = _at_snapshot(snapshot, "rescore-evidence", read)
 
     def consume() -> Iterator[tuple]:
-        while (item := take()) is not done:
+        while (item := take()) is not _DONE:
             yield from item
-        reader.join()
 
-    return pending, consume()
+    return take, consume()
+
+
+def _evidence_reads_streamed(
+    claimed: list[int], scope: list[int] | None, aggregate: bool, now: datetime, half_life: float
+) -> tuple[list[tuple], Iterator[tuple]]:
+    """`_evidence_reads` from a second connection at this transaction's snapshot."""
+    with connection.cursor() as cursor:
+        snapshot = _export_snapshot(cursor)
+    take_pending, rows = _stream_evidence(snapshot, claimed, scope, aggregate, now, half_life)
+    return take_pending(), rows
+
+
+@dataclass
+class _ReadAhead:
+    """A full re-aggregation's reads, started before its claim (see `_read_ahead`)."""
+
+    claim: Callable[[], object]
+    pending: Callable[[], list[tuple]]
+    rows: Iterator[tuple]
+
+
+def _read_ahead(cursor, requests: list[tuple], now: datetime, half_life: float):
+    """For a run that claims and aggregates everything: claim and aggregate at once.
+
+    Such a run need not see its claim to know what to aggregate, so the
+    aggregate starts on a second connection and the claim is read on a third,
+    both at this transaction's snapshot, while this thread reads the
+    alignments: the claim (~0.04 s at 10,000 initiatives) is no longer ahead
+    of the aggregate. At one snapshot with the aggregate, as in the other
+    order: a mark that arrives later moves `mark_version` past the claimed one.
+    None when the run is not that (or is inside a caller's transaction).
+    """
+    if not (_streams() and any(reaggregate for _, reaggregate, _ in requests)):
+        return None
+    snapshot = _export_snapshot(cursor)
+    pending, rows = _stream_evidence(snapshot, None, None, True, now, half_life)
+    claim = _at_snapshot(
+        snapshot, "rescore-claim", lambda claim_cursor, put: put(_claim(claim_cursor, requests))
+    )
+    return _ReadAhead(claim=claim, pending=pending, rows=rows)
 
 
 def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tuple[str, list]:
@@ -846,10 +909,16 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
     now = now or timezone.now()
     policy = scoring_policy()
     with connection.cursor() as cursor:
-        claim = _claim(cursor)
-        claimed = claim.rows
-        if claim.full:
-            _done_full(cursor, claim.full)
+        requests = _begin(cursor)
+        ahead = _read_ahead(cursor, requests, now, policy.half_life_days)
+        if ahead:
+            links = _alignment_links(cursor, None)
+            standing = _standing(cursor)
+            claimed = ahead.claim()
+        else:
+            claimed = _claim(cursor, requests)
+        if requests:
+            _done_full(cursor, [row[0] for row in requests])
         if not claimed:
             return RescoreResult(claimed=0, changed_ids=[], snapshot_ids=[])
         ids = [row[0] for row in claimed]
@@ -862,15 +931,21 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         stale = [row[0] for row in claimed if row[4]]
         scope = None if len(stale) > AGGREGATE_ALL_ABOVE else stale
         aggregated = (lambda iid: True) if scope is None else set(stale).__contains__
-        waiting, reach_rows = _evidence_reads(ids, scope, bool(stale), now, policy.half_life_days)
-        links = _alignment_links(cursor, None if len(ids) > AGGREGATE_ALL_ABOVE else ids)
+        if ahead:
+            waiting, reach_rows = ahead.pending(), ahead.rows
+        else:
+            waiting, reach_rows = _evidence_reads(
+                ids, scope, bool(stale), now, policy.half_life_days
+            )
+            links = _alignment_links(cursor, None if len(ids) > AGGREGATE_ALL_ABOVE else ids)
         # New evidence of the others is folded into their sums: an aggregate
         # read at the same snapshot has it already.
         to_fold: dict[int, list[tuple]] = {}
         for _, iid, *item in waiting:
             if iid is not None and not aggregated(iid):
                 to_fold.setdefault(iid, []).append(item)
-        standing = _standing(cursor)
+        if not ahead:
+            standing = _standing(cursor)
         pending = next(reach_rows, None)
         anchor = db_timestamp(now)
         scores: dict[int, float] = {}
@@ -921,7 +996,9 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                             anonymous=anonymous,
                             anonymous_items=anonymous_items,
                             policy=policy,
-                        ),
+                        )
+                        if source == "evidence"
+                        else None,
                         links=tuple(links.get(iid, ())),
                     ),
                     policy=policy,

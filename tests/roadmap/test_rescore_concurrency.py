@@ -204,27 +204,39 @@ def test_concurrent_batches_for_the_same_customers_keep_reach_exact(transactiona
     assert initiative.evidence_count == 1 + 3 * 4 * 6
 
 
-@pytest.mark.parametrize("aggregate_all_above", [0, 2_000])
+@pytest.mark.parametrize(
+    ("aggregate_all_above", "full"), [(0, False), (2_000, False), (2_000, True)]
+)
 def test_rescores_running_while_batches_commit_count_every_item_once(
-    transactional_db, monkeypatch, aggregate_all_above
+    transactional_db, monkeypatch, aggregate_all_above, full
 ):
     """Ingest, marks and rescores at once: the sums end equal to a full aggregate.
 
     An item must land in an initiative's sums exactly once: by the aggregate
     or by a fold, never both, whatever commits between a run's claim, its
-    reads and its write. Both aggregate paths: all evidence (0) and by id.
+    reads and its write. Both aggregate paths: all evidence (0) and by id;
+    and full re-aggregations asked for meanwhile, whose claim is read on its
+    own connection while the aggregate runs (`_read_ahead`).
     """
     import random
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from roadmap.models import Initiative
+    from roadmap.models import Evidence, Initiative
     from tests.factories import CustomerFactory, SegmentFactory
     from tests.roadmap.test_reach_deltas import _expected
 
     monkeypatch.setattr(marks, "_send_nudge", lambda: None)
     monkeypatch.setattr(rescore_module, "AGGREGATE_ALL_ABOVE", aggregate_all_above)
+    read_ahead, ahead = rescore_module._read_ahead, []
+
+    def counted_read_ahead(*args):
+        reads = read_ahead(*args)
+        ahead.extend([reads] if reads else [])
+        return reads
+
+    monkeypatch.setattr(rescore_module, "_read_ahead", counted_read_ahead)
     segment = SegmentFactory(weight=2.5)
     customers = [CustomerFactory(segment=segment if n % 2 else None) for n in range(8)]
     initiatives = [
@@ -252,6 +264,13 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
             )
             if round_ % 3 == worker % 3:  # an edit now and then: sums forgotten
                 services.initiatives_mark(ids=[rng.choice(initiatives).pk], trigger="edit")
+            if full and round_ % 2 == worker % 2:
+                services.initiatives_mark(ids=None, trigger="schedule")
+            if round_ % 2:  # an item moves: both initiatives' sums forgotten with it
+                moved = Evidence.objects.filter(text__startswith=f"w{worker}r").order_by("?")[0]
+                services.evidence_link(
+                    actor=None, evidence_ids=[moved.pk], initiative=rng.choice(initiatives)
+                )
 
     def rescore():
         while writing.is_set():
@@ -271,9 +290,57 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
     assert sum(runs) > 0  # the runs overlapped the writes
     while rescore_module.initiatives_rescore_marked(now=start).claimed:
         pass
+    assert bool(ahead) == full
     assert not PendingEvidence.objects.exists()
     for initiative in Initiative.objects.all():
         expected = _expected(initiative, start)
         assert initiative.evidence_count == initiative.evidence.count() > 0
         assert initiative.breakdown["reach"]["customers"] == expected.customers
         assert initiative.reach == pytest.approx(expected.value, rel=1e-9)
+
+
+def test_a_full_reaggregation_claims_at_the_snapshot_its_aggregate_reads(
+    transactional_db, monkeypatch
+):
+    """Evidence moved after the run's snapshot: the run claims and aggregates without it.
+
+    The run reads its claim on a connection of its own while the aggregate
+    starts (`_read_ahead`). A claim read later than the aggregate's snapshot
+    would see the move's marks, clear them, and anchor sums that miss it.
+    """
+    from roadmap.models import Evidence, Initiative
+    from tests.factories import CustomerFactory, EvidenceFactory
+
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    source, target = (
+        InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+        for _ in range(2)
+    )
+    item = EvidenceFactory(initiative=source, customer=CustomerFactory())
+    EvidenceFactory(initiative=target, customer=CustomerFactory())
+    rescore_module.initiatives_rescore_marked()
+    services.initiatives_mark(ids=None, trigger="schedule")  # weekly: re-aggregate all
+    export, errors = rescore_module._export_snapshot, []
+
+    def move_after_the_snapshot(cursor):
+        snapshot = export(cursor)
+        mover = _thread(
+            errors,
+            lambda: services.evidence_link(actor=None, evidence_ids=[item.pk], initiative=target),
+        )
+        mover.start()
+        mover.join(timeout=30)
+        return snapshot
+
+    monkeypatch.setattr(rescore_module, "_export_snapshot", move_after_the_snapshot)
+    first = rescore_module.initiatives_rescore_marked()
+    assert errors == []
+    assert first.claimed == 2
+    rows = dict(Initiative.objects.values_list("id", "needs_rescore"))
+    assert rows == {source.pk: True, target.pk: True}  # the move's marks stand
+    monkeypatch.setattr(rescore_module, "_export_snapshot", export)
+    rescore_module.initiatives_rescore_marked()
+    counts = dict(Initiative.objects.values_list("id", "evidence_count"))
+    sums = dict(Initiative.objects.values_list("id", "reach_customers"))
+    assert counts == sums == {source.pk: 0, target.pk: 2}
+    assert Evidence.objects.get(pk=item.pk).initiative_id == target.pk
