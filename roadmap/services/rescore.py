@@ -438,18 +438,19 @@ def _stream_evidence(
     aggregate: bool,
     now: datetime,
     half_life: float,
+    *,
+    pending: bool = True,
 ) -> tuple[Callable[[], list[tuple]], Iterator[tuple]]:
     """(pending items, when taken; aggregate rows as they arrive), read at `snapshot`.
 
     Under way while this thread reads the alignments and scores; see
     `_evidence_reads`. `claimed` None: every initiative is claimed.
+    `pending=False`: the aggregate only (the pending items are read elsewhere).
     """
 
     def read(cursor, put) -> None:
-        # A few thousand index probes: not worth starting parallel workers.
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        put(_pending_rows(cursor, claimed))
-        cursor.execute("RESET max_parallel_workers_per_gather")
+        if pending:
+            put(_pending_at(cursor, claimed))
         if aggregate:
             chunk = []
             streaming = psycopg.Cursor(cursor.connection)  # binary: see _fetch_numbers
@@ -469,6 +470,15 @@ def _stream_evidence(
     return take, consume()
 
 
+def _pending_at(cursor, claimed: list[int] | None) -> list[tuple]:
+    """`_pending_rows` on a connection of the run's own (see `_at_snapshot`)."""
+    # A few thousand index probes: not worth starting parallel workers.
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    rows = _pending_rows(cursor, claimed)
+    cursor.execute("RESET max_parallel_workers_per_gather")
+    return rows
+
+
 def _evidence_reads_streamed(
     claimed: list[int], scope: list[int] | None, aggregate: bool, now: datetime, half_life: float
 ) -> tuple[list[tuple], Iterator[tuple]]:
@@ -483,8 +493,8 @@ def _evidence_reads_streamed(
 class _ReadAhead:
     """A full re-aggregation's reads, started before its claim (see `_read_ahead`)."""
 
-    claim: Callable[[], object]
-    pending: Callable[[], list[tuple]]
+    claim: Callable[[], list[tuple]]  # first: the claimed rows
+    pending: Callable[[], list[tuple]]  # then: the pending items
     rows: Iterator[tuple]
 
 
@@ -502,11 +512,15 @@ def _read_ahead(cursor, requests: list[tuple], now: datetime, half_life: float):
     if not (_streams() and any(reaggregate for _, reaggregate, _ in requests)):
         return None
     snapshot = _export_snapshot(cursor)
-    pending, rows = _stream_evidence(snapshot, None, None, True, now, half_life)
-    claim = _at_snapshot(
-        snapshot, "rescore-claim", lambda claim_cursor, put: put(_claim(claim_cursor, requests))
-    )
-    return _ReadAhead(claim=claim, pending=pending, rows=rows)
+    _, rows = _stream_evidence(snapshot, None, None, True, now, half_life, pending=False)
+
+    def claim_then_pending(claim_cursor, put) -> None:
+        # The aggregate's connection goes straight to the aggregate.
+        put(_claim(claim_cursor, requests))
+        put(_pending_at(claim_cursor, None))
+
+    take = _at_snapshot(snapshot, "rescore-claim", claim_then_pending)
+    return _ReadAhead(claim=take, pending=take, rows=rows)  # taken in that order
 
 
 def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tuple[str, list]:
