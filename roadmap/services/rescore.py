@@ -1,8 +1,9 @@
 """The set-based rescore: claim, fold pending evidence in, score, rank, snapshot.
 
 One transaction does all of it, so a worker that dies half-way rolls back and
-leaves the marks and pending evidence in place for the next run (redelivery or
-the sweep). Running it twice in a row changes nothing the second time.
+leaves the marks, pending evidence and FullRescore rows in place for the next
+run (redelivery or the sweep). Running it twice in a row changes nothing the
+second time, and a full one writes no initiative row the second time.
 
 Each initiative keeps its evidence sums at an anchor (scoring.AnchoredReach):
 new items (PendingEvidence) are folded into them, and initiatives whose sums

@@ -150,3 +150,22 @@ def test_a_mark_keeps_its_trigger_inside_a_full_rescore():
     assert result.changed_ids == [edited.pk]
     assert edited.snapshots.first().trigger == "edit"
     assert other.snapshots.count() == 1  # its first scoring only
+
+
+def test_a_second_full_rescore_at_the_same_moment_writes_no_initiative_row():
+    now = timezone.now()
+    backed = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    EvidenceFactory(initiative=backed, customer=CustomerFactory(), received_at=now)
+    InitiativeFactory.create_batch(2)
+    _ask_for_everything()
+    services.initiatives_rescore_marked(now=now)
+    rows = list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank"))
+    if connection.vendor == "postgresql":
+        versions = [_xmin(pk) for pk, _, _ in rows]
+    _ask_for_everything()  # re-aggregate: the same sums come back
+    again = services.initiatives_rescore_marked(now=now)
+    assert again.claimed == 3
+    assert again.changed_ids == []
+    assert list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank")) == rows
+    if connection.vendor == "postgresql":
+        assert [_xmin(pk) for pk, _, _ in rows] == versions
