@@ -7,6 +7,7 @@ from .models import (
     Alignment,
     Customer,
     Evidence,
+    FullRescore,
     Initiative,
     RecomputeRun,
     ScoreSnapshot,
@@ -130,3 +131,17 @@ class ScoreSnapshotAdmin(admin.ModelAdmin):
 class RecomputeRunAdmin(admin.ModelAdmin):
     list_display = ("id", "trigger", "claimed", "changed", "duration_ms", "created_at")
     list_filter = ("trigger",)
+
+
+@admin.register(FullRescore)
+class FullRescoreAdmin(admin.ModelAdmin):
+    """Full rescores asked for and not yet done; adding one rescores everything now."""
+
+    list_display = ("id", "reaggregate", "trigger", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a request is done or deleted, never edited
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.request_rescore()  # the row is the request; this wakes the worker

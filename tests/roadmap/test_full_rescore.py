@@ -169,3 +169,24 @@ def test_a_second_full_rescore_at_the_same_moment_writes_no_initiative_row():
     assert list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank")) == rows
     if connection.vendor == "postgresql":
         assert [_xmin(pk) for pk, _, _ in rows] == versions
+
+
+def test_an_operator_asks_for_a_full_rescore_in_the_admin(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.factories import UserFactory
+
+    InitiativeFactory.create_batch(2)
+    services.initiatives_rescore_marked()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/roadmap/fullrescore/")
+    assert listing.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            "/admin/roadmap/fullrescore/add/", {"reaggregate": "on", "trigger": "edit"}
+        )
+    assert response.status_code == 302
+    assert callbacks  # the nudge, sent after commit; eager here, so the run is done
+    assert not FullRescore.objects.exists()
+    run = rescore_module.RecomputeRun.objects.order_by("-id").first()
+    assert (run.claimed, run.trigger) == (2, "edit")
