@@ -22,7 +22,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,7 +137,7 @@ def _claim(cursor, requests: list[tuple]) -> list[tuple]:
     if requests:
         trigger = f"WHEN id IN ({PENDING_INITIATIVES}) THEN 'evidence' ELSE %s"
         params = [
-            _dominant_trigger({row[0]: row[2] for row in requests}),
+            _dominant_trigger(row[2] for row in requests),
             any(row[1] for row in requests),
             half_life,
         ]
@@ -347,6 +347,11 @@ def _folded_fields(delta: scoring.AnchoredReach) -> dict:
     }
 
 
+def _streams() -> bool:
+    """Whether evidence is read on a second connection (see `_evidence_reads`)."""
+    return _is_postgres() and len(connection.atomic_blocks) == 1
+
+
 def _evidence_reads(
     claimed: list[int], scope: list[int] | None, aggregate: bool, now: datetime, half_life: float
 ) -> tuple[list[tuple], Iterator[tuple]]:
@@ -364,7 +369,7 @@ def _evidence_reads(
     arrive. In a caller's transaction (a test, an eager task inside a request)
     and on SQLite both are read here, one statement after the other.
     """
-    if _is_postgres() and len(connection.atomic_blocks) == 1:
+    if _streams():
         return _evidence_reads_streamed(claimed, scope, aggregate, now, half_life)
     with connection.cursor() as cursor:
         pending = _pending_rows(cursor, claimed)
@@ -378,11 +383,6 @@ def _evidence_reads(
 
 
 SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
-
-
-def _streams() -> bool:
-    """Whether evidence is read on a second connection (see `_evidence_reads`)."""
-    return _is_postgres() and len(connection.atomic_blocks) == 1
 
 
 def _export_snapshot(cursor) -> str:
@@ -494,8 +494,7 @@ def _evidence_reads_streamed(
 class _ReadAhead:
     """A full re-aggregation's reads, started before its claim (see `_read_ahead`)."""
 
-    claim: Callable[[], list[tuple]]  # first: the claimed rows
-    pending: Callable[[], list[tuple]]  # then: the pending items
+    claim: Callable[[], tuple[list[tuple], list[tuple]]]  # (claimed rows, pending items)
     rows: Iterator[tuple]
 
 
@@ -515,13 +514,11 @@ def _read_ahead(cursor, requests: list[tuple], now: datetime, half_life: float):
     snapshot = _export_snapshot(cursor)
     _, rows = _stream_evidence(snapshot, None, None, True, now, half_life, pending=False)
 
-    def claim_then_pending(claim_cursor, put) -> None:
+    def claim_and_pending(claim_cursor, put) -> None:
         # The aggregate's connection goes straight to the aggregate.
-        put(_claim(claim_cursor, requests))
-        put(_pending_at(claim_cursor, None))
+        put((_claim(claim_cursor, requests), _pending_at(claim_cursor, None)))
 
-    take = _at_snapshot(snapshot, "rescore-claim", claim_then_pending)
-    return _ReadAhead(claim=take, pending=take, rows=rows)  # taken in that order
+    return _ReadAhead(claim=_at_snapshot(snapshot, "rescore-claim", claim_and_pending), rows=rows)
 
 
 def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tuple[str, list]:
@@ -929,7 +926,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         if ahead:
             links = _alignment_links(cursor, None)
             standing = _standing(cursor)
-            claimed = ahead.claim()
+            claimed, waiting = ahead.claim()
         else:
             claimed = _claim(cursor, requests)
         if requests:
@@ -947,7 +944,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         scope = None if len(stale) > AGGREGATE_ALL_ABOVE else stale
         aggregated = (lambda iid: True) if scope is None else set(stale).__contains__
         if ahead:
-            waiting, reach_rows = ahead.pending(), ahead.rows
+            reach_rows = ahead.rows
         else:
             waiting, reach_rows = _evidence_reads(
                 ids, scope, bool(stale), now, policy.half_life_days
@@ -1072,7 +1069,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
             )
     seconds = time.perf_counter() - started
     RecomputeRun.objects.create(
-        trigger=_dominant_trigger(triggers),
+        trigger=_dominant_trigger(triggers.values()),
         claimed=len(ids),
         changed=len(changed),
         duration_ms=seconds * 1000,
@@ -1093,8 +1090,8 @@ def _done_full(cursor, ids: list[int]) -> None:
     cursor.execute(f"DELETE FROM roadmap_fullrescore WHERE {in_ids_sql('id')}", [ids_param(ids)])
 
 
-def _dominant_trigger(triggers: dict[int, str]) -> str:
-    values = set(triggers.values())
+def _dominant_trigger(triggers: Iterable[str]) -> str:
+    values = set(triggers)
     for trigger in ("edit", "evidence", "metric", "schedule"):
         if trigger in values:
             return trigger
