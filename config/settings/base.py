@@ -262,6 +262,9 @@ PRIORITY_ALIGNMENT_FLOOR = env.float("PRIORITY_ALIGNMENT_FLOOR", default=0.2)
 # Memory for the rescore's aggregate (PostgreSQL, SET LOCAL in its transaction):
 # with the default 4MB the planner sorts 1M evidence rows on disk.
 RESCORE_WORK_MEM = env("RESCORE_WORK_MEM", default="64MB")
+# A re-aggregation of all the evidence is read by this many connections at once,
+# each a range of initiatives (PostgreSQL; 1: one). About the database's cores.
+RESCORE_AGGREGATE_STREAMS = env.int("RESCORE_AGGREGATE_STREAMS", default=2)
 # A burst of events within this window is scored by one recompute run.
 RESCORE_DEBOUNCE_SECONDS = env.float("RESCORE_DEBOUNCE_SECONDS", default=0.25)
 # Under load a nudge waits as long as the last run took, at most this long

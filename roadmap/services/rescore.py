@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from operator import attrgetter, itemgetter
 
 import psycopg
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -363,11 +365,13 @@ def _evidence_reads(
     counted by the aggregate and, still pending, folded in again later.
 
     On PostgreSQL, in the worker's transaction (the outermost), both are read
-    on a second connection that imports this transaction's snapshot: the
-    aggregate is streamed, so PostgreSQL aggregates in its own process while
-    this one reads the alignments and scores each initiative as its sums
-    arrive. In a caller's transaction (a test, an eager task inside a request)
-    and on SQLite both are read here, one statement after the other.
+    on a second connection that imports this transaction's snapshot (an
+    aggregate of everything on RESCORE_AGGREGATE_STREAMS connections, each a
+    range of initiatives): the aggregate is streamed, so PostgreSQL
+    aggregates in its own processes while this one reads the alignments and
+    scores each initiative as its sums arrive. In a caller's transaction (a
+    test, an eager task inside a request) and on SQLite both are read here,
+    one statement after the other.
     """
     if _streams():
         return _evidence_reads_streamed(claimed, scope, aggregate, now, half_life)
@@ -396,14 +400,17 @@ def _export_snapshot(cursor) -> str:
 _DONE = object()
 
 
-def _at_snapshot(snapshot: str, name: str, work) -> Callable[[], object]:
+def _at_snapshot(
+    snapshot: str, name: str, work, items: queue.SimpleQueue | None = None
+) -> Callable[[], object]:
     """Run `work(cursor, put)` in a thread, on a new connection at this transaction's `snapshot`.
 
     Returns `take`: the next item `work` put (`_DONE` after its last), or
     the exception it raised. The queue is unbounded: the thread never
-    blocks, so it ends even when nobody takes what it put.
+    blocks, so it ends even when nobody takes what it put. Several threads
+    may share one queue (`items`): each puts its own `_DONE`.
     """
-    items: queue.SimpleQueue = queue.SimpleQueue()
+    items = queue.SimpleQueue() if items is None else items
 
     def run() -> None:
         second = connections.create_connection(connection.alias)
@@ -447,28 +454,131 @@ def _stream_evidence(
     Under way while this thread reads the alignments and scores; see
     `_evidence_reads`. `claimed` None: every initiative is claimed.
     `pending=False`: the aggregate only (the pending items are read elsewhere).
+    An aggregate of everything is read in ranges of initiatives, each on its
+    own connection (`_aggregate_ranges`); the rows come as they arrive, in
+    id order within a range.
     """
 
-    def read(cursor, put) -> None:
-        if pending:
-            put(_pending_at(cursor, claimed))
-        if aggregate:
-            chunk = []
-            streaming = psycopg.Cursor(cursor.connection)  # binary: see _fetch_numbers
-            for row in streaming.stream(*_reach_sql_pg(scope, now, half_life), binary=True):
-                chunk.append((row[0], _sums(row)))
-                if len(chunk) == 32:
-                    put(chunk)
-                    chunk = []
-            put(chunk)
+    def reader(between: tuple[int | None, int | None], first: bool):
+        def read(cursor, put) -> None:
+            if pending and first:
+                put(_Pending(_pending_at(cursor, claimed)))
+            if aggregate:
+                chunk = []
+                streaming = psycopg.Cursor(cursor.connection)  # binary: see _fetch_numbers
+                sql = _reach_sql_pg(scope, now, half_life, between)
+                for row in streaming.stream(*sql, binary=True):
+                    chunk.append((row[0], _sums(row)))
+                    if len(chunk) == 32:
+                        put(chunk)
+                        chunk = []
+                put(chunk)
 
-    take = _at_snapshot(snapshot, "rescore-evidence", read)
+        return read
 
-    def consume() -> Iterator[tuple]:
-        while (item := take()) is not _DONE:
-            yield from item
+    ranges = _aggregate_ranges() if aggregate and scope is None else [(None, None)]
+    arrivals = _Arrivals(len(ranges))
+    for n, between in enumerate(ranges):
+        _at_snapshot(snapshot, f"rescore-evidence-{n}", reader(between, n == 0), arrivals.items)
+    return arrivals.pending, arrivals.rows()
 
-    return take, consume()
+
+@dataclass(frozen=True)
+class _Pending:
+    rows: list[tuple]
+
+
+class _Arrivals:
+    """What `readers` threads put in one queue: the pending items once, chunks of rows."""
+
+    def __init__(self, readers: int):
+        self.items: queue.SimpleQueue = queue.SimpleQueue()
+        self._open = readers
+        self._early: list[list] = []  # chunks that came before the pending items
+
+    def _take(self):
+        item = self.items.get()
+        if isinstance(item, BaseException):
+            raise item
+        if item is _DONE:
+            self._open -= 1
+        return item
+
+    def pending(self) -> list[tuple]:
+        while self._open:
+            item = self._take()
+            if isinstance(item, _Pending):
+                return item.rows
+            if item is not _DONE:
+                self._early.append(item)
+        raise RuntimeError("the evidence reads ended without the pending items")
+
+    def rows(self) -> Iterator[tuple]:
+        while self._early:
+            yield from self._early.pop(0)
+        while self._open:
+            if (item := self._take()) is not _DONE:
+                yield from item
+
+
+SPLIT_KEY = "roadmap:rescore-aggregate-split"
+
+
+def _aggregate_ranges() -> list[tuple[int | None, int | None]]:
+    """The ranges of initiative ids [from, to) an aggregate of everything is read in.
+
+    Split where the last full run found the evidence's cost about equal
+    (`_remember_split`); one range while none is known. Any split reads the
+    same rows: it decides only how evenly the connections share the work.
+    """
+    streams = settings.RESCORE_AGGREGATE_STREAMS
+    points = cache.get(f"{SPLIT_KEY}:{streams}") if streams > 1 else None
+    if (
+        not isinstance(points, list)
+        or len(points) != streams - 1
+        or not all(isinstance(p, int) for p in points)
+        or points != sorted(set(points))
+    ):
+        return [(None, None)]
+    edges = [None, *points, None]
+    return list(pairwise(edges))
+
+
+def split_points(costs: Iterable[tuple[int, float]], parts: int) -> list[int]:
+    """Ids cutting (id, cost) pairs in id order into `parts` runs of about equal cost.
+
+    Each point is the first id of a run after the first; fewer points when
+    the costs cannot fill that many runs (too few ids, or no cost at all).
+    """
+    costs = list(costs)
+    total = sum(cost for _, cost in costs)
+    points: list[int] = []
+    if parts < 2 or total <= 0:
+        return points
+    seen = 0.0
+    for iid, cost in costs:
+        if seen >= total * (len(points) + 1) / parts:
+            points.append(iid)
+            if len(points) == parts - 1:
+                break
+        seen += cost
+    return points
+
+
+def _remember_split(claimed: list[tuple]) -> None:
+    """Where the next aggregate of everything splits, from a claim of every initiative.
+
+    An initiative costs the aggregate its items and, more, its (initiative,
+    customer) groups: at 10k x 1M, items plus four times the customers put
+    two ranges within ~3 % of each other (measured; items alone, ~10 %).
+    """
+    streams = settings.RESCORE_AGGREGATE_STREAMS
+    if streams < 2:
+        return
+    costs = ((row[0], (row[12] or 0) + 4 * (row[18] or 0)) for row in claimed)
+    points = split_points(costs, streams)
+    if len(points) == streams - 1:
+        cache.set(f"{SPLIT_KEY}:{streams}", points, timeout=None)
 
 
 def _pending_at(cursor, claimed: list[int] | None) -> list[tuple]:
@@ -502,8 +612,8 @@ def _read_ahead(cursor, requests: list[tuple], now: datetime, half_life: float):
     """For a run that claims and aggregates everything: claim and aggregate at once.
 
     Such a run need not see its claim to know what to aggregate, so the
-    aggregate starts on a second connection and the claim is read on a third,
-    both at this transaction's snapshot, while this thread reads the
+    aggregate starts on connections of its own (`_stream_evidence`) and the
+    claim is read on another, all at this transaction's snapshot, while this thread reads the
     alignments: the claim (~0.04 s at 10,000 initiatives) is no longer ahead
     of the aggregate. At one snapshot with the aggregate, as in the other
     order: a mark that arrives later moves `mark_version` past the claimed one.
@@ -521,7 +631,12 @@ def _read_ahead(cursor, requests: list[tuple], now: datetime, half_life: float):
     return _ReadAhead(claim=_at_snapshot(snapshot, "rescore-claim", claim_and_pending), rows=rows)
 
 
-def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tuple[str, list]:
+def _reach_sql_pg(
+    ids: list[int] | None,
+    now: datetime,
+    half_life: float,
+    between: tuple[int | None, int | None] = (None, None),
+) -> tuple[str, list]:
     """The same sums as `_reach_aggregates`, streamed: nothing hashes 850k groups.
 
     The covering index (initiative, customer, received_at) hands the rows over
@@ -533,6 +648,10 @@ def _reach_sql_pg(ids: list[int] | None, now: datetime, half_life: float) -> tup
     """
     epoch = now.timestamp()
     where, params = _ids_filter("initiative_id", ids)
+    for bound, operator in zip(between, (">=", "<"), strict=True):
+        if bound is not None:
+            where += f" AND initiative_id {operator} %s"
+            params.append(bound)
     sql = f"""
         WITH w AS MATERIALIZED (
             SELECT array_agg(COALESCE(s.weight, %s)::float8 ORDER BY g.id) AS weights
@@ -958,12 +1077,11 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 to_fold.setdefault(iid, []).append(item)
         if not ahead:
             standing = _standing(cursor)
-        pending = next(reach_rows, None)
         anchor = db_timestamp(now)
         scores: dict[int, float] = {}
-        # Claimed rows and the streamed sums are both in id order: walk them together.
-        with _scored_rows(cursor) as sink:
-            for (
+
+        def score(claim: tuple, aggregated_sums: Sums | None) -> dict:
+            (
                 iid,
                 trigger,
                 version,
@@ -979,77 +1097,82 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 old_count,
                 never_scored,
                 *stored,
-            ) in claimed:
-                reach_fields = {"anchored": False}
-                if aggregated(iid):
-                    while pending is not None and pending[0] < iid:
-                        pending = next(reach_rows, None)
-                    sums = pending[1] if pending is not None and pending[0] == iid else NO_EVIDENCE
-                    if not _same_sums(stored, sums, now):
-                        reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
-                else:
-                    kept = _stored_sums(stored)
-                    if iid in to_fold:
-                        delta = _fold(kept, to_fold[iid], now)
-                        kept = scoring.reach_added(kept, delta)
-                        reach_fields = _folded_fields(delta)
-                    sums = scoring.reach_at(kept, now)
-                from_customers, customers, anonymous, anonymous_items, count = sums
-                result = scoring.score(
-                    scoring.ScoreInputs(
-                        reach_source=source,
-                        manual_reach=float(manual_reach),
-                        impact=float(impact),
-                        confidence=float(conf),
-                        effort=float(effort),
-                        evidence=scoring.reach_from_totals(
-                            from_customers=from_customers,
-                            customers=customers,
-                            anonymous=anonymous,
-                            anonymous_items=anonymous_items,
-                            policy=policy,
-                        )
-                        if source == "evidence"
-                        else None,
-                        links=tuple(links.get(iid, ())),
-                    ),
-                    policy=policy,
-                )
-                moved = never_scored or _changed(result.priority_score, float(old_priority))
-                row = {
-                    "id": iid,
-                    "mark_version": version,
-                    **reach_fields,
-                    "claimed": True,
-                    # A row with nothing new is written only if its rank moves:
-                    # a full rescore claims rows no mark asked for.
-                    "needed": bool(
-                        marked or reach_fields["anchored"] or reach_fields.get("folded")
-                    ),
-                    "moved": moved,
-                    "trigger": trigger,
-                }
-                if (
-                    moved
-                    or count != old_count
-                    or (source == "evidence" and _changed(result.reach, float(manual_reach)))
-                    # inputs or alignments changed without moving the score: the
-                    # breakdown must still tell the truth
-                    or trigger == "edit"
-                ):
-                    row.update(
-                        needed=True,
-                        rice_score=result.rice_score,
-                        alignment_score=result.alignment_score,
-                        priority_score=result.priority_score,
-                        breakdown=result.breakdown,
-                        evidence_count=count,
-                        reach=result.reach,
+            ) = claim
+            reach_fields = {"anchored": False}
+            if aggregated(iid):
+                sums = NO_EVIDENCE if aggregated_sums is None else aggregated_sums
+                if not _same_sums(stored, sums, now):
+                    reach_fields = _anchored_fields(sums, anchor, policy.half_life_days)
+            else:
+                kept = _stored_sums(stored)
+                if iid in to_fold:
+                    delta = _fold(kept, to_fold[iid], now)
+                    kept = scoring.reach_added(kept, delta)
+                    reach_fields = _folded_fields(delta)
+                sums = scoring.reach_at(kept, now)
+            from_customers, customers, anonymous, anonymous_items, count = sums
+            result = scoring.score(
+                scoring.ScoreInputs(
+                    reach_source=source,
+                    manual_reach=float(manual_reach),
+                    impact=float(impact),
+                    confidence=float(conf),
+                    effort=float(effort),
+                    evidence=scoring.reach_from_totals(
+                        from_customers=from_customers,
+                        customers=customers,
+                        anonymous=anonymous,
+                        anonymous_items=anonymous_items,
+                        policy=policy,
                     )
-                    scores[iid] = result.priority_score
-                sink.add(row)
-        for _ in reach_rows:  # the rest belongs to initiatives not claimed; end the stream
-            pass
+                    if source == "evidence"
+                    else None,
+                    links=tuple(links.get(iid, ())),
+                ),
+                policy=policy,
+            )
+            moved = never_scored or _changed(result.priority_score, float(old_priority))
+            row = {
+                "id": iid,
+                "mark_version": version,
+                **reach_fields,
+                "claimed": True,
+                # A row with nothing new is written only if its rank moves:
+                # a full rescore claims rows no mark asked for.
+                "needed": bool(marked or reach_fields["anchored"] or reach_fields.get("folded")),
+                "moved": moved,
+                "trigger": trigger,
+            }
+            if (
+                moved
+                or count != old_count
+                or (source == "evidence" and _changed(result.reach, float(manual_reach)))
+                # inputs or alignments changed without moving the score: the
+                # breakdown must still tell the truth
+                or trigger == "edit"
+            ):
+                row.update(
+                    needed=True,
+                    rice_score=result.rice_score,
+                    alignment_score=result.alignment_score,
+                    priority_score=result.priority_score,
+                    breakdown=result.breakdown,
+                    evidence_count=count,
+                    reach=result.reach,
+                )
+                scores[iid] = result.priority_score
+            return row
+
+        # Each claimed initiative is scored as its sums arrive (from several
+        # connections, in no overall order); those with none after the stream.
+        unscored = {claim[0]: claim for claim in claimed}
+        with _scored_rows(cursor) as sink:
+            for iid, sums in reach_rows:
+                # Rows of initiatives not claimed are passed over.
+                if (claim := unscored.pop(iid, None)) is not None:
+                    sink.add(score(claim, sums))
+            for claim in unscored.values():
+                sink.add(score(claim, None))
         new_ranks, old_ranks = _new_ranks(standing, scores)
         claimed_ids = set(ids)
         slipped = [
@@ -1060,13 +1183,15 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
         visible = bool(scores or slipped) or any(
             new_ranks.get(iid) != old_ranks.get(iid) for iid in claimed_ids
         )
-        changed = [row["id"] for row in sink.rows if row["moved"]]
+        changed = sorted(row["id"] for row in sink.rows if row["moved"])
         snapshot_ids = _write(cursor, sink, slipped, new_ranks, now)
         if waiting:
             cursor.execute(
                 f"DELETE FROM roadmap_pendingevidence WHERE {in_ids_sql('evidence_id')}",
                 [ids_param(row[0] for row in waiting)],
             )
+    if requests:  # every initiative claimed
+        _remember_split(claimed)
     seconds = time.perf_counter() - started
     RecomputeRun.objects.create(
         trigger=_dominant_trigger(triggers.values()),

@@ -1,0 +1,240 @@
+"""A re-aggregation of everything read by several connections, each a range of initiatives."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from roadmap import services
+from roadmap.models import Initiative
+from roadmap.services import marks
+from roadmap.services import rescore as rescore_module
+from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory, SegmentFactory
+
+
+def test_split_points_cut_the_costs_into_runs_of_about_equal_cost():
+    assert rescore_module.split_points([(i, 1) for i in range(1, 11)], 2) == [6]
+    assert rescore_module.split_points([(i, 1) for i in range(1, 10)], 3) == [4, 7]
+    # Skewed: the first initiative carries half of the cost alone.
+    assert rescore_module.split_points([(1, 9), (2, 3), (3, 3), (4, 3)], 2) == [2]
+    assert rescore_module.split_points([(1, 9), (2, 3), (3, 3), (4, 3)], 3) == [2, 3]
+
+
+def test_split_points_are_fewer_when_the_costs_cannot_fill_the_runs():
+    assert rescore_module.split_points([(1, 5), (2, 5)], 1) == []
+    assert rescore_module.split_points([(1, 0), (2, 0)], 2) == []
+    assert rescore_module.split_points([], 2) == []
+    assert rescore_module.split_points([(7, 1)], 3) == []  # one id: one run
+
+
+@pytest.mark.parametrize(
+    "cached",
+    [None, [], [5, 3], [3, 3], ["3"], "3", [2.5]],
+    ids=["none", "empty", "descending", "repeated", "text", "not-a-list", "float"],
+)
+def test_an_unusable_split_reads_everything_in_one_range(settings, cached):
+    settings.RESCORE_AGGREGATE_STREAMS = 2
+    key = f"{rescore_module.SPLIT_KEY}:2"
+    cache.delete(key)
+    if cached is not None:
+        cache.set(key, cached)
+    assert rescore_module._aggregate_ranges() == [(None, None)]
+    cache.delete(key)
+
+
+def test_a_known_split_gives_ranges_that_cover_every_id(settings):
+    settings.RESCORE_AGGREGATE_STREAMS = 3
+    cache.set(f"{rescore_module.SPLIT_KEY}:3", [40, 90])
+    assert rescore_module._aggregate_ranges() == [(None, 40), (40, 90), (90, None)]
+    settings.RESCORE_AGGREGATE_STREAMS = 1
+    assert rescore_module._aggregate_ranges() == [(None, None)]
+    cache.delete(f"{rescore_module.SPLIT_KEY}:3")
+
+
+@pytest.mark.django_db
+def test_a_full_run_remembers_where_the_evidence_splits_in_two(settings):
+    settings.RESCORE_AGGREGATE_STREAMS = 2
+    cache.delete(f"{rescore_module.SPLIT_KEY}:2")
+    heavy, light, lighter = (InitiativeFactory(reach_source="evidence") for _ in range(3))
+    for customer in CustomerFactory.create_batch(6):
+        EvidenceFactory(initiative=heavy, customer=customer)
+    EvidenceFactory.create_batch(2, initiative=light, customer=CustomerFactory())
+    EvidenceFactory(initiative=lighter, customer=CustomerFactory())
+    services.initiatives_rescore_marked()
+    services.initiatives_mark(ids=None, trigger="schedule")
+    services.initiatives_rescore_marked()
+    # Costs as stored before the run: items + 4 x customers = 30, 6, 5: the
+    # heavy initiative alone is one range.
+    assert cache.get(f"{rescore_module.SPLIT_KEY}:2") == [light.pk]
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="streamed reads: PostgreSQL only (set DATABASE_URL)"
+)
+
+
+def _scored():
+    return list(
+        Initiative.objects.order_by("id").values_list(
+            "id",
+            "priority_score",
+            "reach",
+            "evidence_count",
+            "rank",
+            "breakdown",
+            "reach_weighted",
+            "reach_customers",
+            "reach_anonymous",
+            "reach_anonymous_items",
+            "reach_items",
+        )
+    )
+
+
+def _forget_scores_and_sums():
+    """Nothing kept: every sum, score and rank the next run writes comes from its reads."""
+    Initiative.objects.update(
+        reach_anchor=None,
+        reach_weighted=0,
+        reach_customers=0,
+        reach_anonymous=0,
+        reach_anonymous_items=0,
+        reach_items=0,
+        priority_score=0,
+        reach=0,
+        evidence_count=0,
+        breakdown={},
+        rank=None,
+    )
+
+
+def _evidence_on_many(now):
+    segments = [SegmentFactory(weight=w) for w in (1.0, 2.5, 0.5)]
+    customers = [CustomerFactory(segment=segments[n % 3]) for n in range(12)]
+    initiatives = [
+        InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+        for _ in range(9)
+    ]
+    for n, initiative in enumerate(initiatives):
+        for k in range(n + 1):
+            EvidenceFactory(
+                initiative=initiative,
+                customer=customers[(n + k) % 12] if k % 4 else None,
+                received_at=now - timedelta(days=3 * k),
+            )
+    return initiatives
+
+
+@needs_postgres
+@pytest.mark.parametrize("streams", [2, 3])
+def test_ranges_read_on_several_connections_score_as_one_read_does(
+    transactional_db, settings, monkeypatch, streams
+):
+    """The same scores, sums and breakdowns, and the last range may arrive first."""
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    now = timezone.now()
+    initiatives = _evidence_on_many(now)
+    settings.RESCORE_AGGREGATE_STREAMS = 1
+    services.initiatives_rescore_marked(now=now)
+    services.initiatives_mark(ids=None, trigger="schedule")  # re-aggregate everything
+    _forget_scores_and_sums()
+    services.initiatives_rescore_marked(now=now + timedelta(days=1))
+    one_read = _scored()
+
+    settings.RESCORE_AGGREGATE_STREAMS = streams
+    ids = [i.pk for i in initiatives]
+    points = ids[3 : 3 * streams : 3][: streams - 1]
+    cache.set(f"{rescore_module.SPLIT_KEY}:{streams}", points)
+    read, at_snapshot = [], rescore_module._at_snapshot
+    last_done = threading.Event()
+
+    def in_reverse(snapshot, name, work, items=None):
+        # The first range waits until the last one has put all its rows.
+        def held(cursor, put):
+            if name == "rescore-evidence-0":
+                assert last_done.wait(timeout=30)
+            work(cursor, put)
+            if name == f"rescore-evidence-{streams - 1}":
+                last_done.set()
+
+        if name.startswith("rescore-evidence"):
+            read.append(name)
+            return at_snapshot(snapshot, name, held, items)
+        return at_snapshot(snapshot, name, work, items)
+
+    monkeypatch.setattr(rescore_module, "_at_snapshot", in_reverse)
+    services.initiatives_mark(ids=None, trigger="schedule")
+    _forget_scores_and_sums()
+    result = services.initiatives_rescore_marked(now=now + timedelta(days=1))
+    assert result.claimed == len(initiatives)
+    assert sorted(read) == [f"rescore-evidence-{n}" for n in range(streams)]
+    assert last_done.is_set()
+    several_reads = _scored()
+    assert len(several_reads) == len(one_read) == len(initiatives)
+    for mine, theirs in zip(several_reads, one_read, strict=True):
+        pk, *numbers = mine
+        assert pk == theirs[0]
+        assert numbers[4] == theirs[5]  # the breakdown
+        numbers.pop(4)
+        assert numbers == pytest.approx([*theirs[1:5], *theirs[6:]], rel=1e-9)
+    assert all(row[3] > 0 for row in several_reads)
+    cache.delete(f"{rescore_module.SPLIT_KEY}:{streams}")
+
+
+@needs_postgres
+def test_a_range_that_fails_fails_the_run_and_keeps_the_request(
+    transactional_db, settings, monkeypatch
+):
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    now = timezone.now()
+    initiatives = _evidence_on_many(now)
+    services.initiatives_rescore_marked(now=now)
+    before = _scored()
+    settings.RESCORE_AGGREGATE_STREAMS = 2
+    cache.set(f"{rescore_module.SPLIT_KEY}:2", [initiatives[4].pk])
+    sql = rescore_module._reach_sql_pg
+
+    def broken_second_range(ids, now, half_life, between=(None, None)):
+        if between[0] is not None:
+            raise RuntimeError("the second range broke")
+        return sql(ids, now, half_life, between)
+
+    monkeypatch.setattr(rescore_module, "_reach_sql_pg", broken_second_range)
+    services.initiatives_mark(ids=None, trigger="schedule")
+    with pytest.raises(RuntimeError, match="second range"):
+        services.initiatives_rescore_marked(now=now + timedelta(days=1))
+    assert _scored() == before
+    from roadmap.models import FullRescore
+
+    assert FullRescore.objects.count() == 1  # still asked for
+    cache.delete(f"{rescore_module.SPLIT_KEY}:2")
+
+
+def test_rows_that_come_before_the_pending_items_are_kept_for_the_stream():
+    arrivals = rescore_module._Arrivals(2)
+    done = rescore_module._DONE
+    for item in ([(7, "b")], done, rescore_module._Pending([("p",)]), [(1, "a")], done):
+        arrivals.items.put(item)
+    assert arrivals.pending() == [("p",)]
+    assert list(arrivals.rows()) == [(7, "b"), (1, "a")]
+
+
+def test_reads_that_end_without_the_pending_items_say_so():
+    arrivals = rescore_module._Arrivals(1)
+    arrivals.items.put([(1, "a")])
+    arrivals.items.put(rescore_module._DONE)
+    with pytest.raises(RuntimeError, match="without the pending items"):
+        arrivals.pending()
+
+
+def test_a_read_that_failed_fails_whoever_takes_its_rows():
+    arrivals = rescore_module._Arrivals(2)
+    arrivals.items.put([(1, "a")])
+    arrivals.items.put(ValueError("lost the connection"))
+    rows = arrivals.rows()
+    assert next(rows) == (1, "a")
+    with pytest.raises(ValueError, match="lost the connection"):
+        next(rows)
