@@ -65,9 +65,12 @@ def test_a_full_rescore_writes_only_the_rows_whose_score_or_rank_moves():
     rows = {row["id"]: row for row in Initiative.objects.values()}
     assert rows[decaying.pk]["reach"] == pytest.approx(7.5, abs=1e-3)
     assert (rows[decaying.pk]["rank"], rows[decaying.pk]["previous_rank"]) == (2, 1)
-    # Its score stands, its rank moved: written, "before" and all.
+    # Its score stands, its rank moved: the rank and "before" written, as for
+    # a row the run did not claim; its score (and scored_at) as they were.
     assert (rows[passed.pk]["rank"], rows[passed.pk]["previous_rank"]) == (1, 2)
-    assert rows[passed.pk]["scored_at"] != scored[passed.pk]
+    assert rows[passed.pk]["previous_priority_score"] == rows[passed.pk]["priority_score"]
+    assert rows[passed.pk]["scored_at"] == scored[passed.pk]
+    assert rows[decaying.pk]["scored_at"] == later
     # Neither moved: the run left the row as it was.
     assert rows[untouched.pk]["rank"] == 3
     assert rows[untouched.pk]["scored_at"] == scored[untouched.pk]
