@@ -96,10 +96,29 @@ class EvidenceSignal:
 
 @dataclass(frozen=True)
 class ReachResult:
+    """Reach from evidence, and the sums it came from (for its explanation).
+
+    The explanation is worded when asked for: a full rescore derives 10,000
+    reaches and explains only those whose score it writes.
+    """
+
     value: float
     customers: int
     anonymous_items: int
-    explanation: str
+    from_customers: float = 0.0  # segment-weighted, decayed
+    anonymous: float = 0.0  # decayed items without a customer
+    half_life_days: float = ScoringPolicy.half_life_days
+    note: str | None = None  # says it instead of the sums (no evidence at all)
+
+    @property
+    def explanation(self) -> str:
+        if self.note is not None:
+            return self.note
+        return (
+            f"{self.customers} customers (segment-weighted, decayed: {self.from_customers:.2f})"
+            f" + {self.anonymous_items} items without a customer ({self.anonymous:.2f});"
+            f" half-life {self.half_life_days:g} days"
+        )
 
 
 def decay(age_days: float, half_life_days: float) -> float:
@@ -219,13 +238,18 @@ def reach_added(sums: AnchoredReach, delta: AnchoredReach) -> AnchoredReach:
     )
 
 
+def anchored_factor(elapsed_seconds: float, half_life_days: float) -> float:
+    """What sums at an anchor are multiplied by, `elapsed_seconds` after it."""
+    return math.pow(0.5, elapsed_seconds / 86400 / half_life_days)
+
+
 def reach_at(sums: AnchoredReach, now: datetime) -> tuple[float, int, float, int, int]:
     """(decayed customers, customers, decayed anonymous, anonymous items, items) at `now`.
 
     The same totals the SQL aggregate takes from the evidence, for evidence
     dated no later than `now`.
     """
-    factor = math.pow(0.5, (now - sums.anchor).total_seconds() / 86400 / sums.half_life_days)
+    factor = anchored_factor((now - sums.anchor).total_seconds(), sums.half_life_days)
     return (
         sums.weighted * factor,
         sums.customers,
@@ -248,11 +272,9 @@ def reach_from_totals(
         value=from_customers + anonymous,
         customers=customers,
         anonymous_items=anonymous_items,
-        explanation=(
-            f"{customers} customers (segment-weighted, decayed: {from_customers:.2f})"
-            f" + {anonymous_items} items without a customer ({anonymous:.2f});"
-            f" half-life {policy.half_life_days:g} days"
-        ),
+        from_customers=from_customers,
+        anonymous=anonymous,
+        half_life_days=policy.half_life_days,
     )
 
 
@@ -354,7 +376,7 @@ class Score:
         """
         inputs, policy = self.inputs, self.policy
         if inputs.reach_source == "evidence":
-            result = inputs.evidence or ReachResult(0.0, 0, 0, "no linked evidence")
+            result = inputs.evidence or ReachResult(0.0, 0, 0, note="no linked evidence")
             reach_factor = {
                 "value": round(self.reach, 4),
                 "source": "evidence",

@@ -255,11 +255,17 @@ def _same_sums(stored: list | tuple, sums: Sums, now: datetime) -> bool:
         return False
     if sums is NO_EVIDENCE:
         return not any(stored[2:])
-    kept = scoring.reach_at(_stored_sums(stored), now)
-    return all(
-        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) if isinstance(a, float) else a == b
-        for a, b in zip(kept, sums, strict=True)
-    )
+    anchor, half_life, weighted, anonymous, customers, anonymous_items, items = stored
+    from_customers, customers_now, anonymous_now, anonymous_items_now, items_now = sums
+    if (customers, anonymous_items, items) != (customers_now, anonymous_items_now, items_now):
+        return False
+    # What scoring.reach_at says, on floats: building its datetimes and
+    # dataclass for each of 10,000 initiatives was ~8 us apiece.
+    anchor = anchor if isinstance(anchor, float) else as_datetime(anchor).timestamp()
+    factor = scoring.anchored_factor(now.timestamp() - anchor, half_life)
+    return math.isclose(
+        weighted * factor, from_customers, rel_tol=1e-9, abs_tol=1e-12
+    ) and math.isclose(anonymous * factor, anonymous_now, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def _stored_sums(stored: list | tuple) -> scoring.AnchoredReach:
