@@ -983,7 +983,7 @@ def _copy_row(row: dict) -> str:
         # Numbers, booleans, a timestamp and the escaped breakdown: str() of each.
         return (
             "\t".join(
-                ["\\N" if (value := row.get(name)) is None else str(value) for name in WRITE_NAMES]
+                ["\\N" if value is None else str(value) for value in map(row.get, WRITE_NAMES)]
             )
             + "\n"
         )
