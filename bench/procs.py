@@ -131,6 +131,11 @@ def memory_kb(pid: int) -> dict[str, int]:
     return out
 
 
+def reset_peak_memory(pid: int) -> None:
+    """Start VmHWM again from the current resident set (Linux 4.0+: clear_refs 5)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 CPU_GROUPS = ("gunicorn", "celery", "postgres")
 
 
