@@ -30,9 +30,12 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
     # Ranked work first, then shipped/archived (no rank) by score.
     rows = list(initiative_list(viewer=viewer, filters=filters))
     query = urlencode(filters)
+    ranked = sum(1 for row in rows if row.rank is not None)
     return {
         "filter_form": form,
         "rows": rows,
+        "ranked": ranked,
+        "unranked": len(rows) - ranked,
         "active_filters": filters,
         "filter_query": query,
         "highlight": highlight,

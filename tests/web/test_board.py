@@ -50,7 +50,10 @@ def test_card_shows_score_rank_rice_objectives_evidence_and_unaligned_flag(
 
 def test_archived_initiatives_stay_off_the_board(product_client, small_roadmap):
     InitiativeFactory(title="Old thing", status="archived")
-    assert "Old thing" not in product_client.get("/").content.decode()
+    html = product_client.get("/").content.decode()
+    assert "Old thing" not in html
+    # The count leaves it out too, and says so.
+    assert "3 initiatives, ordered by priority; archived work is not on the board." in html
 
 
 def test_moving_a_card_persists_and_redirects_back_without_htmx(product_client, small_roadmap):

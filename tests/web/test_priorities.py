@@ -22,6 +22,17 @@ def test_table_lists_initiatives_in_rank_order_with_shipped_work_last(
     rescore()
     html = product_client.get("/priorities/").content.decode()
     assert _titles(html) == ["Alpha", "Beta", "Gamma", "Done"]
+    # The count says what it counts: the API's ranked list would say 3.
+    assert "4 initiatives: 3 ranked, then 1 shipped or archived (not ranked)." in html
+
+
+def test_table_summary_counts_only_ranked_work_when_there_is_nothing_else(
+    product_client, small_roadmap, rescore
+):
+    rescore()
+    html = product_client.get("/priorities/").content.decode()
+    assert "3 initiatives." in html
+    assert "not ranked" not in html
 
 
 @pytest.mark.parametrize(
