@@ -5,6 +5,8 @@ committed, so with eager Celery (the default without a broker) the response
 already carries the recomputed scores.
 """
 
+import hashlib
+
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Max
@@ -172,12 +174,9 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
         # Integrations poll this list; between rescores it does not change. A page
         # is cached under the list's generation read before its query ran (see
         # roadmap.services.read_cache), so no write can leave a stale page current.
-        if request.accepted_renderer.format != "json":
+        key = self._page_key(request)
+        if key is None:
             return super().list(request, *args, **kwargs)
-        key = (
-            f"roadmap:priorities:{priorities_generation()}:"
-            f"{request.get_host()}:{request.get_full_path()}"
-        )
         body = cache.get(key)
         if body is None:
             response = super().list(request, *args, **kwargs)
@@ -187,6 +186,26 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
             cache.set(key, body, timeout=PRIORITIES_CACHE_SECONDS)
         # The rendered JSON itself is cached: a hit skips serializing 50 breakdowns.
         return HttpResponse(body, content_type="application/json")
+
+    CACHED_PARAMS = frozenset(("status", "lane", "team", "search", "ordering", "page", "format"))
+
+    def _page_key(self, request) -> str | None:
+        """The page's cache key, or None for a request to answer uncached.
+
+        The body echoes the URL (its next/previous links), so the key is the
+        whole URL, hashed to a fixed length. Only URLs made of the list's own
+        parameters, each given once, are cached: a client adding parameters the
+        list ignores (or repeating one) would otherwise fill the cache with
+        copies of the same page.
+        """
+        params = request.query_params
+        if request.accepted_renderer.format != "json" or any(
+            name not in self.CACHED_PARAMS or len(params.getlist(name)) > 1 for name in params
+        ):
+            return None
+        url = f"{request.get_host()}{request.get_full_path()}"
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        return f"roadmap:priorities:{priorities_generation()}:{digest}"
 
 
 # --- Alignments --------------------------------------------------------------

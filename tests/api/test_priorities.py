@@ -1,4 +1,7 @@
+import warnings
+
 import pytest
+from django.core.cache import CacheKeyWarning
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -145,3 +148,25 @@ def test_a_page_is_served_from_cache_until_a_write_changes_the_list(
     assert first.pk in {r["id"] for r in cached["results"]}
     assert "Renamed" not in {r["title"] for r in cached["results"]}
     assert "Renamed" in {r["title"] for r in fresh["results"]}
+
+
+def test_a_long_url_is_cached_under_a_short_key(product, django_assert_num_queries):
+    _ranked(2)
+    params = {"search": "x" * 300, "ordering": "-priority_score"}
+    with warnings.catch_warnings():
+        # Memcached refuses keys over 250 characters; the locmem cache warns.
+        warnings.simplefilter("error", CacheKeyWarning)
+        product.get(URL, params)
+        with django_assert_num_queries(2):  # token and role: the page itself is cached
+            assert product.get(URL, params).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["?junk=1", "?junk=2", "?page=1&page=1", "?lane=now&lane=now"])
+def test_parameters_the_list_ignores_are_answered_but_not_cached(product, query):
+    _ranked(2)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            response = product.get(URL + query)
+        assert response.status_code == 200
+        # Each answer ran the page's query: no cache entry per made-up URL.
+        assert any("roadmap_initiative" in q["sql"] for q in queries.captured_queries)
