@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -37,6 +36,7 @@ from okrs.api.base import (
     service_errors,
     validate_items,
 )
+from okrs.api.pagination import Pagination
 from okrs.api.views import IdFilter, MomentFilter, SelectorFilterSet
 from roadmap import selectors, services, webhooks
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
@@ -145,7 +145,7 @@ class _RankCountPaginator(DjangoPaginator):
         return self.object_list.aggregate(n=Max("rank"))["n"] or 0
 
 
-class PriorityPagination(PageNumberPagination):
+class PriorityPagination(Pagination):
     FILTERS = ("status", "lane", "team", "search")
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -187,7 +187,9 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
         # The rendered JSON itself is cached: a hit skips serializing 50 breakdowns.
         return HttpResponse(body, content_type="application/json")
 
-    CACHED_PARAMS = frozenset(("status", "lane", "team", "search", "ordering", "page", "format"))
+    CACHED_PARAMS = frozenset(
+        ("status", "lane", "team", "search", "ordering", "page", "page_size", "format")
+    )
 
     def _page_key(self, request) -> str | None:
         """The page's cache key, or None for a request to answer uncached.

@@ -170,3 +170,13 @@ def test_parameters_the_list_ignores_are_answered_but_not_cached(product, query)
         assert response.status_code == 200
         # Each answer ran the page's query: no cache entry per made-up URL.
         assert any("roadmap_initiative" in q["sql"] for q in queries.captured_queries)
+
+
+def test_priorities_take_a_page_size_and_cache_each_size_apart(product):
+    _ranked(3)
+    two = product.get(URL, {"page_size": 2}).json()
+    three = product.get(URL, {"page_size": 3}).json()
+
+    assert [len(two["results"]), len(three["results"])] == [2, 3]
+    assert two["count"] == three["count"] == 3
+    assert product.get(two["next"]).json()["results"][0]["rank"] == 3

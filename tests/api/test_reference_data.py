@@ -115,3 +115,20 @@ def test_reference_data_is_read_only_for_marketing(marketing):
         == 403
     )
     assert marketing.post("/api/v1/customers/", {"name": "x"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("page_size", "expected"),
+    [("2", 2), ("200", 200), ("1000", 200), ("0", 50), ("-3", 50), ("many", 50), (None, 50)],
+)
+def test_lists_take_a_page_size_up_to_200(product, page_size, expected):
+    Customer.objects.bulk_create(Customer(name=f"C{n}", external_id=f"c{n}") for n in range(205))
+    params = {} if page_size is None else {"page_size": page_size}
+
+    body = product.get("/api/v1/customers/", params).json()
+
+    assert len(body["results"]) == expected
+    assert body["count"] == 205
+    if page_size == "2":  # the next page keeps the size
+        assert "page_size=2" in body["next"]
+        assert len(product.get(body["next"]).json()["results"]) == 2
