@@ -148,4 +148,6 @@ def test_big_pages_use_the_same_number_of_queries_for_5_and_500_initiatives(
     rescore()
     with django_assert_num_queries(len(small.captured_queries)):
         response = product_client.get(path)
-    assert response.content.decode().count("Bulk ") >= 500
+    # The priority table shows a page of them (its pages are tested in test_priorities).
+    shown = 100 if path == "/priorities/" else 500
+    assert response.content.decode().count("Bulk ") >= shown

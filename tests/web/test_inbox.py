@@ -126,3 +126,28 @@ def test_inbox_query_count_is_constant(product_client, django_assert_max_num_que
     EvidenceFactory.create_batch(40, customer=CustomerFactory())
     with django_assert_max_num_queries(10):
         product_client.get(reverse("roadmap:inbox"))
+
+
+def test_each_item_offers_the_best_ranked_initiatives_and_the_bar_offers_all(
+    product_client, small_roadmap, inbox_items, monkeypatch, rescore
+):
+    # Alpha, Beta, Gamma ranked 1-3, then one initiative past the item lists' cut.
+    monkeypatch.setattr("roadmap.views.evidence.ITEM_CHOICES", 3)
+    Initiative.objects.create(title="Low & last <x>", reach=0.001)
+    rescore()
+    html = product_client.get(reverse("roadmap:inbox")).content.decode()
+
+    item = html[html.index(f'id="link-{inbox_items["old"].pk}"') :]
+    item = item[: item.index("</select>")]
+    bar = html[html.index('id="bulk-initiative"') :]
+    bar = bar[: bar.index("</select>")]
+    assert [t in item for t in ("#1 Alpha", "#3 Gamma", "Low &amp; last")] == [True, True, False]
+    assert "Only the top 3 here" in item
+    assert "#4 Low &amp; last &lt;x&gt;" in bar  # every initiative, escaped
+    assert "Only the top" not in bar
+
+
+def test_a_short_roadmap_is_offered_whole_on_every_item(product_client, small_roadmap, inbox_items):
+    html = product_client.get(reverse("roadmap:inbox")).content.decode()
+    assert html.count("#3 Gamma") == 3  # the bar and both items
+    assert "Only the top" not in html

@@ -1,5 +1,6 @@
 """The priority table: filters, inline RICE editing, breakdowns."""
 
+import importlib
 import re
 
 import pytest
@@ -234,3 +235,64 @@ def test_initiative_form_refuses_a_typed_reach_while_it_comes_from_evidence(
         assert form.errors["reach"][0].startswith(error)
     else:
         assert form.cleaned_data["reach"] == stored
+
+
+@pytest.fixture
+def pages_of_two(monkeypatch):
+    # The module, not the view of the same name that roadmap.views exports.
+    monkeypatch.setattr(importlib.import_module("roadmap.views.priorities"), "PAGE_SIZE", 2)
+
+
+def test_the_table_comes_in_pages_that_keep_the_filters(
+    product_client, small_roadmap, rescore, pages_of_two
+):
+    InitiativeFactory(title="Delta", reach=1, lane="later")
+    InitiativeFactory(title="Done", status="shipped", reach=5000)
+    rescore()
+
+    first = product_client.get("/priorities/").content.decode()
+    second = product_client.get("/priorities/?page=2").content.decode()
+    later = product_client.get("/priorities/?lane=later").content.decode()
+
+    assert _titles(first) == ["Alpha", "Beta"]
+    assert _titles(second) == ["Gamma", "Delta"]
+    assert "5 initiatives: 4 ranked, then 1 shipped or archived (not ranked)." in first
+    assert "Showing 1 to 2." in first
+    assert "Showing 3 to 4." in second
+    assert 'href="?page=2"' in first
+    assert _titles(later) == ["Gamma", "Delta"]
+    assert "lane=later&amp;page=2" not in later  # one page: no pager
+    assert "lane=later" not in first
+
+
+def test_a_filtered_table_pages_within_the_filter(
+    product_client, small_roadmap, rescore, pages_of_two
+):
+    for n in range(3):
+        InitiativeFactory(title=f"Later {n}", reach=n + 1, lane="later")
+    rescore()
+    html = product_client.get("/priorities/?lane=later").content.decode()
+    assert "4 initiatives match these filters. Showing 1 to 2." in html
+    assert 'href="?lane=later&amp;page=2"' in html
+    assert len(_titles(product_client.get("/priorities/?lane=later&page=2").content.decode())) == 2
+
+
+def test_saving_a_row_on_a_later_page_redraws_that_page(
+    product_client, small_roadmap, rescore, pages_of_two
+):
+    InitiativeFactory(title="Delta", reach=1, lane="later")
+    rescore()
+    delta = Initiative.objects.get(title="Delta")
+    response = product_client.post(
+        reverse("roadmap:priority-edit", args=[delta.pk]),
+        {
+            "reach": "2",
+            "impact": "1.0",
+            "confidence": "80",
+            "effort": "1",
+            "version": str(delta.version),
+            "page": "2",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert _titles(response.content.decode()) == ["Gamma", "Delta"]
