@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,25 +19,35 @@ from ._access import editor_required, viewer_required
 UNSCHEDULED = "Unscheduled"
 
 
-def _board_initiatives(viewer) -> list[Initiative]:
+# Cards per lane: the best-ranked; the rest are a link to the ranked table. A
+# board of 10,000 initiatives drawn whole was 18 MB of HTML and ~10 s.
+LANE_CARDS = 100
+
+
+def _board_initiatives(viewer):
     """Everything but archived work, in rank order (the selector's order)."""
-    return list(initiative_list(viewer=viewer).exclude(status=Initiative.Status.ARCHIVED))
+    return initiative_list(viewer=viewer).exclude(status=Initiative.Status.ARCHIVED)
 
 
 def _board_context(viewer, status_message: str = "") -> dict:
-    initiatives = _board_initiatives(viewer)
-    columns = [
-        {
-            "lane": lane,
-            "label": label,
-            "cards": [i for i in initiatives if i.lane == lane],
-        }
-        for lane, label in Initiative.Lane.choices
-    ]
+    listed = _board_initiatives(viewer)
+    counts = dict(listed.order_by().values_list("lane").annotate(n=Count("pk")))
+    columns = []
+    for lane, label in Initiative.Lane.choices:
+        cards = list(listed.filter(lane=lane)[:LANE_CARDS]) if counts.get(lane) else []
+        columns.append(
+            {
+                "lane": lane,
+                "label": label,
+                "cards": cards,
+                "count": counts.get(lane, 0),
+                "more": counts.get(lane, 0) - len(cards),
+            }
+        )
     return {
         "columns": columns,
         "lanes": Initiative.Lane.choices,
-        "total": len(initiatives),
+        "total": sum(counts.values()),
         "status_message": status_message,
     }
 

@@ -151,3 +151,25 @@ def test_big_pages_use_the_same_number_of_queries_for_5_and_500_initiatives(
     # The priority table shows a page of them (its pages are tested in test_priorities).
     shown = 100 if path == "/priorities/" else 500
     assert response.content.decode().count("Bulk ") >= shown
+
+
+def test_a_long_lane_shows_its_best_ranked_cards_and_links_to_the_rest(
+    product_client, small_roadmap, rescore, monkeypatch
+):
+    import importlib
+
+    # The module, not the view of the same name that roadmap.views exports.
+    monkeypatch.setattr(importlib.import_module("roadmap.views.board"), "LANE_CARDS", 2)
+    for n in range(2):
+        InitiativeFactory(title=f"Later {n}", reach=1000 - n, lane="later")
+    rescore()
+    html = product_client.get("/").content.decode()
+
+    later = _lane_html(html, "later")
+    assert "Later 0" in later
+    assert "Later 1" in later
+    assert "Gamma" not in later  # the third in the lane by rank
+    assert '<a href="/priorities/?lane=later">1 more in Later</a>' in html
+    assert 'aria-label="3 initiatives">3</span>' in html
+    assert "more in Now" not in html
+    assert "5 initiatives, ordered by priority" in html
