@@ -22,7 +22,7 @@ from pathlib import Path
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
-PHASES = ("board", "rescore", "memory", "ingest", "freshness", "reads")
+PHASES = ("board", "rescore", "pages", "memory", "ingest", "freshness", "reads")
 QUICK_SIZES = {
     "initiatives": 1_000,
     "customers": 5_000,
@@ -171,6 +171,16 @@ def run_all(
     results["sizes"] = sizes
     if "rescore" in only:
         rescore_phase(results, runs=runs, quick=quick, sizes=sizes)
+    if "pages" in only:
+        pages = {}
+        for path in measure.PAGES:
+            pages[path] = measure.board_page(user, min(runs, 3), path)
+            log(
+                f"page {path} with {sizes['initiatives']:,} initiatives:"
+                f" {pages[path]['seconds']['median'] * 1000:,.0f} ms,"
+                f" {pages[path]['bytes'] / 1e6:.1f} MB, {pages[path]['queries']} queries"
+            )
+        results["pages"] = pages
     if only & {"memory", "ingest", "freshness", "reads"}:
         serve_phases(
             results,
@@ -494,6 +504,12 @@ def table(r: dict) -> str:
             f"| 5 | Board page, {n} initiatives | {_s(b['seconds'], 1000, '{:.0f}')} ms,"
             f" {b['queries']} queries | — | queries constant in N |"
             f" {'yes' if constant else 'no'} |"
+        )
+    for path, page in r.get("pages", {}).items():
+        lines.append(
+            f"| 5 | Page {path}, {r['sizes']['initiatives']:,} initiatives |"
+            f" {_s(page['seconds'], 1000, '{:,.0f}')} ms, {page['bytes'] / 1e6:.1f} MB,"
+            f" {page['queries']} queries | — | — | — |"
         )
     if mem := r.get("worker_memory"):
         lines.append(

@@ -284,20 +284,32 @@ def delete_prefix(prefix: str) -> None:
 # --- Board page -----------------------------------------------------------------
 
 
-def board_page(user, runs: int) -> dict:
+def board_page(user, runs: int, path: str = "/roadmap/") -> dict:
+    """Server time (test client, in process), queries and size of one page, `runs` times."""
     client = Client()
     client.force_login(user)
-    client.get("/roadmap/")  # warm the template cache and the connection
+    client.get(path)  # warm the template cache and the connection
     times, queries, size = [], 0, 0
     for _ in range(runs):
         with CaptureQueriesContext(connection) as ctx:
             started = time.perf_counter()
-            response = client.get("/roadmap/")
+            response = client.get(path)
             times.append(time.perf_counter() - started)
         assert response.status_code == 200, response.status_code
         queries = len(ctx.captured_queries)
         size = len(response.content)
     return {"seconds": summary(times), "queries": queries, "bytes": size}
+
+
+# The browser's pages at full scale (a user of a 10,000-initiative workspace).
+PAGES = (
+    "/roadmap/",
+    "/priorities/",
+    "/roadmap/timeline/",
+    "/evidence/",
+    "/alignment/",
+    "/okrs/",
+)
 
 
 def now() -> datetime:
