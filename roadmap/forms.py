@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from okrs.models import KeyResult, Objective
 from roadmap.models import Alignment, Customer, Evidence, Initiative
@@ -231,6 +234,27 @@ class EvidenceToInitiativeForm(forms.Form):
     title = forms.CharField(max_length=200, label="New initiative title")
 
 
+class ManyOptionsSelect(forms.Select):
+    """A select of thousands of options (every customer, every initiative).
+
+    Django renders each option through a template: 60,000 options took ~6 s.
+    Joined here it is the same HTML in milliseconds.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option, mark_safe(" selected") if str(option) in chosen else "", label)
+                for option, label in self.choices
+            ),
+        )
+        attrs = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        return format_html("<select{}>{}</select>", attrs, options)
+
+
 class EvidenceCreateForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
     source = forms.ChoiceField(choices=Evidence.Source.choices)
@@ -241,6 +265,7 @@ class EvidenceCreateForm(forms.Form):
         queryset=Customer.objects.select_related("segment").order_by("name"),
         required=False,
         empty_label="No customer / new customer below",
+        widget=ManyOptionsSelect,
     )
     new_customer = forms.CharField(
         required=False, max_length=200, label="…or a new customer's name"
@@ -249,6 +274,7 @@ class EvidenceCreateForm(forms.Form):
         queryset=Initiative.objects.all(),
         required=False,
         empty_label="Leave in the inbox",
+        widget=ManyOptionsSelect,
     )
 
     def clean(self):

@@ -151,3 +151,24 @@ def test_a_short_roadmap_is_offered_whole_on_every_item(product_client, small_ro
     html = product_client.get(reverse("roadmap:inbox")).content.decode()
     assert html.count("#3 Gamma") == 3  # the bar and both items
     assert "Only the top" not in html
+
+
+def test_a_rejected_evidence_form_keeps_the_chosen_customer_and_initiative(
+    product_client, small_roadmap
+):
+    customer = CustomerFactory(name="Acme <Labs> & Co")
+    CustomerFactory(name="Globex")
+    gamma = small_roadmap["gamma"]
+    response = product_client.post(
+        reverse("roadmap:evidence-add"),
+        {"text": "", "source": "sales", "customer": customer.pk, "initiative": gamma.pk},
+    )
+    html = response.content.decode()
+    customers = html[html.index('id="id_customer"') :]
+    customers = customers[: customers.index("</select>")]
+    assert response.status_code == 422
+    assert f'<option value="{customer.pk}" selected>Acme &lt;Labs&gt; &amp; Co' in customers
+    assert customers.count(" selected") == 1
+    assert "Globex" in customers
+    assert f'<option value="{gamma.pk}" selected>' in html
+    assert not Evidence.objects.exists()
