@@ -24,7 +24,9 @@ the signature and the timestamp's age, and ignores an id it has already seen.
 SSRF: a target that resolves to a loopback, private, link-local, multicast,
 reserved or unspecified address is refused (unless
 settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS), when the subscription is saved and
-again before every connection. The connection goes to the very address that
+again before every connection. Site-local IPv6 (fec0::/10) is refused; an IPv6
+address that carries an IPv4 address (IPv4-mapped or -compatible, 6to4, Teredo's
+server and client, NAT64) is judged by the IPv4 address it carries. The connection goes to the very address that
 was checked (the Host header and TLS SNI/certificate check keep the name), so
 a DNS answer that changes between the check and the connect cannot redirect
 it. Redirects are never followed: a 3xx is a failed attempt.
@@ -73,10 +75,35 @@ class Target:
     addresses: tuple[str, ...]
 
 
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 transition address carries, which is where it really goes."""
+    if ip.ipv4_mapped is not None:
+        return (ip.ipv4_mapped,)
+    if ip.sixtofour is not None:
+        return (ip.sixtofour,)
+    if ip.teredo is not None:
+        return ip.teredo  # (server, client): either could be made to reach inside
+    if ip in _IPV4_COMPATIBLE or any(ip in network for network in _NAT64):
+        # NAT64 as RFC 6052's /96 layout: the IPv4 address is the last 32 bits.
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+    return ()
+
+
 def _address_refused(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        # Python 3.11 calls 6to4 of 127.0.0.1 and site-local fec0::/10 global:
+        # an address that carries an IPv4 address is judged by that address.
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            return any(_address_refused(str(inner)) for inner in embedded)
+        if ip in _SITE_LOCAL:
+            return True
     return (
         ip.is_loopback
         or ip.is_private
