@@ -4,10 +4,22 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+import bounds
+
 from . import progress as progress_math
 
 QUARTER_REGEX = r"^[0-9]{4}-Q[1-4]$"
 quarter_validator = RegexValidator(QUARTER_REGEX, "Enter a quarter like 2026-Q4.")
+
+
+def _within(field: str, name: str) -> models.CheckConstraint:
+    """A CHECK that `field` lies within +-bounds.VALUE_ABS_MAX."""
+    return models.CheckConstraint(
+        condition=Q(
+            **{f"{field}__gte": -bounds.VALUE_ABS_MAX, f"{field}__lte": bounds.VALUE_ABS_MAX}
+        ),
+        name=name,
+    )
 
 
 def greater_than_zero(value):
@@ -36,7 +48,9 @@ class Objective(models.Model):
     )
     team = models.CharField(max_length=100, blank=True, help_text="Empty for company objectives")
     weight = models.FloatField(
-        default=1.0, validators=[greater_than_zero], help_text="Business importance, more than 0"
+        default=1.0,
+        validators=[greater_than_zero, bounds.weight_max_validator],
+        help_text="Business importance, more than 0 and at most 100",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     progress = models.FloatField(default=0.0, editable=False)
@@ -48,6 +62,9 @@ class Objective(models.Model):
         ordering = ["period", "-weight", "title"]
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="objective_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__lte=bounds.WEIGHT_MAX), name="objective_weight_at_most_max"
+            ),
             models.CheckConstraint(
                 condition=Q(period__regex=QUARTER_REGEX), name="objective_period_quarter"
             ),
@@ -82,8 +99,8 @@ class Metric(models.Model):
 
 class MetricReading(models.Model):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="readings")
-    value = models.FloatField()
-    observed_at = models.DateTimeField()
+    value = models.FloatField(validators=bounds.value_validators)
+    observed_at = models.DateTimeField(validators=[bounds.event_date_validator])
     source = models.CharField(max_length=100, blank=True)
     # NULL, not "", for "no external id": the unique constraint skips NULLs.
     external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
@@ -93,11 +110,12 @@ class MetricReading(models.Model):
         ordering = ["-observed_at", "-id"]
         indexes = [models.Index(fields=["metric", "-observed_at"], name="reading_metric_time")]
         constraints = [
+            _within("value", "reading_value_in_bounds"),
             models.UniqueConstraint(
                 fields=["metric", "external_id"],
                 condition=Q(external_id__isnull=False),
                 name="reading_unique_external_id",
-            )
+            ),
         ]
 
     def __str__(self):
@@ -123,11 +141,15 @@ class KeyResult(models.Model):
         Metric, null=True, blank=True, on_delete=models.SET_NULL, related_name="key_results"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INCREASE)
-    start = models.FloatField(default=0)
-    target = models.FloatField()
-    current = models.FloatField(default=0)
+    start = models.FloatField(default=0, validators=bounds.value_validators)
+    target = models.FloatField(validators=bounds.value_validators)
+    current = models.FloatField(default=0, validators=bounds.value_validators)
     unit = models.CharField(max_length=32, blank=True)
-    weight = models.FloatField(default=1.0, validators=[greater_than_zero])
+    weight = models.FloatField(
+        default=1.0,
+        validators=[greater_than_zero, bounds.weight_max_validator],
+        help_text="More than 0 and at most 100",
+    )
     confidence = models.CharField(
         max_length=10, choices=Confidence.choices, default=Confidence.ON_TRACK
     )
@@ -140,6 +162,12 @@ class KeyResult(models.Model):
         ordering = ["objective_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__lte=bounds.WEIGHT_MAX), name="key_result_weight_at_most_max"
+            ),
+            _within("start", "key_result_start_in_bounds"),
+            _within("target", "key_result_target_in_bounds"),
+            _within("current", "key_result_current_in_bounds"),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=1), name="key_result_progress_range"
             ),
@@ -166,17 +194,18 @@ class KeyResult(models.Model):
 
 class CheckIn(models.Model):
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
-    value = models.FloatField()
+    value = models.FloatField(validators=bounds.value_validators)
     confidence = models.CharField(max_length=10, choices=Confidence.choices)
     note = models.TextField(blank=True, max_length=5_000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(validators=[bounds.event_date_validator])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-checked_at", "-id"]
+        constraints = [_within("value", "check_in_value_in_bounds")]
 
     def __str__(self):
         return f"{self.key_result}: {self.value:g}"

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+import bounds
 from okrs.models import QUARTER_REGEX, KeyResult, greater_than_zero, quarter_validator
 
 
@@ -13,14 +14,17 @@ class Segment(models.Model):
     description = models.TextField(blank=True, max_length=5_000)
     weight = models.FloatField(
         default=1.0,
-        validators=[MinValueValidator(0)],
-        help_text="Strategic weight, 0 or more (1 = neutral)",
+        validators=[MinValueValidator(0), bounds.weight_max_validator],
+        help_text="Strategic weight, 0 to 100 (1 = neutral)",
     )
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(weight__gte=0), name="segment_weight_not_negative")
+            models.CheckConstraint(condition=Q(weight__gte=0), name="segment_weight_not_negative"),
+            models.CheckConstraint(
+                condition=Q(weight__lte=bounds.WEIGHT_MAX), name="segment_weight_at_most_max"
+            ),
         ]
 
     def __str__(self):
@@ -34,7 +38,7 @@ class Customer(models.Model):
         Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
     annual_revenue = models.DecimalField(
-        max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+        max_digits=14, decimal_places=2, default=0, validators=bounds.revenue_validators
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -105,7 +109,9 @@ class Initiative(models.Model):
         db_index=False,
     )
     reach = models.FloatField(
-        default=0, validators=[MinValueValidator(0)], help_text="People or events per quarter"
+        default=0,
+        validators=bounds.reach_validators,
+        help_text="People or events per quarter, 0 to 1,000,000,000",
     )
     impact = models.FloatField(choices=IMPACT_CHOICES, default=1.0)
     confidence = models.FloatField(
@@ -114,7 +120,9 @@ class Initiative(models.Model):
         help_text="Percent, more than 0 and at most 100: 100 high, 80 medium, 50 low",
     )
     effort = models.FloatField(
-        default=1, validators=[greater_than_zero], help_text="Person-months, more than 0"
+        default=1,
+        validators=[greater_than_zero, *bounds.effort_validators],
+        help_text="Person-months, 0.01 to 10,000",
     )
     reach_source = models.CharField(
         max_length=8, choices=ReachSource.choices, default=ReachSource.MANUAL
@@ -174,6 +182,12 @@ class Initiative(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(reach__gte=0), name="initiative_reach_not_negative"),
             models.CheckConstraint(condition=Q(effort__gt=0), name="initiative_effort_positive"),
+            models.CheckConstraint(
+                condition=Q(reach__lte=bounds.REACH_MAX)
+                & Q(effort__gte=bounds.EFFORT_MIN)
+                & Q(effort__lte=bounds.EFFORT_MAX),
+                name="initiative_rice_in_bounds",
+            ),
             models.CheckConstraint(
                 condition=Q(confidence__gt=0) & Q(confidence__lte=100),
                 name="initiative_confidence_percent",
@@ -259,7 +273,10 @@ class Evidence(models.Model):
     importance = models.CharField(
         max_length=12, choices=Importance.choices, default=Importance.IMPORTANT
     )
-    received_at = models.DateTimeField()
+    received_at = models.DateTimeField(
+        validators=[bounds.event_date_validator],
+        help_text="From 1970-01-01 to one day ahead of now",
+    )
     # Unique through Meta.constraints: `unique=True` would add a second index
     # (varchar_pattern_ops, for LIKE) that nothing queries and every insert feeds.
     external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL: no id, many rows
@@ -408,6 +425,31 @@ class ScoreSnapshot(models.Model):
         if self.rank is None or self.previous_rank is None:
             return None
         return self.previous_rank - self.rank
+
+
+class ScoreQuarantine(models.Model):
+    """An initiative the rescore could not score, with the error, kept out of the run.
+
+    The rest of the run lands; this initiative keeps its last good score and
+    rank, its mark is cleared (so it does not fail every sweep) and its
+    evidence sums are forgotten (aggregated afresh next time). The next
+    change that marks it, or the nightly run, tries again; a success deletes
+    the row. Shown to `product` on the priorities page and counted in /readyz.
+    """
+
+    initiative = models.OneToOneField(
+        Initiative, primary_key=True, on_delete=models.CASCADE, related_name="quarantine"
+    )
+    error = models.TextField(max_length=2_000)
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_failed_at"]
+
+    def __str__(self):
+        return f"{self.initiative_id}: {self.error[:60]}"
 
 
 class RecomputeRun(models.Model):

@@ -418,11 +418,19 @@ def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Sco
     rice_score = rice(RiceInputs(reach, inputs.impact, inputs.confidence, inputs.effort))
     terms = tuple(_term(link, policy) for link in inputs.links)
     alignment_score = sum(term["value"] for term, _ in terms)
+    priority_score = priority(rice_score, alignment_score)
+    if not math.isfinite(priority_score) or not math.isfinite(reach):
+        # Bounded inputs cannot get here (see bounds/); a stored value from
+        # before the bounds can. A score is a number or it is not written.
+        raise ScoringError(
+            f"the score is not a finite number (reach {reach!r}, RICE {rice_score!r},"
+            f" alignment {alignment_score!r})"
+        )
     return Score(
         reach=reach,
         rice_score=rice_score,
         alignment_score=alignment_score,
-        priority_score=priority(rice_score, alignment_score),
+        priority_score=priority_score,
         unaligned=not terms,
         inputs=inputs,
         policy=policy,

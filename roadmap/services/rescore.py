@@ -38,6 +38,7 @@ from django.utils import timezone
 from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
+from .quarantine import describe, quarantine_record, quarantine_release
 from .read_cache import priorities_changed
 from .sql import as_datetime, copy_escape, copy_line, db_timestamp, ids_param, in_ids_sql
 from .sql import dumps as _dumps
@@ -77,6 +78,21 @@ def _age_days_sql(column: str) -> str:
         # date_part returns float8; EXTRACT returns numeric, whose POWER is ~10x slower.
         return f"GREATEST((%s - date_part('epoch', {column})) / 86400.0, 0)"
     return f"MAX((%s - (julianday({column}) - 2440587.5) * 86400.0) / 86400.0, 0)"
+
+
+# Half-lives past which an item's weight is taken as 0.5 ** this (~1e-301):
+# PostgreSQL's POWER raises on underflow instead of returning 0, so an item
+# dated centuries ago (stored before dates were bounded) would fail every run.
+DECAY_MAX_HALF_LIVES = 1000.0
+
+
+def _decay_sql(column: str) -> str:
+    """0.5 ** (age of `column` / half-life): parameters the epoch, then the half-life.
+
+    Never raises on any stored date, on either backend: the exponent has a ceiling.
+    """
+    smaller = "LEAST" if _is_postgres() else "MIN"
+    return f"POWER(0.5, {smaller}({_age_days_sql(column)} / %s, {DECAY_MAX_HALF_LIVES}))"
 
 
 def _tune(cursor) -> None:
@@ -185,7 +201,7 @@ def _reach_aggregates(
             SELECT e.initiative_id, e.customer_id, MAX(e.received_at) AS newest,
                    COUNT(*) AS items,
                    SUM(CASE WHEN e.customer_id IS NULL
-                            THEN POWER(0.5, {_age_days_sql("e.received_at")} / %s) END) AS anon
+                            THEN {_decay_sql("e.received_at")} END) AS anon
             FROM roadmap_evidence e
             WHERE {where}
             GROUP BY e.initiative_id, e.customer_id
@@ -193,7 +209,7 @@ def _reach_aggregates(
         SELECT pc.initiative_id,
                SUM(CASE WHEN pc.customer_id IS NOT NULL
                         THEN COALESCE(s.weight, %s)
-                             * POWER(0.5, {_age_days_sql("pc.newest")} / %s) END),
+                             * {_decay_sql("pc.newest")} END),
                COUNT(pc.customer_id),
                SUM(pc.anon),
                SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END),
@@ -670,7 +686,7 @@ def _reach_sql_pg(
         )
         SELECT pc.initiative_id,
                SUM((SELECT weights FROM w)[pc.customer_id]
-                   * POWER(0.5, {_age_days_sql("pc.newest")} / %s)),
+                   * {_decay_sql("pc.newest")}),
                COUNT(pc.customer_id),
                SUM(pc.anon),
                SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END),
@@ -678,7 +694,7 @@ def _reach_sql_pg(
         FROM (
             SELECT initiative_id, customer_id, MAX(received_at) AS newest, COUNT(*) AS items,
                    SUM(CASE WHEN customer_id IS NULL
-                            THEN POWER(0.5, {_age_days_sql("received_at")} / %s) END) AS anon
+                            THEN {_decay_sql("received_at")} END) AS anon
             FROM roadmap_evidence
             WHERE {where}
             GROUP BY initiative_id, customer_id
@@ -1171,16 +1187,26 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 scores[iid] = result.priority_score
             return row
 
+        failures: dict[int, str] = {}
+
+        def score_or_quarantine(claim: tuple, sums: Sums | None) -> dict | None:
+            # One initiative that cannot be scored must not cost the others theirs.
+            try:
+                return score(claim, sums)
+            except Exception as exc:
+                failures[claim[0]] = describe(exc)
+                return _quarantined_row(claim)
+
         # Each claimed initiative is scored as its sums arrive (from several
         # connections, in no overall order); those with none after the stream.
         unscored = {claim[0]: claim for claim in claimed}
         with _scored_rows(cursor) as sink:
             for iid, sums in reach_rows:
                 claim = unscored.pop(iid, None)  # None: an initiative not claimed
-                if claim is not None and (row := score(claim, sums)) is not None:
+                if claim is not None and (row := score_or_quarantine(claim, sums)) is not None:
                     sink.add(row)
             for claim in unscored.values():
-                if (row := score(claim, None)) is not None:  # None: nothing to write
+                if (row := score_or_quarantine(claim, None)) is not None:  # None: nothing new
                     sink.add(row)
         new_ranks, old_ranks = _new_ranks(standing, scores)
         claimed_ids = set(ids)
@@ -1200,6 +1226,8 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
                 f"DELETE FROM roadmap_pendingevidence WHERE {in_ids_sql('evidence_id')}",
                 [ids_param(row[0] for row in waiting)],
             )
+    quarantine_record(failures=failures, now=now)
+    quarantine_release(scored=set(ids).difference(failures))
     if requests:  # every initiative claimed
         _remember_split(claimed)
     seconds = time.perf_counter() - started
@@ -1218,6 +1246,26 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
     return RescoreResult(
         claimed=len(ids), changed_ids=changed, snapshot_ids=snapshot_ids, seconds=seconds
     )
+
+
+def _quarantined_row(claim: tuple) -> dict:
+    """The write of an initiative that failed to score: its mark cleared, its sums forgotten.
+
+    Its scores and rank stay as stored. Forgetting the sums (anchor NULL) has
+    the next run aggregate its evidence afresh, so pending items this run
+    drops are still counted.
+    """
+    return {
+        "id": claim[0],
+        "mark_version": claim[2],
+        "claimed": True,
+        "moved": False,
+        "trigger": claim[1],
+        "anchored": True,
+        "reach_anchor": None,
+        "reach_half_life": None,
+        **dict.fromkeys(_SUM_NAMES, 0),
+    }
 
 
 def _done_full(cursor, ids: list[int]) -> None:

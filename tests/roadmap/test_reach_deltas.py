@@ -122,7 +122,7 @@ def test_changes_other_than_new_evidence_fall_back_to_the_aggregate():
     b.refresh_from_db()
     assert b.reach == pytest.approx(4.0, rel=1e-3)
     # Evidence dated in the future is aggregated (counted as today's until then).
-    later = timezone.now() + timedelta(days=3)
+    later = timezone.now() + timedelta(hours=20)
     services.evidence_ingest(
         actor=None,
         items=[{"source": "nps", "text": "y", "initiative": b, "received_at": later}],

@@ -525,33 +525,72 @@ def test_rescore_leaves_the_cycle_collector_as_it_found_it(enabled_before, monke
     assert seen == [False]
 
 
-def test_a_run_that_fails_while_scoring_rolls_back_and_the_next_finishes(monkeypatch):
+def test_a_run_that_fails_before_it_commits_rolls_back_and_the_next_finishes(monkeypatch):
     """Rows already sent to the write (COPY on PostgreSQL) go with the rollback."""
-    from roadmap import scoring
     from roadmap.services import rescore as rescore_module
 
     first, second, third = (InitiativeFactory(reach=r) for r in (10, 20, 30))
     services.evidence_ingest(
         actor=None, items=[{"source": "nps", "text": "slow export", "initiative": first}]
     )
-    real_score = scoring.score
-    calls = []
 
-    def fails_on_the_third(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("scoring failed")
-        return real_score(*args, **kwargs)
+    def fails(**kwargs):
+        raise RuntimeError("the run failed after writing")
 
-    monkeypatch.setattr(rescore_module.scoring, "score", fails_on_the_third)
-    with pytest.raises(RuntimeError, match="scoring failed"):
+    monkeypatch.setattr(rescore_module, "quarantine_record", fails)
+    with pytest.raises(RuntimeError, match="failed after writing"):
         _rescore()
     assert Initiative.objects.filter(needs_rescore=True).count() == 3
     assert PendingEvidence.objects.count() == 1
     assert not ScoreSnapshot.objects.exists()
-    monkeypatch.setattr(rescore_module.scoring, "score", real_score)
+    monkeypatch.undo()
     assert _rescore().claimed == 3
     ranks = dict(Initiative.objects.values_list("pk", "rank"))
     assert ranks == {third.pk: 1, second.pk: 2, first.pk: 3}
     assert ScoreSnapshot.objects.count() == 3
     assert not PendingEvidence.objects.exists()
+
+
+def test_an_initiative_that_fails_to_score_is_quarantined_and_the_rest_of_the_run_lands(
+    monkeypatch,
+):
+    from roadmap import scoring
+    from roadmap.models import ScoreQuarantine
+    from roadmap.services import rescore as rescore_module
+
+    good, poisoned, other = (InitiativeFactory(reach=r) for r in (10, 20, 30))
+    services.evidence_ingest(
+        actor=None, items=[{"source": "nps", "text": "slow export", "initiative": poisoned}]
+    )
+    real_score = scoring.score
+
+    def fails_for_reach_20(inputs, **kwargs):
+        if inputs.manual_reach == 20:
+            raise ArithmeticError("cannot score this one")
+        return real_score(inputs, **kwargs)
+
+    monkeypatch.setattr(rescore_module.scoring, "score", fails_for_reach_20)
+    result = _rescore()
+
+    assert result.claimed == 3
+    assert sorted(result.changed_ids) == sorted([good.pk, other.pk])
+    ranks = dict(Initiative.objects.values_list("pk", "rank"))
+    assert ranks[other.pk] == 1 and ranks[good.pk] == 2
+    held = ScoreQuarantine.objects.get()
+    assert held.initiative_id == poisoned.pk
+    assert held.error == "ArithmeticError: cannot score this one"
+    poisoned.refresh_from_db()
+    # Not scored, not retried by every sweep, and its sums are taken afresh next time.
+    assert poisoned.scored_at is not None and poisoned.needs_rescore is False
+    assert poisoned.reach_anchor is None
+    assert not PendingEvidence.objects.exists()
+    assert _rescore().claimed == 0
+
+    # Fixed: the next change that marks it scores it (its evidence counted) and releases it.
+    monkeypatch.undo()
+    services.initiative_update(actor=None, initiative=poisoned, data={"effort": 2})
+    assert _rescore().claimed == 1
+    poisoned.refresh_from_db()
+    assert poisoned.evidence_count == 1
+    assert poisoned.priority_score == pytest.approx(20 * 1 * 0.8 / 2)
+    assert not ScoreQuarantine.objects.exists()

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -21,6 +22,7 @@ from roadmap.models import (
     FullRescore,
     Initiative,
     PendingEvidence,
+    ScoreQuarantine,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -85,6 +87,12 @@ def workspace():
     PendingEvidence.objects.create(evidence_id=Evidence.objects.first().pk)
     # A full rescore asked for and not yet run.
     FullRescore.objects.create(reaggregate=True)
+    ScoreQuarantine.objects.create(
+        initiative=Initiative.objects.last(),
+        error="ScoringError: the score is not a finite number",
+        first_failed_at=timezone.now(),
+        last_failed_at=timezone.now(),
+    )
     initiative = Initiative.objects.first()
     LogEntry.objects.log_actions(
         user_id=pat.pk, queryset=[initiative], action_flag=CHANGE, change_message="Edited"
