@@ -25,28 +25,39 @@ SSRF: a target that resolves to a loopback, private, link-local, multicast,
 reserved or unspecified address is refused (unless
 settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS), when the subscription is saved and
 again before every connection. Site-local IPv6 (fec0::/10) is refused; an IPv6
-address that carries an IPv4 address (IPv4-mapped or -compatible, 6to4, Teredo's
-server and client, NAT64) is judged by the IPv4 address it carries. The connection goes to the very address that
-was checked (the Host header and TLS SNI/certificate check keep the name), so
-a DNS answer that changes between the check and the connect cannot redirect
-it. Redirects are never followed: a 3xx is a failed attempt.
+address that carries an IPv4 address (IPv4-mapped or -compatible, 6to4,
+Teredo's server and client, NAT64) is judged by the IPv4 address it carries.
+The connection goes to the very address that was checked (the Host header and
+TLS SNI/certificate check keep the name), so a DNS answer that changes between
+the check and the connect cannot redirect it. Redirects are never followed: a
+3xx is a failed attempt.
+
+Slow receivers: an attempt has a total deadline
+(settings.WEBHOOK_DELIVERY_DEADLINE_SECONDS, 10 s by default) over connecting,
+TLS, sending and reading the response, however the receiver paces its bytes;
+past it the attempt fails and is retried like any other. Deliveries run on the
+`webhooks` Celery queue, so the workers that rescore never wait for a receiver.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import certifi
-import urllib3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -56,7 +67,7 @@ from roadmap.models import ScoreSnapshot, WebhookDelivery, WebhookSubscription
 
 PRIORITY_CHANGED = WebhookSubscription.Event.PRIORITY_CHANGED.value
 MAX_ATTEMPTS = 8
-TIMEOUT_SECONDS = 5.0
+CONNECT_TIMEOUT_SECONDS = 5.0
 MAX_CHANGES_PER_DELIVERY = 1000
 MAX_ERROR_CHARS = 500
 USER_AGENT = "Priority-Webhooks/1"
@@ -320,59 +331,113 @@ class HttpResult:
     error: str
 
 
-def _pool(target: Target, address: str):
-    timeout = urllib3.Timeout(connect=TIMEOUT_SECONDS, read=TIMEOUT_SECONDS)
-    if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
-            address,
-            target.port,
-            timeout=timeout,
-            retries=False,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=certifi.where(),
-            server_hostname=target.hostname,
-            assert_hostname=target.hostname,
+def _deadline_exceeded(limit: float) -> HttpResult:
+    return HttpResult(None, f"Deadline of {limit:g} s exceeded.")
+
+
+class _Watchdog:
+    """Shuts a connection down at the attempt's deadline, whatever call is blocked on it.
+
+    A socket timeout bounds each call, not their sum: a receiver that sends a
+    byte every few seconds never lets one run out. Shutting the socket down
+    from another thread ends the blocked call (TLS handshake, send, status
+    line, headers or body) with an error or an early end of data.
+    """
+
+    def __init__(self, sock: socket.socket, seconds: float):
+        # A descriptor of our own for the connection: TLS wrapping detaches the
+        # original socket object, and this one stays open until the timer is gone.
+        self._sock = sock.dup()
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        self._timer.join()
+        self._sock.close()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _exchange(
+    sock: socket.socket, target: Target, body: bytes, headers: dict[str, str], *, deadline: float
+) -> tuple[HttpResult, bool]:
+    """POST over a connected socket; returns the result and whether the deadline cut it short."""
+    watchdog = _Watchdog(sock, deadline - time.monotonic())
+    # Never connects by itself: it is handed the socket of the checked address.
+    conn = http.client.HTTPConnection(target.hostname, target.port)
+    try:
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        if target.scheme == "https":
+            sock = _tls_context().wrap_socket(sock, server_hostname=target.hostname)
+        conn.sock = sock
+        conn.request(
+            "POST", target.path, body=body, headers={**headers, "Host": target.host_header}
         )
-    return urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
+        response = conn.getresponse()
+        snippet = response.read(MAX_ERROR_CHARS)
+    except (OSError, http.client.HTTPException) as e:
+        result = HttpResult(None, (str(e) or type(e).__name__)[:MAX_ERROR_CHARS])
+    else:
+        if 200 <= response.status < 300:
+            result = HttpResult(response.status, "")
+        elif 300 <= response.status < 400:
+            result = HttpResult(response.status, "Redirects are not followed.")
+        else:
+            text = snippet.decode("utf-8", "replace")[:MAX_ERROR_CHARS]
+            result = HttpResult(response.status, text)
+    finally:
+        watchdog.stop()
+        sock.close()
+        conn.close()
+    return result, watchdog.fired
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
-    """POST to the checked address of `url`; never follows a redirect."""
+    """POST to the checked address of `url` within the deadline; never follows a redirect.
+
+    settings.WEBHOOK_DELIVERY_DEADLINE_SECONDS bounds the attempt as a whole:
+    its clock starts before the name is resolved, and connecting (to each
+    checked address in turn, at most CONNECT_TIMEOUT_SECONDS each), TLS,
+    sending and reading the response (at most MAX_ERROR_CHARS bytes of its
+    body) all count. A receiver still answering at the deadline is cut off and
+    the attempt fails ("Deadline of N s exceeded."), to be retried as usual.
+    """
+    limit = settings.WEBHOOK_DELIVERY_DEADLINE_SECONDS
+    deadline = time.monotonic() + limit
     try:
         target = target_check(url)
     except ValidationError as exc:
         raise DeliveryRefused(exc.messages[0]) from None
-    error = ""
+    error = "Could not connect."
     for address in target.addresses:
-        pool = _pool(target, address)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return _deadline_exceeded(limit)
         try:
-            response = pool.urlopen(
-                "POST",
-                target.path,
-                body=body,
-                headers={**headers, "Host": target.host_header},
-                redirect=False,
-                retries=False,
-                assert_same_host=False,
-                preload_content=False,
+            sock = socket.create_connection(
+                (address, target.port), timeout=min(CONNECT_TIMEOUT_SECONDS, remaining)
             )
-            try:
-                snippet = response.read(MAX_ERROR_CHARS, decode_content=False)
-            finally:
-                response.release_conn()
-            if 200 <= response.status < 300:
-                return HttpResult(response.status, "")
-            if 300 <= response.status < 400:
-                return HttpResult(response.status, "Redirects are not followed.")
-            return HttpResult(response.status, snippet.decode("utf-8", "replace")[:MAX_ERROR_CHARS])
-        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as e:
-            error = str(e)[:MAX_ERROR_CHARS]
+        except OSError as e:
+            error = f"Could not connect to {address} port {target.port}: {e}"[:MAX_ERROR_CHARS]
             continue  # the next checked address may answer
-        except urllib3.exceptions.HTTPError as e:
-            return HttpResult(None, str(e)[:MAX_ERROR_CHARS])
-        finally:
-            pool.close()
-    return HttpResult(None, error or "Could not connect.")
+        result, cut_short = _exchange(sock, target, body, headers, deadline=deadline)
+        return _deadline_exceeded(limit) if cut_short else result
+    if time.monotonic() >= deadline:
+        return _deadline_exceeded(limit)
+    return HttpResult(None, error)
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,9 @@ WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=2.0
 # How often the beat sweep re-sends retries whose message was lost (and how late
 # a retry must be before the sweep takes it over).
 WEBHOOK_RETRY_SWEEP_SECONDS = env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=30.0)
+# One delivery attempt, connect to the last byte read, gets at most this long,
+# however slowly the receiver answers; past it the attempt fails and is retried.
+WEBHOOK_DELIVERY_DEADLINE_SECONDS = env.float("WEBHOOK_DELIVERY_DEADLINE_SECONDS", default=10.0)
 
 LOGGING = {
     "version": 1,
