@@ -17,7 +17,6 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from okrs.services import StaleVersion
@@ -218,8 +217,6 @@ class ServiceViewSet(viewsets.GenericViewSet):
     schema = PriorityAutoSchema()
     # Any path segment reaches the view, so a malformed id is a JSON 404, not Django's page.
     lookup_value_regex = "[^/]+"
-    # Integrations speak JSON; one content type keeps the contract (and the schema) simple.
-    parser_classes = [JSONParser]
 
     def reread(self, instance):
         """The saved object as the selector serves it (scores fresh after an eager rescore)."""

@@ -1,0 +1,1 @@
+"""Code every app's REST API shares: the request parser and the list filters."""
