@@ -5,8 +5,6 @@ committed, so with eager Celery (the default without a broker) the response
 already carries the recomputed scores.
 """
 
-import hashlib
-
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Max
@@ -40,8 +38,8 @@ from okrs.api.pagination import Pagination
 from okrs.api.views import IdFilter, MomentFilter, SelectorFilterSet
 from roadmap import selectors, services, webhooks
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
-from roadmap.services.read_cache import priorities_generation
 
+from . import priorities_cache
 from .permissions import CanAddEvidence, CanEditRoadmap, CanManageWebhooks
 from .serializers import (
     AlignmentSerializer,
@@ -62,12 +60,15 @@ from .serializers import (
 
 # --- Initiatives and priorities ----------------------------------------------
 
+# A longer team name can match nothing: a 400 says so (the schema documents it).
+TEAM_MAX_LENGTH = Initiative._meta.get_field("team").max_length
+
 
 class InitiativeFilter(SelectorFilterSet):
     selector = staticmethod(selectors.initiative_list)
     status = filters.ChoiceFilter(choices=Initiative.Status.choices)
     lane = filters.ChoiceFilter(choices=Initiative.Lane.choices)
-    team = filters.CharFilter()
+    team = filters.CharFilter(max_length=TEAM_MAX_LENGTH)
     objective = IdFilter(help_text="Aligned to a key result of this objective (id)")
     key_result = IdFilter(help_text="Aligned to this key result (id)")
     unaligned = filters.BooleanFilter(help_text="true: aligned to nothing; false: aligned")
@@ -126,14 +127,11 @@ class PriorityFilter(SelectorFilterSet):
     selector = staticmethod(selectors.priority_list)
     status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in Initiative.RANKED_STATUSES])
     lane = filters.ChoiceFilter(choices=Initiative.Lane.choices)
-    team = filters.CharFilter()
+    team = filters.CharFilter(max_length=TEAM_MAX_LENGTH)
 
     class Meta:
         model = Initiative
         fields = ["status", "lane", "team"]
-
-
-PRIORITIES_CACHE_SECONDS = 300
 
 
 class _RankCountPaginator(DjangoPaginator):
@@ -171,43 +169,20 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
         return selectors.priority_list(viewer=self.request.user)
 
     def list(self, request, *args, **kwargs):
-        # Integrations poll this list; between rescores it does not change. A page
-        # is cached under the list's generation read before its query ran (see
-        # roadmap.services.read_cache), so no write can leave a stale page current.
-        key = self._page_key(request)
+        # Integrations poll this list; between rescores it does not change (see
+        # roadmap.api.priorities_cache for what is cached, and under which key).
+        key = priorities_cache.page_key(request, self)
         if key is None:
             return super().list(request, *args, **kwargs)
-        body = cache.get(key)
-        if body is None:
-            response = super().list(request, *args, **kwargs)
-            body = request.accepted_renderer.render(
-                response.data, request.accepted_media_type, {"response": response}
-            )
-            cache.set(key, body, timeout=PRIORITIES_CACHE_SECONDS)
-        # The rendered JSON itself is cached: a hit skips serializing 50 breakdowns.
+        cached = cache.get(key)
+        if cached is None:
+            rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            data = self.get_serializer(rows, many=True).data
+            cached = priorities_cache.page_from(self, data, request)
+            cache.set(key, cached, timeout=priorities_cache.TIMEOUT_SECONDS)
+        # The rendered rows themselves are cached: a hit skips serializing 50 breakdowns.
+        body = priorities_cache.page_body(request, self, cached)
         return HttpResponse(body, content_type="application/json")
-
-    CACHED_PARAMS = frozenset(
-        ("status", "lane", "team", "search", "ordering", "page", "page_size", "format")
-    )
-
-    def _page_key(self, request) -> str | None:
-        """The page's cache key, or None for a request to answer uncached.
-
-        The body echoes the URL (its next/previous links), so the key is the
-        whole URL, hashed to a fixed length. Only URLs made of the list's own
-        parameters, each given once, are cached: a client adding parameters the
-        list ignores (or repeating one) would otherwise fill the cache with
-        copies of the same page.
-        """
-        params = request.query_params
-        if request.accepted_renderer.format != "json" or any(
-            name not in self.CACHED_PARAMS or len(params.getlist(name)) > 1 for name in params
-        ):
-            return None
-        url = f"{request.get_host()}{request.get_full_path()}"
-        digest = hashlib.sha256(url.encode()).hexdigest()
-        return f"roadmap:priorities:{priorities_generation()}:{digest}"
 
 
 # --- Alignments --------------------------------------------------------------

@@ -197,6 +197,15 @@ def test_an_api_search_over_its_bounds_is_a_400_naming_the_parameter(api, url, s
     assert response.json() == {"search": [error]}
 
 
+@pytest.mark.parametrize("url", ["/api/v1/priorities/", "/api/v1/initiatives/"])
+def test_a_team_filter_longer_than_any_team_is_a_400(api, url):
+    response = api.get(url, {"team": "t" * 101})
+    assert response.status_code == 400
+    assert response.json() == {
+        "team": ["Ensure this value has at most 100 characters (it has 101)."]
+    }
+
+
 def test_a_search_of_ten_words_still_finds(api):
     InitiativeFactory(title="a b c d e f g h i j")
     InitiativeFactory(title="other")
