@@ -62,3 +62,33 @@ def audit_record(
 def related_key(instance: models.Model) -> str:
     """The `related_to` value that files an entry under `instance`'s history."""
     return f"{instance._meta.app_label}.{instance._meta.model_name}:{instance.pk}"
+
+
+def audit_record_many(*, actor, model: type[models.Model], entries: list[dict]) -> int:
+    """Write one UPDATE entry per changed object of `model`, in one INSERT.
+
+    Each entry: pk, repr, changes ({"field": [old, new]}, values JSON-ready
+    through `_plain`), related_to (optional). Entries without changes are
+    skipped. For batch services (ingest, relink of many items).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must run inside the change's transaction")
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
+    actor = actor if actor is not None and actor.is_authenticated else None
+    rows = [
+        AuditEntry(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            content_type=content_type,
+            object_id=entry["pk"],
+            object_repr=str(entry["repr"])[:200],
+            changes={
+                name: [_plain(old), _plain(new)] for name, (old, new) in entry["changes"].items()
+            },
+            related_to=entry.get("related_to", ""),
+        )
+        for entry in entries
+        if entry["changes"]
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

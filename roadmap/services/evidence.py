@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
-from django.db import connection, models, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from roadmap.models import Customer, Evidence, Initiative, PendingEvidence, Segment
+from access.roles import can_edit_roadmap
+from audit.services import audit_record_many
+from roadmap.models import Evidence, Initiative
 
+from .evidence_store import (
+    clean_fields,
+    existing_rows,
+    insert_rows,
+    pend,
+    resolve_customers,
+    update_rows,
+)
 from .marks import initiatives_mark, request_rescore
-from .sql import copy_line, db_timestamp, dumps, ids_param, in_ids_sql, is_postgres, json_rows_sql
 
 MAX_BATCH = 1000
-EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
+# Fields an update may change, as the audit names them (attname -> name).
+AUDITED = {
+    "source": "source",
+    "text": "text",
+    "importance": "importance",
+    "received_at": "received_at",
+    "initiative_id": "initiative",
+    "customer_id": "customer",
+}
+# A batch that collides with a concurrent first-time ingest of the same
+# external ids is tried again (it then finds the other's rows): at most this often.
+INGEST_ATTEMPTS = 3
 
 
 class BatchValidationError(ValidationError):
@@ -26,169 +44,6 @@ class BatchValidationError(ValidationError):
     def __init__(self, errors: dict[int, dict]):
         self.errors = errors
         super().__init__({str(index): [str(err)] for index, err in errors.items()})
-
-
-# The fields an item sets. The related objects are instances the caller already
-# holds; checking that each still exists would cost a query per item (3,000 for
-# a full batch), and the foreign keys refuse a vanished one at insert.
-CLEANED_FIELDS = [Evidence._meta.get_field(name) for name in (*EVIDENCE_FIELDS, "external_id")]
-
-
-def _plainly_valid(field: models.Field) -> Callable[[object], bool]:
-    """A check that accepts only values `field.clean` would return unchanged.
-
-    Text of the right type, length and choice, and aware datetimes, pass at
-    once; anything else (and any field with other validators) goes through
-    `field.clean`, which words the error.
-    """
-    limits = field.validators
-    if isinstance(field, models.CharField | models.TextField) and all(
-        isinstance(v, MaxLengthValidator) for v in limits
-    ):
-        choices = {str(value) for value, _ in field.flatchoices} if field.choices else None
-        limit = field.max_length if limits else None
-        blank = field.blank
-
-        def text(value) -> bool:
-            return (
-                type(value) is str
-                and (blank or value != "")
-                and (limit is None or len(value) <= limit)
-                and (choices is None or value in choices)
-            )
-
-        return text
-    if type(field) is models.DateTimeField and not limits:
-        return lambda value: type(value) is datetime and value.tzinfo is not None
-    return lambda value: False
-
-
-PLAINLY_VALID = [(field, _plainly_valid(field)) for field in CLEANED_FIELDS]
-
-
-def _clean_fields(row: dict) -> dict[str, list[str]]:
-    """What `full_clean` checks for the fields an item sets, without its per-call overhead.
-
-    `full_clean` walks every field and builds its exclusion lists per item: a
-    third of the time of a 500-item batch, for the same checks. Plainly valid
-    values skip even `field.clean` (none of these fields needs the instance).
-    """
-    errors = {}
-    for field, plainly_valid in PLAINLY_VALID:
-        raw = row[field.attname]
-        if plainly_valid(raw) or (raw in field.empty_values and field.blank):
-            continue
-        try:
-            row[field.attname] = field.clean(raw, None)
-        except ValidationError as exc:
-            errors[field.name] = exc.messages
-    return errors
-
-
-COPY_COLUMNS = (
-    "id",
-    "source",
-    "text",
-    "customer_id",
-    "importance",
-    "received_at",
-    "external_id",
-    "initiative_id",
-    "created_by_id",
-    "created_at",
-    "updated_at",
-)
-
-
-def _insert(rows: list[dict], now) -> None:
-    """Insert new evidence; on PostgreSQL with COPY, the fastest way in (~1.8x INSERT).
-
-    Rows are plain dicts (field attname to value): a model instance per item
-    cost a fifth of a 500-item request. COPY returns no ids, so they are
-    taken from the table's sequence first, in order, which also keeps the
-    answer in the order the items came.
-    """
-    if not rows:
-        return
-    for row in rows:
-        row["created_at"] = row["updated_at"] = now
-    if not is_postgres():
-        created = Evidence.objects.bulk_create(
-            [Evidence(**{k: v for k, v in row.items() if k != "id"}) for row in rows],
-            batch_size=500,
-        )
-        for row, evidence in zip(rows, created, strict=True):
-            row["id"] = evidence.pk
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('roadmap_evidence', 'id'))"
-            " FROM generate_series(1, %s)",
-            [len(rows)],
-        )
-        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            row["id"] = pk
-        with cursor.cursor.copy(
-            f"COPY roadmap_evidence ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-        ) as copy:
-            copy.write("".join(copy_line([row[c] for c in COPY_COLUMNS]) for row in rows))
-
-
-UPDATE_COLUMNS = [
-    ("id", "bigint"),
-    ("source", "text"),
-    ("text", "text"),
-    ("importance", "text"),
-    ("received_at", "timestamptz"),
-    ("initiative_id", "bigint"),
-    ("customer_id", "bigint"),
-]
-
-
-def _update(rows: list[dict], now) -> None:
-    """Write what items changed on existing rows (a retried or corrected batch): one UPDATE.
-
-    `bulk_update` builds a CASE per field per row: 1.4 s of CPU for a
-    retried batch of 500.
-    """
-    if not rows:
-        return
-    payload = [
-        {
-            **{name: row[name] for name, _ in UPDATE_COLUMNS},
-            "received_at": db_timestamp(row["received_at"]),
-        }
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE roadmap_evidence SET source = v.source, text = v.text,"
-            " importance = v.importance, received_at = v.received_at,"
-            " initiative_id = v.initiative_id, customer_id = v.customer_id, updated_at = %s"
-            f" FROM {json_rows_sql(UPDATE_COLUMNS)} WHERE roadmap_evidence.id = v.id",
-            [db_timestamp(now), dumps(payload)],
-        )
-
-
-def _pend(evidence_ids: list[int]) -> None:
-    """Queue new items for the rescore to fold into their initiatives' sums."""
-    if not evidence_ids:
-        return
-    if not is_postgres():
-        PendingEvidence.objects.bulk_create(
-            [PendingEvidence(evidence_id=pk) for pk in evidence_ids], batch_size=500
-        )
-        return
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy("COPY roadmap_pendingevidence (evidence_id) FROM STDIN") as copy,
-    ):
-        copy.write("".join(f"{pk}\n" for pk in evidence_ids))
-
-
-def _pk(value) -> int | None:
-    """A reference given as an object or as its id."""
-    return value.pk if isinstance(value, models.Model) else value
 
 
 @dataclass(frozen=True)
@@ -206,65 +61,31 @@ class EvidenceIngestResult:
     updated: int
 
 
-def _customer_ids(external_ids) -> dict[str, int]:
-    # One array parameter, not Django's `__in` (one placeholder per value, on
-    # which the driver splits the statement: ~7 ms of a 500-item request).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT external_id, id FROM roadmap_customer WHERE {in_ids_sql('external_id')}",
-            [ids_param(external_ids)],
-        )
-        return dict(cursor.fetchall())
+def _pk(value) -> int | None:
+    """A reference given as an object or as its id."""
+    return value.pk if isinstance(value, models.Model) else value
 
 
-def _resolve_customers(items: list[dict]) -> dict[str, int]:
-    """Customer ids by external id, created on first sight (name, segment optional)."""
-    wanted = {}
-    for item in items:
-        ext = item.get("customer_external_id")
-        if ext and ext not in wanted:
-            wanted[ext] = item
-    if not wanted:
-        return {}
-    found = _customer_ids(wanted)
-    if len(found) == len(wanted):
-        return found
-    segments = {s.name: s for s in Segment.objects.all()}
-    missing = []
-    for ext, item in wanted.items():
-        if ext in found:
-            continue
-        segment = item.get("customer_segment")
-        if isinstance(segment, str):
-            segment = segments.get(segment)
-        customer = Customer(external_id=ext, name=item.get("customer_name") or ext, segment=segment)
-        missing.append(customer)
-    # Two batches naming the same new customer at once: the second waits for
-    # the first to commit, skips the conflict and reads the row back.
-    Customer.objects.bulk_create(missing, ignore_conflicts=True)
-    found.update(_customer_ids([c.external_id for c in missing]))
-    return found
+def _refuse_foreign(actor, existing: dict[str, dict]) -> None:
+    """An upsert may change only the caller's own items, unless the caller is `product`."""
+    if actor is None or not existing or can_edit_roadmap(actor):
+        return
+    foreign = sorted(
+        (ext, row["id"]) for ext, row in existing.items() if row["created_by_id"] != actor.pk
+    )
+    if not foreign:
+        return
+    named = ", ".join(f"{ext!r} (id {pk})" for ext, pk in foreign[:5])
+    more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+    raise PermissionDenied(
+        f"Evidence {named}{more} was added by another account: only that account or a"
+        " product role may change it. Nothing was written."
+    )
 
 
-def _existing(external_ids: list[str]) -> dict[str, dict]:
-    """Stored items with these external ids, locked, as rows (usually none)."""
-    if not external_ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM roadmap_evidence WHERE {in_ids_sql('external_id')}"
-            + (" FOR UPDATE" if is_postgres() else ""),
-            [ids_param(external_ids)],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-    if not ids:
-        return {}
-    return {
-        row["external_id"]: row
-        for row in Evidence.objects.filter(pk__in=ids).values(
-            "external_id", *(name for name, _ in UPDATE_COLUMNS)
-        )
-    }
+def _is_external_id_conflict(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return "evidence_external_id_unique" in text or "roadmap_evidence.external_id" in text
 
 
 @transaction.atomic
@@ -275,18 +96,36 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
     optionally customer (a Customer or its id), customer_external_id (+
     customer_name, customer_segment), initiative (an Initiative, its id, or
     None) and external_id. Ids are taken as they are (the API has checked
-    them; the foreign keys refuse a missing one). A
-    repeated external_id updates the stored item instead of adding one, so a
-    retried batch is harmless. Initiatives that gain or lose evidence are
-    rescored: new items wait in PendingEvidence for it, other changes mark
-    their initiatives.
+    them; the foreign keys refuse a missing one). A repeated external_id
+    updates the stored item instead of adding one, so a retried batch is
+    harmless; an item another account added may be changed only by `product`
+    (PermissionDenied otherwise, and nothing is written). Every update is
+    audited. Initiatives that gain or lose evidence are rescored: new items
+    wait in PendingEvidence for it, other changes mark their initiatives.
+
+    Two batches that both bring the same new external ids at once: the
+    second's insert waits for the first to commit, collides, and the batch is
+    tried again from its savepoint, now updating the first's rows.
     """
     if len(items) > MAX_BATCH:
         raise ValidationError(
             f"A batch holds at most {MAX_BATCH} items; this one has {len(items)}."
         )
-    customers = _resolve_customers(items)
-    existing = _existing([item["external_id"] for item in items if item.get("external_id")])
+    for attempt in range(1, INGEST_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _ingest(actor, items)
+        except IntegrityError as exc:
+            if attempt == INGEST_ATTEMPTS or not _is_external_id_conflict(exc):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
+    customers = resolve_customers(items)
+    existing = existing_rows([item["external_id"] for item in items if item.get("external_id")])
+    _refuse_foreign(actor, existing)
+    before = {row["id"]: dict(row) for row in existing.values()}
     actor_id = actor.pk if actor is not None else None
     rewritten: set[int] = set()  # initiatives an updated item leaves or joins
     to_create: list[dict] = []
@@ -322,7 +161,7 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
             row["customer_id"] = customers[item["customer_external_id"]]
         elif "customer" in item or row["id"] is None:
             row["customer_id"] = _pk(item.get("customer"))
-        problems = _clean_fields(row)
+        problems = clean_fields(row)
         if problems:
             errors[index] = problems
         if row["initiative_id"] and row["id"] is not None:
@@ -332,15 +171,16 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
         rows.append(row)
     if errors:
         raise BatchValidationError(errors)
-    _insert(to_create, now)
-    _update(list(to_update.values()), now)
+    insert_rows(to_create, now)
+    update_rows(list(to_update.values()), now)
+    _audit_updates(actor, before, to_update.values())
     # New items reach their initiatives' sums through the rescore (pending
     # rows, see PendingEvidence): no initiative row is locked or written here.
     # The rest is aggregated afresh: an initiative an updated item leaves or
     # joins, and one given an item dated in the future (the aggregate counts
     # it as today's until its date comes).
     folded = [r["id"] for r in to_create if r["initiative_id"] and r["received_at"] <= now]
-    _pend(folded)
+    pend(folded)
     rewritten.update(
         r["initiative_id"] for r in to_create if r["initiative_id"] and r["received_at"] > now
     )
@@ -354,23 +194,62 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
     )
 
 
+def _initiative_key(initiative_id: int | None) -> str:
+    return f"roadmap.initiative:{initiative_id}" if initiative_id else ""
+
+
+def _audit_updates(actor, before: dict[int, dict], updated: Iterable[dict]) -> None:
+    """One audit entry per updated item that changed, filed under its initiative."""
+    entries = []
+    for row in updated:
+        old = before[row["id"]]
+        entries.append(
+            {
+                "pk": row["id"],
+                "repr": row["text"][:60],
+                "changes": {
+                    name: (old[attname], row[attname])
+                    for attname, name in AUDITED.items()
+                    if old[attname] != row[attname]
+                },
+                "related_to": _initiative_key(row["initiative_id"] or old["initiative_id"]),
+            }
+        )
+    audit_record_many(actor=actor, model=Evidence, entries=entries)
+
+
 @transaction.atomic
 def evidence_link(*, actor, evidence_ids: Iterable[int], initiative: Initiative | None) -> int:
-    """Link evidence to an initiative (None unlinks it back to the triage inbox)."""
+    """Link evidence to an initiative (None unlinks it back to the triage inbox); audited."""
     ids = list(set(evidence_ids))
-    before = set(
-        Evidence.objects.filter(id__in=ids, initiative__isnull=False)
-        .values_list("initiative_id", flat=True)
-        .distinct()
+    was = list(
+        Evidence.objects.filter(id__in=ids)
+        .select_for_update()
+        .values_list("id", "initiative_id", "text")
     )
+    if len(was) != len(ids):
+        raise ValidationError({"evidence": "Some of these evidence items do not exist."})
+    new_id = initiative.pk if initiative is not None else None
     count = Evidence.objects.filter(id__in=ids).update(
         initiative=initiative, updated_at=timezone.now()
     )
-    if count != len(ids):
-        raise ValidationError({"evidence": "Some of these evidence items do not exist."})
-    if initiative is not None:
-        before.add(initiative.pk)
-    initiatives_mark(ids=before, trigger=Initiative.Trigger.EVIDENCE)
+    audit_record_many(
+        actor=actor,
+        model=Evidence,
+        entries=[
+            {
+                "pk": pk,
+                "repr": text[:60],
+                "changes": {"initiative": (old_id, new_id)} if old_id != new_id else {},
+                "related_to": _initiative_key(new_id or old_id),
+            }
+            for pk, old_id, text in was
+        ],
+    )
+    touched = {old_id for _, old_id, _ in was if old_id}
+    if new_id is not None:
+        touched.add(new_id)
+    initiatives_mark(ids=touched, trigger=Initiative.Trigger.EVIDENCE)
     return count
 
 

@@ -59,3 +59,46 @@ def test_two_batches_naming_the_same_new_customer_at_once_both_land(transactiona
         ("a", "crm-77"),
         ("b", "crm-77"),
     }
+
+
+def test_two_first_time_batches_of_the_same_new_ids_at_once_both_land_once(transactional_db):
+    """The second batch's insert collides with the first's: it is tried again, as an update."""
+    items = [
+        {"source": "support", "text": f"ticket {n}", "external_id": f"t-{n}"} for n in range(3)
+    ]
+    first_inserted, release_first = threading.Event(), threading.Event()
+    errors, results = [], []
+
+    def first():
+        try:
+            with transaction.atomic():
+                results.append(services.evidence_ingest(actor=None, items=items))
+                first_inserted.set()
+                release_first.wait(timeout=30)
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            results.append(services.evidence_ingest(actor=None, items=items))
+        except Exception as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_inserted.wait(timeout=30)
+    b = threading.Thread(target=second)
+    b.start()
+    # The second batch's insert now waits on the first's uncommitted rows.
+    wait_for(_waiting_on_a_lock, message="the second batch to wait for the first")
+    release_first.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+
+    assert errors == []
+    assert sorted((r.created, r.updated) for r in results) == [(0, 3), (3, 0)]
+    assert Evidence.objects.filter(external_id__startswith="t-").count() == 3

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -172,10 +174,13 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_verbatim():
         ("text", None),
         ("external_id", "x" * 201),
         ("received_at", "not a date"),
+        ("received_at", datetime(1700, 1, 1, tzinfo=UTC)),
+        ("received_at", datetime(1969, 12, 31, 23, 59, tzinfo=UTC)),
+        ("received_at", timezone.now() + timedelta(days=2)),
     ],
 )
 def test_item_checks_word_errors_as_full_clean_does(field, value):
-    from roadmap.services.evidence import _clean_fields
+    from roadmap.services.evidence_store import clean_fields
 
     item = Evidence(source="nps", text="ok", importance="important", received_at=timezone.now())
     setattr(item, field, value)
@@ -187,4 +192,4 @@ def test_item_checks_word_errors_as_full_clean_does(field, value):
     assert expected  # each value is invalid
     setattr(item, field, value)
     row = {f.attname: getattr(item, f.attname) for f in Evidence._meta.concrete_fields}
-    assert _clean_fields(row) == expected
+    assert clean_fields(row) == expected

@@ -575,13 +575,15 @@ def test_an_initiative_that_fails_to_score_is_quarantined_and_the_rest_of_the_ru
     assert result.claimed == 3
     assert sorted(result.changed_ids) == sorted([good.pk, other.pk])
     ranks = dict(Initiative.objects.values_list("pk", "rank"))
-    assert ranks[other.pk] == 1 and ranks[good.pk] == 2
+    assert ranks[other.pk] == 1
+    assert ranks[good.pk] == 2
     held = ScoreQuarantine.objects.get()
     assert held.initiative_id == poisoned.pk
     assert held.error == "ArithmeticError: cannot score this one"
     poisoned.refresh_from_db()
     # Not scored, not retried by every sweep, and its sums are taken afresh next time.
-    assert poisoned.scored_at is not None and poisoned.needs_rescore is False
+    assert poisoned.scored_at is not None
+    assert poisoned.needs_rescore is False
     assert poisoned.reach_anchor is None
     assert not PendingEvidence.objects.exists()
     assert _rescore().claimed == 0
