@@ -187,6 +187,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
+# Webhook deliveries wait on other people's servers, so they (and the fan-out
+# and the sweep, which touch only webhook tables) have a queue and workers of
+# their own: a slow receiver never holds up a rescore. Everything else goes to
+# the default `celery` queue. Run one worker per queue (README, "Running it for real").
+CELERY_TASK_ROUTES = {
+    "roadmap.tasks.deliver_webhook": {"queue": "webhooks"},
+    "roadmap.tasks.deliver_priority_changed": {"queue": "webhooks"},
+    "roadmap.tasks.retry_due_webhook_deliveries": {"queue": "webhooks"},
+}
 CELERY_BEAT_SCHEDULE = {
     # The database mark is the truth; this sweep finishes what a lost nudge missed.
     "sweep-marked-initiatives": {

@@ -1,4 +1,4 @@
-"""Real services: PostgreSQL, Redis and a Celery worker in a subprocess.
+"""Real services: PostgreSQL, Redis and Celery workers in subprocesses (one per queue).
 
 Runs when DATABASE_URL points at PostgreSQL and CELERY_BROKER_URL at Redis;
 otherwise every test here is skipped with the reason shown in the summary.
@@ -6,6 +6,7 @@ otherwise every test here is skipped with the reason shown in the summary.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -55,75 +56,120 @@ def wait_for(predicate, *, timeout=20.0, interval=0.05, message="condition"):
         time.sleep(interval)
 
 
-def _ping() -> bool:
+QUEUES = ("celery", "webhooks")
+
+
+def _answering(names: set[str]) -> set[str]:
+    """Which of these Celery nodes answer a ping."""
     try:
-        return bool(celery_app.control.ping(timeout=0.5))
+        replies = celery_app.control.ping(destination=sorted(names), timeout=0.5)
     except (OSError, redis.exceptions.ConnectionError, kombu.exceptions.OperationalError):
         # Redis was restarted under us: the pool drops the dead connection and
         # the next attempt reconnects.
-        return False
+        return set()
+    return {name for reply in replies for name in reply} & names
 
 
 class Worker:
+    """The production layout: one worker process per queue, each its own process group.
+
+    `celery` (rescores and the embedded beat) and `webhooks` (deliveries), as
+    the README runs them, so a slow receiver cannot hold up a rescore here
+    either. `proc` is the `celery` queue's worker.
+    """
+
     def __init__(self, env):
         self.env = env
-        self.proc = None
-        self.log = ROOT / "test-artifacts" / "celery-worker.log"
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.artifacts = ROOT / "test-artifacts"
+        self.names = {
+            queue: f"itest-{queue}-{os.getpid()}@{socket.gethostname()}" for queue in QUEUES
+        }
+
+    @property
+    def proc(self) -> subprocess.Popen | None:
+        return self.procs.get("celery")
+
+    def log(self, queue: str) -> Path:
+        return self.artifacts / (
+            "celery-worker.log" if queue == "celery" else f"{queue}-worker.log"
+        )
+
+    def _argv(self, queue: str) -> list[str]:
+        argv = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--pool=prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            self.names[queue],
+        ]
+        if queue == "celery":
+            # Embedded beat: the periodic sweeps run for real (every second here).
+            argv += ["--beat", "--schedule", str(self.artifacts / "celerybeat-schedule")]
+        return argv
+
+    def _running(self, queue: str) -> bool:
+        proc = self.procs.get(queue)
+        return proc is not None and proc.poll() is None
 
     def start(self):
-        self.log.parent.mkdir(exist_ok=True)
-        self.proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own worker
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=2",
-                "--pool=prefork",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"itest-{os.getpid()}@%h",
-                # Embedded beat: the periodic sweep runs for real (every second here).
-                "--beat",
-                "--schedule",
-                str(self.log.parent / "celerybeat-schedule"),
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        """Start the worker of every queue that has none running; wait until each answers."""
+        self.artifacts.mkdir(exist_ok=True)
+        started = [queue for queue in QUEUES if not self._running(queue)]
+        for queue in started:
+            self.procs[queue] = subprocess.Popen(  # noqa: S603 - fixed argv, our own worker
+                self._argv(queue),
+                cwd=ROOT,
+                env=self.env,
+                stdout=self.log(queue).open("ab"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        waiting = {self.names[queue] for queue in started}
         wait_for(
-            lambda: self.proc.poll() is not None or _ping(),
+            lambda: (
+                any(not self._running(queue) for queue in started) or _answering(waiting) == waiting
+            ),
             timeout=60,
-            message="the Celery worker to answer a ping",
+            message=f"the Celery workers of {', '.join(started)} to answer a ping",
         )
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"worker exited with {self.proc.returncode}; see {self.log}")
+        for queue in started:
+            if not self._running(queue):
+                code = self.procs[queue].returncode
+                raise RuntimeError(f"{queue} worker exited with {code}; see {self.log(queue)}")
 
     def kill(self):
-        """SIGKILL the worker and its pool processes: nothing gets to clean up."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        """SIGKILL every worker and its pool processes: nothing gets to clean up."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        for proc in self.procs.values():
+            proc.wait(timeout=10)
 
     def ensure_running(self):
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
+        self.start()
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
+        running = [proc for proc in self.procs.values() if proc.poll() is None]
+        for proc in running:
+            os.killpg(proc.pid, sig)
+        for proc in running:
             try:
-                self.proc.wait(timeout=30)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +192,8 @@ def worker_env(django_db_setup, django_db_blocker):
         "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
         "WEBHOOK_RETRY_BASE_SECONDS": "0.5",
         "WEBHOOK_RETRY_SWEEP_SECONDS": "1",
+        # Shorter than the 10 s default, so a receiver that dribbles is cut off sooner.
+        "WEBHOOK_DELIVERY_DEADLINE_SECONDS": "6",
     }
 
 
@@ -154,7 +202,9 @@ def worker_env(django_db_setup, django_db_blocker):
 # same test database.
 @pytest.fixture(scope="package")
 def celery_worker(worker_env):
-    celery_app.control.purge()
+    with celery_app.connection_for_write() as conn:
+        for queue in QUEUES:
+            conn.default_channel.queue_purge(queue)
     worker = Worker(worker_env)
     worker.start()
     yield worker

@@ -14,7 +14,7 @@ import redis
 from config.celery import app as celery_app
 from roadmap import services
 from roadmap.models import WebhookDelivery, WebhookSubscription
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import QUEUES, wait_for
 
 SECRET = "integration-s3cret-s3cret"
 
@@ -136,7 +136,8 @@ def test_a_retry_lost_with_a_killed_worker_is_sent_by_the_sweep_once(
     real_celery.kill()
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == "pending"
     # No message left that could send it: only the sweep, reading the row, can.
-    assert redis.Redis.from_url(celery_app.conf.broker_url).llen("celery") == 0
+    broker = redis.Redis.from_url(celery_app.conf.broker_url)
+    assert [broker.llen(queue) for queue in QUEUES] == [0, 0]
     receivers.append(Receiver(down_port))
 
     real_celery.start()
