@@ -1,10 +1,17 @@
 from django import forms
 
+import bounds
+
 from okrs.models import Confidence
 
 
 class CheckInForm(forms.Form):
-    value = forms.FloatField(label="New value", widget=forms.NumberInput(attrs={"step": "any"}))
+    value = forms.FloatField(
+        label="New value",
+        min_value=-bounds.VALUE_ABS_MAX,
+        max_value=bounds.VALUE_ABS_MAX,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
     confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.ON_TRACK)
     note = forms.CharField(
         required=False, max_length=5_000, widget=forms.TextInput(attrs={"placeholder": "Optional"})

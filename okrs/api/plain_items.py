@@ -22,6 +22,8 @@ from rest_framework import ISO_8601, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
+import bounds
+
 INVALID = object()
 _NOT_PLAIN_TEXT = re.compile("[\x00\ud800-\udfff]")  # DRF refuses NUL and surrogates
 _TEXT_VALIDATORS = (
@@ -77,8 +79,11 @@ def _integer_check(field: serializers.IntegerField) -> Callable | None:
 
 def _datetime_check(field: serializers.DateTimeField) -> Callable | None:
     formats = getattr(field, "input_formats", api_settings.DATETIME_INPUT_FORMATS)
-    if field.validators or list(formats) != [ISO_8601]:
+    if list(formats) != [ISO_8601] or not all(
+        isinstance(v, bounds.EventDateValidator) for v in field.validators
+    ):
         return None
+    bounded = bool(field.validators)
 
     def check(value):
         if type(value) is not str:
@@ -90,9 +95,10 @@ def _datetime_check(field: serializers.DateTimeField) -> Callable | None:
         if parsed is None or parsed.tzinfo is None:  # naive: let DRF apply its rules
             return INVALID
         try:
-            return field.enforce_timezone(parsed)
+            value = field.enforce_timezone(parsed)
         except serializers.ValidationError:
             return INVALID
+        return INVALID if bounded and not bounds.date_in_range(value) else value
 
     return check
 

@@ -3,6 +3,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+import bounds
+
 from okrs.models import KeyResult, Metric, MetricReading, Objective
 
 VERSION_HELP = (
@@ -98,7 +100,10 @@ class MetricUpdateSerializer(MetricSerializer):
 class ReadingSerializer(serializers.ModelSerializer):
     metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
     observed_at = serializers.DateTimeField(
-        required=False, help_text="When the value was observed; now when left out"
+        required=False,
+        validators=[bounds.event_date_validator],
+        help_text="When the value was observed (from 1970-01-01 to one day ahead of now);"
+        " now when left out",
     )
     external_id = serializers.CharField(
         max_length=200,

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+import bounds
+
 from okrs.api.serializers import version_field
 from roadmap import selectors
 from roadmap.models import (
@@ -29,6 +31,8 @@ class ImpactField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid_choice", input=data)
+        if data not in IMPACT_VALUES:  # compared as it came: float() of a huge int raises
             self.fail("invalid_choice", input=data)
         value = float(data)
         if value not in IMPACT_VALUES:
@@ -131,7 +135,12 @@ class InitiativeSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Percent, more than 0 and at most 100: 100 high, 80 medium, 50 low",
     )
-    effort = PositiveFloatField(required=False, help_text="Person-months, more than 0")
+    effort = serializers.FloatField(
+        required=False,
+        min_value=bounds.EFFORT_MIN,
+        max_value=bounds.EFFORT_MAX,
+        help_text="Person-months, 0.01 to 10,000",
+    )
     version = version_field()
     unaligned = serializers.BooleanField(read_only=True)
     breakdown = BreakdownField(read_only=True)
@@ -353,7 +362,11 @@ class EvidenceIngestSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=Evidence.Source.choices)
     text = serializers.CharField(max_length=20_000)
     importance = serializers.ChoiceField(choices=Evidence.Importance.choices, required=False)
-    received_at = serializers.DateTimeField(required=False, help_text="Now when left out")
+    received_at = serializers.DateTimeField(
+        required=False,
+        validators=[bounds.event_date_validator],
+        help_text="From 1970-01-01 to one day ahead of now; now when left out",
+    )
     external_id = serializers.CharField(
         max_length=200,
         required=False,
