@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from access.login import LoginView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before Django's own: the same login view, warning when it cannot work over HTTP.
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("config.api")),
     path("okrs/", include("okrs.urls")),

@@ -7,6 +7,7 @@ SQLite file; with no CELERY_BROKER_URL Celery runs tasks eagerly in-process.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -129,15 +130,21 @@ STORAGES = {
 }
 
 # The rescore nudge is de-duplicated through the cache, so web processes and
-# workers must share it: with a Redis broker the cache defaults to that Redis.
+# workers must share it. CACHE_URL names it; without one, a Redis broker's
+# server holds it in the next database (broker /0 -> cache /1; /15 -> /0), never
+# in the broker's own: cached pages must not sit in the keyspace of queued tasks.
+# Production gives the cache a Redis of its own, with maxmemory and allkeys-lru
+# (README, "Redis in production"): maxmemory is per server, not per database.
 _broker = env("CELERY_BROKER_URL", default="")
 if env("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 elif _broker.startswith(("redis://", "rediss://")):
+    _url = urlsplit(_broker)
+    _cache_db = (int(_url.path.strip("/") or 0) + 1) % 16
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _broker,
+            "LOCATION": urlunsplit(_url._replace(path=f"/{_cache_db}")),
             "KEY_PREFIX": "priority",
         }
     }
