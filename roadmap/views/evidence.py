@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -103,7 +105,10 @@ def evidence_link(request):
     if request.htmx:
         return _render_inbox(request, request.POST, status_message=status_message)
     messages.success(request, status_message)
-    return redirect(f"{reverse('roadmap:inbox')}?q={request.POST.get('q', '')}")
+    # Back to the same search: the text is a query value, so it is encoded (& # + space).
+    search = request.POST.get("q", "")
+    query = f"?{urlencode({'q': search})}" if search else ""
+    return redirect(f"{reverse('roadmap:inbox')}{query}")
 
 
 @require_POST
