@@ -4,6 +4,7 @@ from django.urls import include, path
 from access.login import LoginView
 
 urlpatterns = [
+    path("", include("ops.urls")),
     path("admin/", admin.site.urls),
     # Before Django's own: the same login view, warning when it cannot work over HTTP.
     path("accounts/login/", LoginView.as_view(), name="login"),

@@ -16,6 +16,7 @@ from roadmap.models import (
     Customer,
     Evidence,
     Initiative,
+    ScoreQuarantine,
     ScoreSnapshot,
     Segment,
     WebhookDelivery,
@@ -73,6 +74,32 @@ def initiative_get_for_user(*, viewer, pk: int) -> Initiative:
         return initiative_list(viewer=viewer).get(pk=pk)
     except (Initiative.DoesNotExist, ValueError, TypeError):
         raise Http404("No such initiative.") from None
+
+
+def quarantine_list(*, viewer, limit: int = 20) -> list[ScoreQuarantine]:
+    """Initiatives the rescore could not score, newest failure first; only for editors.
+
+    The errors are for the people who can fix the inputs; others see nothing.
+    """
+    if not can_edit_roadmap(viewer):
+        return []
+    return list(
+        ScoreQuarantine.objects.select_related("initiative").only(
+            "initiative__id",
+            "initiative__title",
+            "error",
+            "attempts",
+            "first_failed_at",
+            "last_failed_at",
+        )[:limit]
+    )
+
+
+def initiative_quarantine(*, viewer, initiative: Initiative) -> ScoreQuarantine | None:
+    """Why this initiative's score is not current, for editors (None when it is)."""
+    if not can_edit_roadmap(viewer):
+        return None
+    return ScoreQuarantine.objects.filter(initiative=initiative).first()
 
 
 def initiative_teams(*, viewer) -> list[str]:

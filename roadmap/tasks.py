@@ -6,7 +6,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
-from roadmap.services.marks import NUDGE_KEY, rescore_took
+from roadmap.services.marks import NUDGE_KEY, rescore_took, sweep_heartbeat
 from roadmap.services.vacuum import initiatives_vacuum
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def recompute_priorities() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_marked_initiatives() -> int:
     """Periodic: finish what a lost nudge missed (the marks are in the database)."""
+    sweep_heartbeat()
     result = initiatives_rescore_marked()
     if result.claimed:
         logger.info("sweep rescored %s initiatives a nudge had missed", result.claimed)

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 import bounds
-
 from okrs.api.serializers import version_field
 from roadmap import selectors
 from roadmap.models import (

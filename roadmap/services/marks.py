@@ -8,6 +8,7 @@ periodic sweep.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -22,6 +23,13 @@ from .sql import ids_param, in_ids_sql, is_postgres
 NUDGE_KEY = "roadmap:rescore-nudge-pending"
 NUDGE_TTL_SECONDS = 30
 LAST_RUN_KEY = "roadmap:rescore-last-seconds"
+# Written by each periodic sweep (beat schedules it, a worker runs it): /readyz
+# reads its age to tell that both are alive.
+SWEEP_HEARTBEAT_KEY = "roadmap:sweep-heartbeat"
+
+
+def sweep_heartbeat() -> None:
+    cache.set(SWEEP_HEARTBEAT_KEY, time.time(), timeout=None)
 
 
 def _lock_in_id_order(ids: set[int]) -> None:

@@ -21,7 +21,12 @@ from roadmap.forms import (
 )
 from roadmap.models import Alignment, Initiative
 from roadmap.permissions import can_edit_roadmap
-from roadmap.selectors import evidence_list, initiative_get_for_user, snapshot_history
+from roadmap.selectors import (
+    evidence_list,
+    initiative_get_for_user,
+    initiative_quarantine,
+    snapshot_history,
+)
 
 from ._access import editor_required, viewer_required
 
@@ -73,6 +78,7 @@ def _page(request, initiative: Initiative, form=None, conflict=None, status=200)
         "chart": _history_chart(snapshots),
         "history_page": history,
         "history": history_rows(history.object_list),
+        "quarantine": initiative_quarantine(viewer=request.user, initiative=initiative),
     }
     return render(request, "roadmap/initiative_detail.html", context, status=status)
 

@@ -15,7 +15,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from okrs.services import StaleVersion
 from roadmap import services
 from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm, apply_service_errors
-from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
+from roadmap.selectors import (
+    initiative_get_for_user,
+    initiative_list,
+    initiative_teams,
+    quarantine_list,
+)
 
 from ._access import editor_required, viewer_required
 
@@ -72,6 +77,7 @@ def priorities(request):
     context = _table_context(request.user, request.GET)
     if request.htmx and request.htmx.target == "priority-table":
         return render(request, "roadmap/_priority_table.html", context)
+    context["quarantined"] = quarantine_list(viewer=request.user)
     return render(request, "roadmap/priorities.html", context)
 
 

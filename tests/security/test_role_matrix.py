@@ -265,6 +265,9 @@ PAGES = {
             {"kr{kr}-value": 50, "kr{kr}-confidence": "on_track"},
         )
     },
+    # Probes for load balancers and monitoring: public, and they show no workspace data.
+    "ops:healthz": {"GET": (EVERYONE, "/healthz", None)},
+    "ops:readyz": {"GET": (EVERYONE, "/readyz", None)},
     # Account pages: the login page is the one thing anonymous visitors get.
     "login": {
         "GET": (EVERYONE, "/accounts/login/", None),

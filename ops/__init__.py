@@ -1,0 +1,1 @@
+"""Operations endpoints: liveness, readiness (and what an operator must look at)."""
