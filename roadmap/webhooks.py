@@ -376,9 +376,10 @@ def _exchange(
 ) -> tuple[HttpResult, bool]:
     """POST over a connected socket; returns the result and whether the deadline cut it short."""
     watchdog = _Watchdog(sock, deadline - time.monotonic())
-    # Never connects by itself: it is handed the socket of the checked address.
-    conn = http.client.HTTPConnection(target.hostname, target.port)
+    conn = None
     try:
+        # Never connects by itself: it is handed the socket of the checked address.
+        conn = http.client.HTTPConnection(target.hostname, target.port)
         # A backstop: the watchdog, due a second earlier, is what ends a slow call.
         sock.settimeout(max(deadline - time.monotonic(), 0) + 1.0)
         if target.scheme == "https":
@@ -402,7 +403,8 @@ def _exchange(
     finally:
         watchdog.stop()
         sock.close()
-        conn.close()
+        if conn is not None:
+            conn.close()
     return result, watchdog.fired or (result.status is None and time.monotonic() >= deadline)
 
 
