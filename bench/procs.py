@@ -92,6 +92,9 @@ def celery_worker(logdir: Path, concurrency: int = 1) -> Proc:
             "-A",
             "config",
             "worker",
+            # Both queues, as one small deployment would run them.
+            "-Q",
+            "celery,webhooks",
             "--pool",
             "prefork",
             "--concurrency",

@@ -1,4 +1,10 @@
-"""The Celery application: `celery -A config worker` / `celery -A config beat`."""
+"""The Celery application.
+
+Two queues: `celery` (rescores, sweeps) and `webhooks` (deliveries, which wait
+on other people's servers); run a worker for each, and one beat:
+`celery -A config worker -Q celery`, `celery -A config worker -Q webhooks`,
+`celery -A config beat` (see README, Running it for real).
+"""
 
 import os
 

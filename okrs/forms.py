@@ -1,7 +1,6 @@
 from django import forms
 
 import bounds
-
 from okrs.models import Confidence
 
 

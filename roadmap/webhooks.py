@@ -88,7 +88,10 @@ class Target:
 
 _SITE_LOCAL = ipaddress.ip_network("fec0::/10")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Local-use NAT64 (RFC 8215): a translator may put the IPv4 address anywhere
+# under a shorter prefix, and the range is not globally reachable: refused.
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
@@ -99,7 +102,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ..
         return (ip.sixtofour,)
     if ip.teredo is not None:
         return ip.teredo  # (server, client): either could be made to reach inside
-    if ip in _IPV4_COMPATIBLE or any(ip in network for network in _NAT64):
+    if ip in _IPV4_COMPATIBLE or ip in _NAT64:
         # NAT64 as RFC 6052's /96 layout: the IPv4 address is the last 32 bits.
         return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
     return ()
@@ -113,7 +116,7 @@ def _address_refused(address: str) -> bool:
         embedded = _embedded_ipv4(ip)
         if embedded:
             return any(_address_refused(str(inner)) for inner in embedded)
-        if ip in _SITE_LOCAL:
+        if ip in _SITE_LOCAL or ip in _NAT64_LOCAL:
             return True
     return (
         ip.is_loopback

@@ -4,7 +4,6 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 import bounds
-
 from okrs.models import KeyResult, Metric, MetricReading, Objective
 
 VERSION_HELP = (

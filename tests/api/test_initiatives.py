@@ -68,7 +68,7 @@ def test_computed_fields_are_read_only(product):
         ("impact", "high", "'high' is not a valid impact; use one of 0.25, 0.5, 1, 2, 3."),
         ("confidence", 0, "Must be more than 0."),
         ("confidence", 101, "Ensure this value is less than or equal to 100."),
-        ("effort", 0, "Must be more than 0."),
+        ("effort", 0, "Ensure this value is greater than or equal to 0.01."),
         ("effort", "lots", "A valid number is required."),
         ("status", "someday", '"someday" is not a valid choice.'),
         ("reach_source", "gut", '"gut" is not a valid choice.'),
