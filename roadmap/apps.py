@@ -11,3 +11,5 @@ class RoadmapConfig(AppConfig):
         from .services.marks import initiatives_mark_for_key_results
 
         on_key_results_changed(initiatives_mark_for_key_results)
+        # Registers what the services' named nudges start (roadmap.services.nudges).
+        from . import tasks  # noqa: F401

@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
 from roadmap.services.marks import NUDGE_KEY, rescore_took, sweep_heartbeat
+from roadmap.services.nudges import PRIORITY_CHANGED, nudge_handler
 from roadmap.services.vacuum import initiatives_vacuum
 
 logger = logging.getLogger(__name__)
@@ -87,3 +88,7 @@ def retry_due_webhook_deliveries() -> int:
     if due:
         logger.info("re-enqueued %s webhook deliveries whose retry was overdue", len(due))
     return len(due)
+
+
+# What services' named nudges start (see roadmap.services.nudges).
+nudge_handler(PRIORITY_CHANGED)(deliver_priority_changed.delay)

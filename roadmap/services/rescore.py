@@ -38,6 +38,7 @@ from django.utils import timezone
 from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
+from .nudges import PRIORITY_CHANGED, nudge_on_commit
 from .quarantine import describe, quarantine_record, quarantine_release
 from .read_cache import priorities_changed
 from .sql import as_datetime, copy_escape, copy_line, db_timestamp, ids_param, in_ids_sql
@@ -1240,9 +1241,7 @@ def initiatives_rescore_marked(*, now: datetime | None = None) -> RescoreResult:
     if visible:
         priorities_changed()
     if snapshot_ids:
-        from roadmap.tasks import deliver_priority_changed
-
-        deliver_priority_changed.delay_on_commit(snapshot_ids)
+        nudge_on_commit(PRIORITY_CHANGED, snapshot_ids)
     return RescoreResult(
         claimed=len(ids), changed_ids=changed, snapshot_ids=snapshot_ids, seconds=seconds
     )
