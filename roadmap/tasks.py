@@ -1,13 +1,31 @@
-"""Thin Celery tasks: each takes ids (or nothing), re-reads the database, is safe to repeat."""
+"""The asynchronous pipeline: thin Celery tasks that call services and start the next step.
+
+Each task takes ids (or nothing), re-reads the database and is safe to repeat.
+Services never import this module: a write that needs one of these tasks sends
+a named nudge (roadmap.services.nudges), and the bottom of this module says
+which task each name starts:
+
+    a write marks initiatives  --rescore.requested-->  recompute_priorities
+    a rescore moved priorities --priority.changed-->   deliver_priority_changed
+    the fan-out queued a delivery  --webhook.due-->    deliver_webhook
+    periodic (beat): sweep_marked_initiatives, rescore_all_initiatives,
+                     retry_due_webhook_deliveries (--webhook.due--> deliver_webhook)
+"""
 
 import logging
 
 from celery import shared_task
 from django.core.cache import cache
 
+from roadmap import webhooks
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
 from roadmap.services.marks import NUDGE_KEY, rescore_took, sweep_heartbeat
-from roadmap.services.nudges import PRIORITY_CHANGED, nudge_handler
+from roadmap.services.nudges import (
+    PRIORITY_CHANGED,
+    RESCORE_REQUESTED,
+    WEBHOOK_DUE,
+    nudge_handler,
+)
 from roadmap.services.vacuum import initiatives_vacuum
 
 logger = logging.getLogger(__name__)
@@ -57,8 +75,6 @@ def rescore_all_initiatives(reaggregate: bool = False) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def deliver_priority_changed(snapshot_ids: list[int]) -> int:
     """Fan `priority.changed` out to webhook subscriptions (see roadmap.webhooks)."""
-    from roadmap import webhooks
-
     return webhooks.priority_changed_enqueue(snapshot_ids=snapshot_ids)
 
 
@@ -71,8 +87,6 @@ def deliver_webhook(self, delivery_id: int) -> str:
     one to run a delayed retry, so the attempt is recorded and the row stays
     pending with its `next_attempt_at`.
     """
-    from roadmap import webhooks
-
     outcome = webhooks.delivery_attempt(delivery_id=delivery_id)
     if outcome.retry_in is not None and not self.request.is_eager:
         raise self.retry(countdown=outcome.retry_in)
@@ -82,13 +96,17 @@ def deliver_webhook(self, delivery_id: int) -> str:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def retry_due_webhook_deliveries() -> int:
     """Periodic: re-send webhook deliveries whose retry message was lost. Idempotent."""
-    from roadmap import webhooks
-
     due = webhooks.deliveries_retry_due()
     if due:
         logger.info("re-enqueued %s webhook deliveries whose retry was overdue", len(due))
     return len(due)
 
 
+def _rescore_after(countdown: float) -> None:
+    recompute_priorities.apply_async(countdown=countdown)
+
+
 # What services' named nudges start (see roadmap.services.nudges).
+nudge_handler(RESCORE_REQUESTED)(_rescore_after)
 nudge_handler(PRIORITY_CHANGED)(deliver_priority_changed.delay)
+nudge_handler(WEBHOOK_DUE)(deliver_webhook.delay)

@@ -64,6 +64,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap.models import ScoreSnapshot, WebhookDelivery, WebhookSubscription
+from roadmap.services.nudges import WEBHOOK_DUE, nudge_on_commit
 
 PRIORITY_CHANGED = WebhookSubscription.Event.PRIORITY_CHANGED.value
 MAX_ATTEMPTS = 8
@@ -250,8 +251,6 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
     One delivery per active subscription per batch of up to 1,000 changed
     initiatives; each is sent by its own task once this transaction commits.
     """
-    from roadmap.tasks import deliver_webhook
-
     if not snapshot_ids:
         return 0
     subscriptions = [
@@ -312,7 +311,7 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
             [d for d in deliveries if (d.subscription_id, d.batch_key) not in queued]
         )
         for delivery in created:
-            deliver_webhook.delay_on_commit(delivery.pk)
+            nudge_on_commit(WEBHOOK_DUE, delivery.pk)
     return len(created)
 
 
@@ -558,8 +557,6 @@ def deliveries_retry_due(*, limit: int = 500) -> list[int]:
     transaction, so the next sweep does not enqueue it again while its task is
     queued; rows an attempt is sending right now are locked and skipped.
     """
-    from roadmap.tasks import deliver_webhook
-
     interval = settings.WEBHOOK_RETRY_SWEEP_SECONDS
     now = timezone.now()
     lease = timedelta(seconds=max(60.0, 4 * interval))
@@ -576,5 +573,5 @@ def deliveries_retry_due(*, limit: int = 500) -> list[int]:
         if due:
             WebhookDelivery.objects.filter(id__in=due).update(next_attempt_at=now + lease)
             for delivery_id in due:
-                deliver_webhook.delay_on_commit(delivery_id)
+                nudge_on_commit(WEBHOOK_DUE, delivery_id)
     return due

@@ -21,6 +21,7 @@ from .evidence_store import (
     resolve_customers,
     update_rows,
 )
+from .initiatives import initiative_create
 from .marks import initiatives_mark, request_rescore
 
 MAX_BATCH = 1000
@@ -264,8 +265,6 @@ def evidence_delete(*, actor, evidence: Evidence) -> None:
 @transaction.atomic
 def initiative_create_from_evidence(*, actor, evidence: Evidence, title: str) -> Initiative:
     """Triage: turn an inbox item into a new idea backed by that item."""
-    from .initiatives import initiative_create
-
     initiative = initiative_create(
         actor=actor,
         title=title,

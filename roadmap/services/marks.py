@@ -1,4 +1,4 @@
-"""Marking initiatives for a rescore and nudging Celery after commit.
+"""Marking initiatives for a rescore and nudging the rescore after commit.
 
 The mark (`Initiative.needs_rescore`, with `mark_version` bumped) is written in
 the caller's transaction: if the change commits, so does the mark. The Celery
@@ -18,6 +18,7 @@ from django.db.models import F
 
 from roadmap.models import Alignment, FullRescore, Initiative
 
+from .nudges import RESCORE_REQUESTED, nudge_now
 from .sql import ids_param, in_ids_sql, is_postgres
 
 NUDGE_KEY = "roadmap:rescore-nudge-pending"
@@ -125,18 +126,20 @@ def nudge_countdown() -> float:
 
 
 def _send_nudge() -> None:
-    from roadmap.tasks import recompute_priorities
-
     # Coalesce: while a nudge is pending (sent, not yet picked up), further
     # commits need not send another; the task clears the key before it claims,
     # so anything marked after that sends a fresh nudge. The short countdown
     # lets a burst of events land in the same run (ignored when eager).
     if cache.add(NUDGE_KEY, 1, NUDGE_TTL_SECONDS):
-        recompute_priorities.apply_async(countdown=nudge_countdown())
+        nudge_now(RESCORE_REQUESTED, nudge_countdown())
 
 
 def request_rescore() -> None:
-    """Nudge the recompute task once this transaction commits (once per transaction)."""
+    """Nudge the rescore (RESCORE_REQUESTED) once this transaction commits, once per transaction.
+
+    Not `nudge_on_commit`: whether to nudge, and the countdown, are decided at
+    commit time (the pending key may have been cleared by a run meanwhile).
+    """
     if connection.in_atomic_block and any(
         func is _send_nudge for _, func, _ in connection.run_on_commit
     ):
