@@ -14,6 +14,10 @@ so there is one definition of the formula; ranks are sorted here, and scores,
 sums and ranks go back in one UPDATE ... FROM rows sent by COPY.
 """
 
+# Raw SQL: only fixed fragments chosen by vendor are interpolated; every value is a
+# bound parameter.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import gc
@@ -38,13 +42,13 @@ from django.utils import timezone
 from roadmap import scoring
 from roadmap.models import Initiative, RecomputeRun
 
-from .nudges import PRIORITY_CHANGED, nudge_on_commit
-from .quarantine import describe, quarantine_record, quarantine_release
-from .read_cache import priorities_changed
-from .sql import as_datetime, copy_escape, copy_line, db_timestamp, ids_param, in_ids_sql
-from .sql import dumps as _dumps
-from .sql import is_postgres as _is_postgres
-from .sql import json_rows_sql as _json_rows_sql
+from ..nudges import PRIORITY_CHANGED, nudge_on_commit
+from ..quarantine import describe, quarantine_record, quarantine_release
+from ..read_cache import priorities_changed
+from ..sql import as_datetime, copy_escape, copy_line, db_timestamp, ids_param, in_ids_sql
+from ..sql import dumps as _dumps
+from ..sql import is_postgres as _is_postgres
+from ..sql import json_rows_sql as _json_rows_sql
 
 RANKED = tuple(str(s) for s in Initiative.RANKED_STATUSES)
 ADVISORY_LOCK_KEY = 7_302_001  # any constant; serializes rescoring on PostgreSQL
