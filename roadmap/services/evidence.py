@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+import bounds
 from access.roles import can_edit_roadmap
 from audit.services import audit_record_many
 from roadmap.models import Evidence, Initiative
@@ -135,6 +136,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
     rows: list[dict] = []
     errors: dict[int, dict] = {}
     now = timezone.now()
+    latest = now + bounds.AHEAD
     default_importance = Evidence.Importance.IMPORTANT
     for index, item in enumerate(items):
         ext = item.get("external_id") or None
@@ -162,7 +164,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
             row["customer_id"] = customers[item["customer_external_id"]]
         elif "customer" in item or row["id"] is None:
             row["customer_id"] = _pk(item.get("customer"))
-        problems = clean_fields(row)
+        problems = clean_fields(row, latest)
         if problems:
             errors[index] = problems
         if row["initiative_id"] and row["id"] is not None:
