@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from config.wsgi import application
-from roadmap import webhooks
+from roadmap.webhooks import transport
 from tests.factories import (
     AlignmentFactory,
     CustomerFactory,
@@ -59,7 +59,7 @@ def no_dns(monkeypatch):
     def refuse(host, port):
         raise OSError("resolution disabled in tests")
 
-    monkeypatch.setattr(webhooks, "_resolve", refuse)
+    monkeypatch.setattr(transport, "_resolve", refuse)
 
 
 def test_schema_is_served_and_documents_errors_and_ingest_bodies(client):

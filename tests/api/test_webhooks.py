@@ -11,10 +11,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from roadmap import tasks, webhooks
 from roadmap.models import Initiative, ScoreSnapshot, WebhookDelivery, WebhookSubscription
 from roadmap.services import initiatives_rescore_marked
+from roadmap.webhooks import transport
 from tests.factories import InitiativeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -352,9 +354,9 @@ def test_a_private_target_is_refused_at_connect_time(receiver, django_capture_on
 
 
 def test_every_resolved_address_is_checked(monkeypatch):
-    monkeypatch.setattr(webhooks, "_resolve", lambda host, port: ["93.184.215.14", "10.0.0.7"])
+    monkeypatch.setattr(transport, "_resolve", lambda host, port: ["93.184.215.14", "10.0.0.7"])
 
-    with pytest.raises(webhooks.ValidationError, match=r"resolves to 10\.0\.0\.7"):
+    with pytest.raises(ValidationError, match=r"resolves to 10\.0\.0\.7"):
         webhooks.target_check("https://hooks.example.test/x")
 
 
@@ -369,7 +371,7 @@ def test_the_connection_goes_to_the_checked_address_keeping_the_host_name(
         resolved.append(host)
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(webhooks, "_resolve", resolve)
+    monkeypatch.setattr(transport, "_resolve", resolve)
     subscription = _subscription(f"http://hooks.example.test:{receiver.port}/in")
 
     delivery, _ = _one_delivery(subscription, django_capture_on_commit_callbacks)
@@ -568,7 +570,7 @@ def tls_receiver(certificate, allow_private, monkeypatch):
     cert, key = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    monkeypatch.setattr(webhooks, "_resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(transport, "_resolve", lambda host, port: ["127.0.0.1"])
     server = Receiver(tls=context, host="hooks.example.test")
     yield server
     server.close()
@@ -589,7 +591,7 @@ def test_an_https_receiver_is_checked_against_the_host_name_not_the_address(
     tls_receiver, certificate, monkeypatch, django_capture_on_commit_callbacks
 ):
     trusting = ssl.create_default_context(cafile=str(certificate[0]))
-    monkeypatch.setattr(webhooks, "_tls_context", lambda: trusting)
+    monkeypatch.setattr(transport, "_tls_context", lambda: trusting)
     named = _subscription(tls_receiver.url)
     misnamed = _subscription(tls_receiver.url.replace("hooks.", "other."))
     InitiativeFactory(title="SSO")

@@ -23,7 +23,7 @@ UNBOUNDED_API_STRINGS = {
     "PatchedKeyResultRequest.metric",
 }
 UNBOUNDED_MODEL_TEXT = {
-    # Written by the app, never by a user: truncated to 500 characters in roadmap.webhooks.
+    # Written by the app, never by a user: truncated to 500 characters (roadmap.webhooks).
     "roadmap.WebhookDelivery.last_error",
 }
 STRING_FORMATS_PARSED = {"date-time", "date", "decimal", "uuid"}

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from roadmap import webhooks
+from roadmap.webhooks import transport
 
 # (form, address in the URL, the IPv4 address it carries)
 REFUSED = [
@@ -75,7 +76,7 @@ def test_a_target_whose_address_carries_a_public_ipv4_address_is_allowed(
 
 def test_a_name_resolving_to_a_6to4_address_of_loopback_is_refused(settings, monkeypatch):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
-    monkeypatch.setattr(webhooks, "_resolve", lambda host, port: ["2002:7f00:1::1"])
+    monkeypatch.setattr(transport, "_resolve", lambda host, port: ["2002:7f00:1::1"])
 
     with pytest.raises(ValidationError, match=r"hooks\.example\.test resolves to 2002:7f00:1::1"):
         webhooks.target_check("https://hooks.example.test/x")
