@@ -267,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.forbid_nul_in_requests",
+    ],
     # Several models have a `status`; give each enum a stable, readable name.
     "ENUM_NAME_OVERRIDES": {
         "ObjectiveStatusEnum": "okrs.models.Objective.Status",

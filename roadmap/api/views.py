@@ -14,6 +14,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, status
@@ -64,11 +65,18 @@ from .serializers import (
 TEAM_MAX_LENGTH = Initiative._meta.get_field("team").max_length
 
 
+@extend_schema_field({"type": "string", "maxLength": TEAM_MAX_LENGTH})
+class TeamFilter(filters.CharFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", TEAM_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+
+
 class InitiativeFilter(SelectorFilterSet):
     selector = staticmethod(selectors.initiative_list)
     status = filters.ChoiceFilter(choices=Initiative.Status.choices)
     lane = filters.ChoiceFilter(choices=Initiative.Lane.choices)
-    team = filters.CharFilter(max_length=TEAM_MAX_LENGTH)
+    team = TeamFilter()
     objective = IdFilter(help_text="Aligned to a key result of this objective (id)")
     key_result = IdFilter(help_text="Aligned to this key result (id)")
     unaligned = filters.BooleanFilter(help_text="true: aligned to nothing; false: aligned")
@@ -127,7 +135,7 @@ class PriorityFilter(SelectorFilterSet):
     selector = staticmethod(selectors.priority_list)
     status = filters.ChoiceFilter(choices=[(s.value, s.label) for s in Initiative.RANKED_STATUSES])
     lane = filters.ChoiceFilter(choices=Initiative.Lane.choices)
-    team = filters.CharFilter(max_length=TEAM_MAX_LENGTH)
+    team = TeamFilter()
 
     class Meta:
         model = Initiative
@@ -364,6 +372,16 @@ class EvidenceViewSet(
 # --- Customers and segments --------------------------------------------------
 
 
+class CustomerFilter(filters.FilterSet):
+    # An id, not a choice: a segment that does not exist matches no customer (it
+    # was a 400 "Select a valid choice" for a well-formed id).
+    segment = IdFilter(help_text="Segment id")
+
+    class Meta:
+        model = Customer
+        fields = ["segment", "external_id"]
+
+
 class CustomerViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -375,7 +393,7 @@ class CustomerViewSet(
 
     serializer_class = CustomerSerializer
     permission_classes = [IsAuthenticated, CanEditRoadmap]
-    filterset_fields = ["segment", "external_id"]
+    filterset_class = CustomerFilter
     ordering_fields = ["id", "name", "annual_revenue", "created_at", "evidence_total"]
     search_fields = ["name", "external_id"]
 

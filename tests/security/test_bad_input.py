@@ -15,7 +15,12 @@ from rest_framework.exceptions import ParseError
 from api.parsers import MAX_DEPTH, JSONParser
 from okrs.models import KeyResult, Metric
 from roadmap.models import Evidence, Initiative
-from tests.factories import InitiativeFactory, ObjectiveFactory
+from tests.factories import (
+    CustomerFactory,
+    InitiativeFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+)
 from tests.security.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
@@ -214,14 +219,29 @@ def test_a_search_of_ten_words_still_finds(api):
     assert [row["title"] for row in response.json()["results"]] == ["a b c d e f g h i j"]
 
 
-def test_the_schema_documents_the_search_bound(api):
+def test_the_schema_documents_the_bounds_and_that_no_string_may_hold_nul(api):
     schema = api.get("/api/schema/?format=json").json()
-    (search,) = [
-        p
-        for p in schema["paths"]["/api/v1/priorities/"]["get"]["parameters"]
-        if p["name"] == "search"
-    ]
-    assert search["schema"] == {"type": "string", "maxLength": 200}
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/priorities/"]["get"]["parameters"]
+    }
+    no_nul = "^[^\\u0000]*$"
+    assert parameters["search"] == {"type": "string", "maxLength": 200, "pattern": no_nul}
+    assert parameters["team"] == {"type": "string", "maxLength": 100, "pattern": no_nul}
+    assert "pattern" not in parameters["status"]  # an enum says it all
+    title = schema["components"]["schemas"]["InitiativeRequest"]["properties"]["title"]
+    assert title["pattern"] == no_nul
+    period = schema["components"]["schemas"]["ObjectiveRequest"]["properties"]["period"]
+    assert period["pattern"] != no_nul  # a field's own pattern is kept
+    # Answers are not requests: nothing is promised about them.
+    assert "pattern" not in schema["components"]["schemas"]["Initiative"]["properties"]["title"]
+
+
+def test_a_customer_filter_on_a_segment_that_does_not_exist_finds_none(api):
+    CustomerFactory(segment=SegmentFactory())
+    response = api.get("/api/v1/customers/", {"segment": 999_999})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    assert api.get("/api/v1/customers/", {"segment": 0}).status_code == 400
 
 
 # --- Form bodies --------------------------------------------------------------------

@@ -1,0 +1,40 @@
+"""OpenAPI post-processing (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+
+The schema says what the API refuses before any view runs: no string a client
+sends may contain NUL (config.middleware refuses it in paths and queries,
+api.parsers in JSON bodies). Without it, every string parameter and field was
+documented as accepting a value that is always a 400.
+"""
+
+from __future__ import annotations
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _forbid_nul(schema: dict) -> None:
+    """Give every free-form string in this schema (not through $ref) the NO_NUL pattern."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict) or "$ref" in node:
+            continue
+        if node.get("type") == "string" and not (
+            {"enum", "format", "pattern"} & node.keys() or node.get("readOnly")
+        ):
+            node["pattern"] = NO_NUL
+        stack.extend(node.get("properties", {}).values())
+        stack.extend(node.get(key) for key in ("items", "additionalProperties"))
+        for key in ("allOf", "oneOf", "anyOf"):
+            stack.extend(node.get(key, []))
+
+
+def forbid_nul_in_requests(result, generator, request, public):
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _forbid_nul(parameter.get("schema", {}))
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        # COMPONENT_SPLIT_REQUEST: what a client sends is a component of its own.
+        if name.endswith("Request"):
+            _forbid_nul(component)
+    return result
