@@ -6,6 +6,7 @@ requests a second, which the per-user fairness limit would otherwise refuse.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import REST_FRAMEWORK, env
@@ -22,10 +23,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = 600
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = os.environ.get("BENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
 CELERY_TASK_ALWAYS_EAGER = False
+# As production runs it: the cache in its own database, next to the broker's.
+_broker = urlsplit(CELERY_BROKER_URL)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": CELERY_BROKER_URL,
+        "LOCATION": urlunsplit(
+            _broker._replace(path=f"/{(int(_broker.path.strip('/') or 0) + 1) % 16}")
+        ),
         "KEY_PREFIX": "priority-bench",
     }
 }

@@ -7,25 +7,38 @@ query ran, so a page built from old data can only ever sit under an old key.
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 from django.db import transaction
 
 GENERATION_KEY = "roadmap:priorities-generation"
 
 
+def _fresh_generation() -> int:
+    """A start that no earlier generation used: the clock in milliseconds.
+
+    A cache that evicts (allkeys-lru) may drop the generation key while pages
+    cached under it live on; restarting at 1 would make those stale pages
+    current again. Starting at the clock cannot meet an earlier number: each
+    generation is at least a millisecond apart from its start.
+    """
+    return int(time.time() * 1000)
+
+
 def priorities_generation() -> int:
     value = cache.get(GENERATION_KEY)
     if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        value = cache.get(GENERATION_KEY) or _fresh_generation()
     return int(value)
 
 
 def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # never read yet (or evicted): any new value will do
-        cache.add(GENERATION_KEY, 1, timeout=None)
+    except ValueError:  # never read yet (or evicted): a number no earlier one used
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
 
 
 def priorities_changed() -> None:

@@ -135,3 +135,16 @@ def test_the_links_of_a_hit_lead_through_the_whole_list(product, ranked, page_ke
         seen += [row["rank"] for row in body["results"]]
         url = body["next"]
     assert seen == [1, 2, 3, 4, 5]
+
+
+def test_an_evicted_generation_restarts_at_a_number_no_earlier_page_was_cached_under():
+    from django.core.cache import cache
+
+    from roadmap.services.read_cache import GENERATION_KEY, priorities_generation
+
+    cache.delete(GENERATION_KEY)
+    first = priorities_generation()
+    cache.incr(GENERATION_KEY)  # a write moved the list on
+    seen = {first, first + 1}
+    cache.delete(GENERATION_KEY)  # evicted by an allkeys-lru cache
+    assert priorities_generation() not in seen
