@@ -7,7 +7,7 @@ query ran, so a page built from old data can only ever sit under an old key.
 
 from __future__ import annotations
 
-import time
+import secrets
 
 from django.core.cache import cache
 from django.db import transaction
@@ -16,14 +16,13 @@ GENERATION_KEY = "roadmap:priorities-generation"
 
 
 def _fresh_generation() -> int:
-    """A start that no earlier generation used: the clock in milliseconds.
+    """A start that no earlier generation used (but with odds of one in ~2**62).
 
     A cache that evicts (allkeys-lru) may drop the generation key while pages
-    cached under it live on; restarting at 1 would make those stale pages
-    current again. Starting at the clock cannot meet an earlier number: each
-    generation is at least a millisecond apart from its start.
+    cached under it live on; restarting at 1, or at the clock, could meet a
+    number those pages were stored under and make them current again.
     """
-    return int(time.time() * 1000)
+    return secrets.randbits(62)
 
 
 def priorities_generation() -> int:
