@@ -1,0 +1,22 @@
+"""roadmap's models, one module per part of the domain; every model is importable from here."""
+
+from .customers import Customer, Segment
+from .evidence import Evidence, PendingEvidence
+from .initiatives import Alignment, Initiative
+from .rescore import FullRescore, RecomputeRun, ScoreQuarantine, ScoreSnapshot
+from .webhooks import WebhookDelivery, WebhookSubscription
+
+__all__ = [
+    "Alignment",
+    "Customer",
+    "Evidence",
+    "FullRescore",
+    "Initiative",
+    "PendingEvidence",
+    "RecomputeRun",
+    "ScoreQuarantine",
+    "ScoreSnapshot",
+    "Segment",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

@@ -1,0 +1,126 @@
+"""Customer evidence, and the new items the rescore has not folded into reach yet."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+import bounds
+
+from .customers import Customer
+from .initiatives import Initiative
+
+
+class Evidence(models.Model):
+    class Source(models.TextChoices):
+        INTERVIEW = "interview", "Interview"
+        SURVEY = "survey", "Survey"
+        SUPPORT = "support", "Support ticket"
+        NPS = "nps", "NPS comment"
+        SALES = "sales", "Sales call"
+        IN_APP = "in_app", "In-app feedback"
+        EXPERIMENT = "experiment", "Experiment"
+
+    class Importance(models.TextChoices):
+        NICE_TO_HAVE = "nice_to_have", "Nice to have"
+        IMPORTANT = "important", "Important"
+        CRITICAL = "critical", "Critical"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    text = models.TextField(max_length=20_000)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    importance = models.CharField(
+        max_length=12, choices=Importance.choices, default=Importance.IMPORTANT
+    )
+    received_at = models.DateTimeField(
+        validators=[bounds.event_date_validator],
+        help_text="From 1970-01-01 to one day ahead of now",
+    )
+    # Unique through Meta.constraints: `unique=True` would add a second index
+    # (varchar_pattern_ops, for LIKE) that nothing queries and every insert feeds.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL: no id, many rows
+    # Indexed by evidence_reach_cover, whose leading column it is.
+    initiative = models.ForeignKey(
+        Initiative,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+        db_index=False,
+    )
+    # Not indexed: nothing reads evidence by author, and deleting a user (rare;
+    # people are deactivated) may scan. Every ingested row fed this index.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "evidence"
+        # Each index is written by every ingested row; these are the ones read.
+        indexes = [
+            # Covers the reach aggregate: group by (initiative, customer) reading
+            # only the index.
+            models.Index(
+                fields=["initiative", "customer", "received_at"], name="evidence_reach_cover"
+            ),
+            models.Index(
+                fields=["-received_at"],
+                condition=Q(initiative__isnull=True),
+                name="evidence_inbox",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="evidence_external_id_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    source__in=[
+                        "interview",
+                        "survey",
+                        "support",
+                        "nps",
+                        "sales",
+                        "in_app",
+                        "experiment",
+                    ]
+                ),
+                name="evidence_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(importance__in=["nice_to_have", "important", "critical"]),
+                name="evidence_importance_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class PendingEvidence(models.Model):
+    """New evidence not yet folded into its initiative's reach sums.
+
+    Ingest writes one row per new item linked to an initiative, in the
+    item's transaction, and touches no initiative row: batches on the same
+    hot initiatives no longer wait for each other. The rescore reads these
+    rows, adds each item's term to its initiative's anchored sums (or
+    aggregates the initiative afresh) and deletes them in its transaction,
+    so a crashed run leaves them for the next one. No foreign key: a deleted
+    item's row is dropped by the next run, and nothing here is worth a
+    constraint check per ingested row.
+    """
+
+    evidence_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name_plural = "pending evidence"
+
+    def __str__(self):
+        return f"evidence {self.evidence_id}"

@@ -1,0 +1,205 @@
+"""Initiatives (the roadmap's items, with their RICE inputs and scores) and their alignments."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+
+import bounds
+from okrs.models import QUARTER_REGEX, KeyResult, greater_than_zero, quarter_validator
+
+
+class Initiative(models.Model):
+    class Status(models.TextChoices):
+        IDEA = "idea", "Idea"
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        SHIPPED = "shipped", "Shipped"
+        ARCHIVED = "archived", "Archived"
+
+    class Lane(models.TextChoices):
+        NOW = "now", "Now"
+        NEXT = "next", "Next"
+        LATER = "later", "Later"
+
+    # 0.25, 0.5, 1, 2 and 3 are exact in binary floating point, so an
+    # IN-list constraint on a float column is safe.
+    IMPACT_CHOICES = [
+        (0.25, "Minimal (0.25)"),
+        (0.5, "Low (0.5)"),
+        (1.0, "Medium (1)"),
+        (2.0, "High (2)"),
+        (3.0, "Massive (3)"),
+    ]
+
+    class ReachSource(models.TextChoices):
+        MANUAL = "manual", "Set by hand"
+        EVIDENCE = "evidence", "From evidence"
+
+    class Trigger(models.TextChoices):
+        EVIDENCE = "evidence", "Evidence"
+        METRIC = "metric", "Metric"
+        EDIT = "edit", "Edit"
+        SCHEDULE = "schedule", "Schedule"
+
+    RANKED_STATUSES = (Status.IDEA, Status.PLANNED, Status.IN_PROGRESS)
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=20_000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IDEA)
+    lane = models.CharField(max_length=5, choices=Lane.choices, default=Lane.LATER)
+    target_quarter = models.CharField(
+        max_length=7, blank=True, validators=[quarter_validator], help_text="e.g. 2026-Q4"
+    )
+    team = models.CharField(max_length=100, blank=True)
+    # Not indexed: nothing lists initiatives by owner, and every rank move is
+    # a new row version that fed this index too (~20 ms of a full rescore at
+    # 10k). Deleting a user reads the ~10k rows once.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    reach = models.FloatField(
+        default=0,
+        validators=bounds.reach_validators,
+        help_text="People or events per quarter, 0 to 1,000,000,000",
+    )
+    impact = models.FloatField(choices=IMPACT_CHOICES, default=1.0)
+    confidence = models.FloatField(
+        default=80,
+        validators=[greater_than_zero, MaxValueValidator(100)],
+        help_text="Percent, more than 0 and at most 100: 100 high, 80 medium, 50 low",
+    )
+    effort = models.FloatField(
+        default=1,
+        validators=[greater_than_zero, *bounds.effort_validators],
+        help_text="Person-months, 0.01 to 10,000",
+    )
+    reach_source = models.CharField(
+        max_length=8, choices=ReachSource.choices, default=ReachSource.MANUAL
+    )
+
+    # Computed by the recompute pipeline, never typed in.
+    rice_score = models.FloatField(default=0, editable=False)
+    alignment_score = models.FloatField(default=0, editable=False)
+    # Not indexed: every rescore rewrites it, and ten thousand rows sort in memory.
+    priority_score = models.FloatField(default=0, editable=False)
+    rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    scored_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breakdown = models.JSONField(default=dict, blank=True, editable=False)
+    evidence_count = models.PositiveIntegerField(default=0, editable=False)
+    # Where it was before its latest change (as in its latest ScoreSnapshot), kept
+    # here so the ranked list reads one row per initiative and nothing else.
+    previous_rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    previous_priority_score = models.FloatField(null=True, blank=True, editable=False)
+
+    # "Needs a rescore": set in the same transaction as the change, cleared by the
+    # recompute that scores it. The truth the Celery message only nudges about.
+    needs_rescore = models.BooleanField(default=True, editable=False)
+    rescore_trigger = models.CharField(
+        max_length=8, choices=Trigger.choices, default=Trigger.EDIT, editable=False
+    )
+    # Evidence sums at `reach_anchor` (scoring.AnchoredReach), so new evidence
+    # updates reach by a delta at ingest instead of a re-read of every item of
+    # the initiative at each rescore. NULL anchor: not known, the next rescore
+    # aggregates the evidence (set by every mark except plain new evidence).
+    # Database defaults too: bulk loads (COPY) that leave them out stay valid.
+    reach_anchor = models.DateTimeField(null=True, blank=True, editable=False)
+    reach_half_life = models.FloatField(null=True, blank=True, editable=False)
+    reach_weighted = models.FloatField(default=0, db_default=0, editable=False)
+    reach_anonymous = models.FloatField(default=0, db_default=0, editable=False)
+    reach_customers = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    reach_anonymous_items = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    reach_items = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # Bumped by every mark. A rescore reads it without locking the row, scores,
+    # and clears the mark only if it has not moved since: a change committed
+    # while the rescore ran keeps its mark, and ingest never waits for a rescore.
+    mark_version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rank", "-priority_score", "id"]
+        indexes = [
+            # The ranked list's page: ORDER BY rank, id LIMIT 50 stops after 50 rows.
+            models.Index(fields=["rank", "id"], name="initiative_rank_id"),
+            # No index on needs_rescore or priority_score: every mark and every
+            # rescore rewrites them, and an indexed column makes each of those
+            # updates a new index entry (no HOT update) on a table of ~10k rows
+            # that a sequential scan reads in milliseconds.
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(reach__gte=0), name="initiative_reach_not_negative"),
+            models.CheckConstraint(condition=Q(effort__gt=0), name="initiative_effort_positive"),
+            models.CheckConstraint(
+                condition=Q(reach__lte=bounds.REACH_MAX)
+                & Q(effort__gte=bounds.EFFORT_MIN)
+                & Q(effort__lte=bounds.EFFORT_MAX),
+                name="initiative_rice_in_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gt=0) & Q(confidence__lte=100),
+                name="initiative_confidence_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(impact__in=[0.25, 0.5, 1.0, 2.0, 3.0]),
+                name="initiative_impact_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["idea", "planned", "in_progress", "shipped", "archived"]),
+                name="initiative_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(lane__in=["now", "next", "later"]), name="initiative_lane_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reach_source__in=["manual", "evidence"]),
+                name="initiative_reach_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_quarter="") | Q(target_quarter__regex=QUARTER_REGEX),
+                name="initiative_target_quarter_format",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def unaligned(self) -> bool:
+        return bool(self.breakdown) and self.breakdown.get("alignment", {}).get("unaligned", True)
+
+
+class Alignment(models.Model):
+    class Contribution(models.TextChoices):
+        STRONG = "strong", "Strong (1.0)"
+        MEDIUM = "medium", "Medium (0.5)"
+        WEAK = "weak", "Weak (0.25)"
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="alignments")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="alignments")
+    contribution = models.CharField(
+        max_length=6, choices=Contribution.choices, default=Contribution.MEDIUM
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["initiative_id", "key_result_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "key_result"], name="alignment_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(contribution__in=["strong", "medium", "weak"]),
+                name="alignment_contribution_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative} → {self.key_result} ({self.contribution})"
