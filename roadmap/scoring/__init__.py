@@ -1,0 +1,79 @@
+"""Priority maths: pure functions over small frozen dataclasses, no Django.
+
+    RICE      = reach x impact x (confidence / 100) / effort
+    alignment = sum over aligned key results of
+                contribution x objective weight x (floor + (1 - KR progress))
+    priority  = RICE x (1 + alignment)
+
+Reach is typed in by hand or derived from evidence (see `evidence_reach`).
+Every result carries a breakdown: each factor and where it came from. The
+same breakdown is stored on the initiative and served by the UI and the API,
+so "why is this #3" never needs a recomputation.
+
+The package: `policy` (the constants), `reach` (reach from evidence, and the
+sums the rescore keeps anchored), `formula` (RICE, alignment, priority, the breakdown).
+"""
+
+from .formula import (
+    AlignmentLink,
+    RiceInputs,
+    Score,
+    ScoreInputs,
+    alignment,
+    alignment_terms,
+    priority,
+    rice,
+    score,
+    validate_rice_inputs,
+)
+from .policy import (
+    CONTRIBUTION_WEIGHTS,
+    DEFAULT_POLICY,
+    IMPACT_SCALE,
+    ScoringError,
+    ScoringPolicy,
+)
+from .reach import (
+    AnchoredReach,
+    EvidenceSignal,
+    ReachResult,
+    ReachTotals,
+    anchored_factor,
+    anchored_term,
+    decay,
+    evidence_reach,
+    reach_added,
+    reach_at,
+    reach_delta,
+    reach_from_totals,
+)
+
+__all__ = [
+    "CONTRIBUTION_WEIGHTS",
+    "DEFAULT_POLICY",
+    "IMPACT_SCALE",
+    "AlignmentLink",
+    "AnchoredReach",
+    "EvidenceSignal",
+    "ReachResult",
+    "ReachTotals",
+    "RiceInputs",
+    "Score",
+    "ScoreInputs",
+    "ScoringError",
+    "ScoringPolicy",
+    "alignment",
+    "alignment_terms",
+    "anchored_factor",
+    "anchored_term",
+    "decay",
+    "evidence_reach",
+    "priority",
+    "reach_added",
+    "reach_at",
+    "reach_delta",
+    "reach_from_totals",
+    "rice",
+    "score",
+    "validate_rice_inputs",
+]

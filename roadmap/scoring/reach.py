@@ -1,0 +1,217 @@
+"""Reach from evidence: the reference functions, and the sums kept up to date by deltas.
+
+The rescore takes the same totals in SQL (roadmap.services.rescore).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from .policy import DEFAULT_POLICY, ScoringPolicy
+
+
+@dataclass(frozen=True)
+class EvidenceSignal:
+    """One linked evidence item, reduced to what reach needs."""
+
+    received_at: datetime
+    customer_id: int | None = None
+    segment_weight: float | None = None  # None: the customer has no segment
+
+
+@dataclass(frozen=True)
+class ReachResult:
+    """Reach from evidence, and the sums it came from (for its explanation).
+
+    The explanation is worded when asked for: a full rescore derives 10,000
+    reaches and explains only those whose score it writes.
+    """
+
+    value: float
+    customers: int
+    anonymous_items: int
+    from_customers: float = 0.0  # segment-weighted, decayed
+    anonymous: float = 0.0  # decayed items without a customer
+    half_life_days: float = ScoringPolicy.half_life_days
+    note: str | None = None  # says it instead of the sums (no evidence at all)
+
+    @property
+    def explanation(self) -> str:
+        if self.note is not None:
+            return self.note
+        return (
+            f"{self.customers} customers (segment-weighted, decayed: {self.from_customers:.2f})"
+            f" + {self.anonymous_items} items without a customer ({self.anonymous:.2f});"
+            f" half-life {self.half_life_days:g} days"
+        )
+
+
+def decay(age_days: float, half_life_days: float) -> float:
+    """Weight of evidence that is `age_days` old: 1 today, halving every half-life.
+
+    Evidence dated in the future counts as today's.
+    """
+    return math.pow(0.5, max(age_days, 0.0) / half_life_days)
+
+
+def evidence_reach(
+    signals: Iterable[EvidenceSignal], *, now: datetime, policy: ScoringPolicy = DEFAULT_POLICY
+) -> ReachResult:
+    """Reach derived from evidence.
+
+    Each customer counts once, weighted by its segment's weight (the default
+    weight when it has none) and by the age of its newest evidence. Evidence
+    without a customer counts once per item, decayed by its own age.
+    """
+    newest: dict[int, EvidenceSignal] = {}
+    anonymous = 0.0
+    anonymous_items = 0
+    for s in signals:
+        if s.customer_id is None:
+            anonymous += decay((now - s.received_at).total_seconds() / 86400, policy.half_life_days)
+            anonymous_items += 1
+            continue
+        seen = newest.get(s.customer_id)
+        if seen is None or s.received_at > seen.received_at:
+            newest[s.customer_id] = s
+    from_customers = 0.0
+    for s in newest.values():
+        weight = policy.default_segment_weight if s.segment_weight is None else s.segment_weight
+        age = (now - s.received_at).total_seconds() / 86400
+        from_customers += weight * decay(age, policy.half_life_days)
+    return reach_from_totals(
+        from_customers=from_customers,
+        customers=len(newest),
+        anonymous=anonymous,
+        anonymous_items=anonymous_items,
+        policy=policy,
+    )
+
+
+# --- Reach kept up to date by deltas ------------------------------------------
+#
+# decay(now - t) = 2 ** ((t - A) / h) * 2 ** (-(now - A) / h) for any anchor A,
+# so the decayed sums can be kept as sums of 2 ** ((t - A) / h) ("at the
+# anchor") and brought to any later `now` with one factor. New evidence then
+# adds a term instead of re-reading every item of its initiative.
+
+
+@dataclass(frozen=True)
+class AnchoredReach:
+    """An initiative's evidence sums at `anchor` (see `reach_at`)."""
+
+    anchor: datetime
+    half_life_days: float
+    weighted: float  # sum over customers: segment weight x 2 ** ((newest - anchor) / h)
+    anonymous: float  # sum over items without a customer: 2 ** ((t - anchor) / h)
+    customers: int
+    anonymous_items: int
+    items: int
+
+
+def anchored_term(received_at: datetime, anchor: datetime, half_life_days: float) -> float:
+    """One item's weight at the anchor: 2 ** ((received_at - anchor) / half-life)."""
+    return math.pow(2.0, (received_at - anchor).total_seconds() / 86400 / half_life_days)
+
+
+def reach_delta(
+    sums: AnchoredReach,
+    new: Iterable[EvidenceSignal],
+    newest: dict[int, datetime],
+    *,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> AnchoredReach:
+    """What adding the `new` evidence items adds to `sums` (same anchor and half-life).
+
+    `newest` holds each customer's newest item so far (None: none yet) and is
+    updated in place. A customer counts once, at its newest item: a newer item
+    swaps its term, an older one adds nothing but the item count.
+    """
+    anchor, half_life = sums.anchor, sums.half_life_days
+    weighted = anonymous = 0.0
+    customers = anonymous_items = items = 0
+    for s in new:
+        items += 1
+        term = anchored_term(s.received_at, anchor, half_life)
+        if s.customer_id is None:
+            anonymous += term
+            anonymous_items += 1
+            continue
+        weight = policy.default_segment_weight if s.segment_weight is None else s.segment_weight
+        before = newest.get(s.customer_id)
+        if before is None:
+            weighted += weight * term
+            customers += 1
+        elif s.received_at > before:
+            weighted += weight * (term - anchored_term(before, anchor, half_life))
+        else:
+            continue
+        newest[s.customer_id] = s.received_at
+    return AnchoredReach(anchor, half_life, weighted, anonymous, customers, anonymous_items, items)
+
+
+def reach_added(sums: AnchoredReach, delta: AnchoredReach) -> AnchoredReach:
+    """`sums` with `delta` (from `reach_delta` on the same sums) added."""
+    return AnchoredReach(
+        sums.anchor,
+        sums.half_life_days,
+        sums.weighted + delta.weighted,
+        sums.anonymous + delta.anonymous,
+        sums.customers + delta.customers,
+        sums.anonymous_items + delta.anonymous_items,
+        sums.items + delta.items,
+    )
+
+
+def anchored_factor(elapsed_seconds: float, half_life_days: float) -> float:
+    """What sums at an anchor are multiplied by, `elapsed_seconds` after it."""
+    return math.pow(0.5, elapsed_seconds / 86400 / half_life_days)
+
+
+class ReachTotals(NamedTuple):
+    """An initiative's evidence totals at one moment, as `reach_from_totals` takes them."""
+
+    from_customers: float  # sum over customers: segment weight x decay of its newest item
+    customers: int
+    anonymous: float  # sum over items without a customer: decay of each
+    anonymous_items: int
+    items: int  # every item, with a customer or without
+
+
+def reach_at(sums: AnchoredReach, now: datetime) -> ReachTotals:
+    """The totals at `now` of sums kept at an anchor.
+
+    The same totals the SQL aggregate takes from the evidence, for evidence
+    dated no later than `now`.
+    """
+    factor = anchored_factor((now - sums.anchor).total_seconds(), sums.half_life_days)
+    return ReachTotals(
+        sums.weighted * factor,
+        sums.customers,
+        sums.anonymous * factor,
+        sums.anonymous_items,
+        sums.items,
+    )
+
+
+def reach_from_totals(
+    *,
+    from_customers: float,
+    customers: int,
+    anonymous: float,
+    anonymous_items: int,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> ReachResult:
+    """Assemble a ReachResult from sums already taken (in SQL, for the bulk rescore)."""
+    return ReachResult(
+        value=from_customers + anonymous,
+        customers=customers,
+        anonymous_items=anonymous_items,
+        from_customers=from_customers,
+        anonymous=anonymous,
+        half_life_days=policy.half_life_days,
+    )
