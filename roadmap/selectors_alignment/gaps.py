@@ -1,0 +1,174 @@
+"""Gaps: open work aligned to nothing in view, and objectives or key results nobody serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    F,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+
+from roadmap.permissions import can_view
+
+from .scope import (
+    LOW_PROGRESS,
+    MIN_INITIATIVES,
+    AlignmentFilters,
+    aligned_in_view,
+    initiatives_in_view,
+    key_results_in_view,
+    objectives_in_view,
+    planned_in_view,
+)
+
+
+@dataclass
+class UnalignedInitiative:
+    id: int
+    title: str
+    status: str
+    lane: str
+    team: str
+    effort: float
+    priority_score: float
+    rank: int | None
+    evidence_count: int
+
+
+@dataclass
+class Unaligned:
+    initiatives: list[UnalignedInitiative]
+    count: int
+    effort: float
+
+
+def alignment_unaligned(*, viewer, filters: AlignmentFilters) -> Unaligned:
+    """Initiatives in view aligned to no key result in view, best priority first."""
+    if not can_view(viewer):
+        return Unaligned([], 0, 0.0)
+    qs = initiatives_in_view(filters).filter(~aligned_in_view(filters))
+    rows = [
+        UnalignedInitiative(
+            i.pk,
+            i.title,
+            i.status,
+            i.lane,
+            i.team,
+            i.effort,
+            i.priority_score,
+            i.rank,
+            i.evidence_count,
+        )
+        for i in qs.order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+    ]
+    totals = qs.aggregate(count=Count("pk"), effort=Coalesce(Sum("effort"), 0.0))
+    return Unaligned(rows, totals["count"], totals["effort"])
+
+
+@dataclass
+class Coverage:
+    kind: str  # "objective" or "key_result"
+    id: int
+    objective_id: int
+    objective_title: str
+    title: str
+    period: str
+    progress: float
+    planned_initiatives: int
+
+    @property
+    def unserved(self) -> bool:
+        return self.planned_initiatives == 0
+
+    @property
+    def low_progress(self) -> bool:
+        return self.progress < LOW_PROGRESS
+
+    @property
+    def few_initiatives(self) -> bool:
+        return self.planned_initiatives < MIN_INITIATIVES
+
+    @property
+    def lagging(self) -> bool:
+        return self.low_progress or self.few_initiatives
+
+
+@dataclass
+class Unserved:
+    rows: list[Coverage]  # objectives and key results that are unserved or lagging
+    unserved_objectives: int
+    unserved_key_results: int
+    lagging_objectives: int
+    lagging_key_results: int
+
+
+def alignment_unserved(*, viewer, filters: AlignmentFilters) -> Unserved:
+    """Objectives and key results no planned initiative serves, or that lag. Two queries."""
+    if not can_view(viewer):
+        return Unserved([], 0, 0, 0, 0)
+    planned = planned_in_view(filters).values("pk")
+    objectives = (
+        objectives_in_view(filters)
+        .annotate(
+            planned_initiatives=Count(
+                "key_results__alignments__initiative",
+                filter=Q(key_results__alignments__initiative__in=planned),
+                distinct=True,
+            )
+        )
+        .order_by("period", "-weight", "title", "id")
+    )
+    key_results = (
+        key_results_in_view(filters)
+        .select_related("objective")
+        .annotate(
+            planned_initiatives=Count(
+                "alignments__initiative",
+                filter=Q(alignments__initiative__in=planned),
+                distinct=True,
+            )
+        )
+        .order_by("objective_id", "id")
+    )
+    by_objective: dict[int, list[Coverage]] = {}
+    for kr in key_results:
+        by_objective.setdefault(kr.objective_id, []).append(
+            Coverage(
+                "key_result",
+                kr.pk,
+                kr.objective_id,
+                kr.objective.title,
+                kr.title,
+                kr.objective.period,
+                kr.progress,
+                kr.planned_initiatives,
+            )
+        )
+    all_rows: list[Coverage] = []
+    for o in objectives:
+        all_rows.append(
+            Coverage(
+                "objective",
+                o.pk,
+                o.pk,
+                o.title,
+                o.title,
+                o.period,
+                o.progress,
+                o.planned_initiatives,
+            )
+        )
+        all_rows.extend(by_objective.get(o.pk, []))
+    objective_rows = [r for r in all_rows if r.kind == "objective"]
+    kr_rows = [r for r in all_rows if r.kind == "key_result"]
+    return Unserved(
+        rows=[r for r in all_rows if r.lagging],
+        unserved_objectives=sum(r.unserved for r in objective_rows),
+        unserved_key_results=sum(r.unserved for r in kr_rows),
+        lagging_objectives=sum(r.lagging for r in objective_rows),
+        lagging_key_results=sum(r.lagging for r in kr_rows),
+    )
