@@ -4,11 +4,28 @@ A module of its own: DRF imports it while `rest_framework.generics` loads, so
 it must not import anything that imports generics (drf-spectacular does).
 """
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+PAGE_SIZE_ERROR = "Send page_size as a whole number from 1 to 200."
 
 
 class Pagination(PageNumberPagination):
-    """Every list: 50 per page by default; `?page_size=` up to 200 (more is cut to 200)."""
+    """Every list: 50 per page by default; `?page_size=` up to 200 (more is cut to 200).
+
+    A page_size that is not a whole number of at least 1 is a 400, not the
+    default page: a client that misspells it should learn so, not page through
+    50 at a time believing it asked for 200.
+    """
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        text = raw.strip()
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise ValidationError({self.page_size_query_param: [PAGE_SIZE_ERROR]})
+        return min(int(text), self.max_page_size)

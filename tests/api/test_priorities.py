@@ -180,3 +180,15 @@ def test_priorities_take_a_page_size_and_cache_each_size_apart(product):
     assert [len(two["results"]), len(three["results"])] == [2, 3]
     assert two["count"] == three["count"] == 3
     assert product.get(two["next"]).json()["results"][0]["rank"] == 3
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-5", "2.5", "1e3", ""])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(product, size):
+    response = product.get(URL, {"page_size": size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Send page_size as a whole number from 1 to 200."]}
+
+
+def test_a_page_size_over_200_is_cut_to_200(product):
+    InitiativeFactory.create_batch(3)
+    assert product.get(URL, {"page_size": 5000}).status_code == 200
