@@ -18,7 +18,7 @@ class HistoryMixin:
         responses=AuditEntrySerializer(many=True),
         description=(
             "Who changed what and when, newest first. An initiative's history includes"
-            " changes to its alignments."
+            " changes to its alignments; an objective's, changes to its key results."
         ),
     )
     @action(

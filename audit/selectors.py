@@ -128,6 +128,8 @@ def history_rows(entries) -> list[HistoryRow]:
             # The pair [id, id] on a changed contribution says which, not what changed.
             if pairs["key_result"][0] == pairs["key_result"][1]:
                 del pairs["key_result"]
+        elif entry.related_to:  # filed under another object's history: say which one it is
+            subject = f"{subject} “{entry.object_repr}”"
         changes = []
         for name, (old, new) in pairs.items():
             model_field = _model_field(model, name) if model else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,6 +31,17 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
         attname = field.attname if isinstance(field, models.ForeignKey) else name
         out[name] = _plain(getattr(instance, attname))
     return out
+
+
+def fingerprint(instance: models.Model, fields: list[str]) -> str:
+    """A short digest of `fields` as they are now.
+
+    Optimistic locking for rows without a version column: an edit form
+    carries the digest of the row it showed, and the service refuses the
+    write when the row no longer matches it.
+    """
+    data = json.dumps(snapshot(instance, fields), sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 def diff(before: dict, after: dict) -> dict:

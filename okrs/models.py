@@ -76,6 +76,24 @@ class Objective(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        """An objective may not sit under itself, directly or through its parents."""
+        if self.pk is None or self.parent_id is None:
+            return
+        if self.parent_id == self.pk:
+            raise ValidationError({"parent": "An objective cannot be its own parent."})
+        seen = {self.pk}
+        parent_id = self.parent_id
+        while parent_id is not None:
+            if parent_id in seen:
+                raise ValidationError(
+                    {"parent": "An objective cannot sit under itself or under one of its own."}
+                )
+            seen.add(parent_id)
+            parent_id = (
+                Objective.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+            )
+
 
 class Metric(models.Model):
     class Direction(models.TextChoices):

@@ -18,10 +18,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import audit_record, diff, snapshot
+from audit.services import audit_record, diff, fingerprint, snapshot
 
 from . import progress as progress_math
 from .models import CheckIn, KeyResult, Metric, MetricReading, Objective
+from .periods import current_quarter
 
 KeyResultListener = Callable[[list[int], str], None]
 _key_result_listeners: list[KeyResultListener] = []
@@ -48,6 +49,7 @@ KEY_RESULT_AUDIT_FIELDS = [
     "weight",
     "confidence",
 ]
+METRIC_AUDIT_FIELDS = ["key", "name", "unit", "direction", "description"]
 
 
 def on_key_results_changed(listener: KeyResultListener) -> None:
@@ -76,6 +78,12 @@ def _check_version(instance, expected_version: int | None) -> None:
         raise StaleVersion(instance)
 
 
+def _check_fingerprint(instance, fields: list[str], expected: str | None) -> None:
+    """The version check for rows without a version column (see audit.services.fingerprint)."""
+    if expected is not None and expected != fingerprint(instance, fields):
+        raise StaleVersion(instance)
+
+
 # --- Objectives --------------------------------------------------------------
 
 
@@ -93,6 +101,9 @@ def objective_recompute_progress(*, objective_ids: Iterable[int]) -> None:
 
 @transaction.atomic
 def objective_create(*, actor, **fields) -> Objective:
+    """Create an objective; without a period it is set for the current quarter."""
+    if not fields.get("period"):
+        fields["period"] = current_quarter()
     objective = Objective(owner=fields.pop("owner", actor), **fields)
     objective.full_clean()
     objective.save()
@@ -115,8 +126,6 @@ def objective_update(
     before = snapshot(objective, OBJECTIVE_AUDIT_FIELDS)
     for name, value in data.items():
         setattr(objective, name, value)
-    if objective.parent_id == objective.pk:
-        raise ValidationError({"parent": "An objective cannot be its own parent."})
     objective.full_clean()
     objective.version = F("version") + 1
     objective.save()
@@ -136,8 +145,17 @@ def objective_update(
 
 @transaction.atomic
 def objective_delete(*, actor, objective: Objective) -> None:
-    kr_ids = list(objective.key_results.values_list("id", flat=True))
-    _announce(kr_ids, "edit")
+    """Delete an objective with its key results (each audited); its children become top-level."""
+    key_results = list(objective.key_results.all())
+    _announce([kr.pk for kr in key_results], "edit")
+    for kr in key_results:
+        audit_record(
+            actor=actor,
+            instance=kr,
+            action="delete",
+            changes=snapshot(kr, KEY_RESULT_AUDIT_FIELDS),
+            related_to=_objective_key(objective.pk),
+        )
     audit_record(
         actor=actor,
         instance=objective,
@@ -148,6 +166,11 @@ def objective_delete(*, actor, objective: Objective) -> None:
 
 
 # --- Key results -------------------------------------------------------------
+
+
+def _objective_key(objective_id: int) -> str:
+    """Files a key result's history under its objective's too (the objective page shows it)."""
+    return f"okrs.objective:{objective_id}"
 
 
 def _apply_progress(kr: KeyResult) -> None:
@@ -166,7 +189,11 @@ def key_result_create(*, actor, **fields) -> KeyResult:
     kr.save()
     objective_recompute_progress(objective_ids=[kr.objective_id])
     audit_record(
-        actor=actor, instance=kr, action="create", changes=snapshot(kr, KEY_RESULT_AUDIT_FIELDS)
+        actor=actor,
+        instance=kr,
+        action="create",
+        changes=snapshot(kr, KEY_RESULT_AUDIT_FIELDS),
+        related_to=_objective_key(kr.objective_id),
     )
     return kr
 
@@ -191,6 +218,7 @@ def key_result_update(
         instance=kr,
         action="update",
         changes=diff(before, snapshot(kr, KEY_RESULT_AUDIT_FIELDS)),
+        related_to=_objective_key(kr.objective_id),
     )
     objective_recompute_progress(objective_ids=[old_objective, kr.objective_id])
     _announce([kr.pk], "edit")
@@ -206,6 +234,7 @@ def key_result_delete(*, actor, key_result: KeyResult) -> None:
         instance=key_result,
         action="delete",
         changes=snapshot(key_result, KEY_RESULT_AUDIT_FIELDS),
+        related_to=_objective_key(objective_id),
     )
     key_result.delete()
     objective_recompute_progress(objective_ids=[objective_id])
@@ -313,27 +342,52 @@ def metric_create(*, actor, **fields) -> Metric:
     metric = Metric(**fields)
     metric.full_clean()
     metric.save()
+    audit_record(
+        actor=actor, instance=metric, action="create", changes=snapshot(metric, METRIC_AUDIT_FIELDS)
+    )
     return metric
 
 
 METRIC_EDITABLE_FIELDS = {"name", "unit", "direction", "description"}
 
 
+def metric_fingerprint(metric: Metric) -> str:
+    """What an edit form carries to refuse a stale edit (metrics have no version column)."""
+    return fingerprint(metric, METRIC_AUDIT_FIELDS)
+
+
 @transaction.atomic
-def metric_update(*, actor, metric: Metric, data: dict) -> Metric:
-    """Rename or describe a metric. Its key is fixed: integrations push readings by key."""
+def metric_update(
+    *, actor, metric: Metric, data: dict, expected_fingerprint: str | None = None
+) -> Metric:
+    """Rename or describe a metric. Its key is fixed: integrations push readings by key.
+
+    `expected_fingerprint` (from `metric_fingerprint` of the metric as the
+    editor read it) refuses the write with StaleVersion if it changed since.
+    """
     unknown = set(data) - METRIC_EDITABLE_FIELDS
     if unknown:
         raise ValidationError(f"Unknown or fixed fields: {', '.join(sorted(unknown))}")
     metric = Metric.objects.select_for_update().get(pk=metric.pk)
+    _check_fingerprint(metric, METRIC_AUDIT_FIELDS, expected_fingerprint)
+    before = snapshot(metric, METRIC_AUDIT_FIELDS)
     for name, value in data.items():
         setattr(metric, name, value)
     metric.full_clean()
     metric.save()
+    audit_record(
+        actor=actor,
+        instance=metric,
+        action="update",
+        changes=diff(before, snapshot(metric, METRIC_AUDIT_FIELDS)),
+    )
     return metric
 
 
 @transaction.atomic
 def metric_delete(*, actor, metric: Metric) -> None:
     """Delete a metric and its readings; key results that tracked it keep their last value."""
+    audit_record(
+        actor=actor, instance=metric, action="delete", changes=snapshot(metric, METRIC_AUDIT_FIELDS)
+    )
     metric.delete()

@@ -1,5 +1,17 @@
 """Roadmap writes. Every service is keyword-only, atomic, and marks what it moves."""
 
+from .customers import (
+    customer_create,
+    customer_delete,
+    customer_fingerprint,
+    customer_save,
+    customer_update,
+    segment_create,
+    segment_delete,
+    segment_fingerprint,
+    segment_save,
+    segment_update,
+)
 from .evidence import (
     MAX_BATCH,
     BatchValidationError,
@@ -12,14 +24,10 @@ from .evidence import (
 from .initiatives import (
     alignment_remove,
     alignment_set,
-    customer_delete,
-    customer_save,
     initiative_create,
     initiative_delete,
     initiative_move,
     initiative_update,
-    segment_delete,
-    segment_save,
 )
 from .marks import initiatives_mark, initiatives_mark_for_key_results, request_rescore
 from .rescore import RescoreResult, initiatives_rescore_marked, scoring_policy
@@ -31,8 +39,11 @@ __all__ = [
     "RescoreResult",
     "alignment_remove",
     "alignment_set",
+    "customer_create",
     "customer_delete",
+    "customer_fingerprint",
     "customer_save",
+    "customer_update",
     "evidence_delete",
     "evidence_ingest",
     "evidence_link",
@@ -46,6 +57,9 @@ __all__ = [
     "initiatives_rescore_marked",
     "request_rescore",
     "scoring_policy",
+    "segment_create",
     "segment_delete",
+    "segment_fingerprint",
     "segment_save",
+    "segment_update",
 ]

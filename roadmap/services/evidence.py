@@ -11,7 +11,7 @@ from django.utils import timezone
 
 import bounds
 from access.roles import can_edit_roadmap
-from audit.services import audit_record_many
+from audit.services import audit_record, audit_record_many, snapshot
 from roadmap.models import Evidence, Initiative
 
 from .evidence_store import (
@@ -26,6 +26,8 @@ from .initiatives import initiative_create
 from .marks import initiatives_mark, request_rescore
 
 MAX_BATCH = 1000
+# What a deleted item's audit entry keeps of it.
+EVIDENCE_AUDIT_FIELDS = ["source", "text", "customer", "importance", "received_at", "external_id"]
 # Fields an update may change, as the audit names them (attname -> name).
 AUDITED = {
     "source": "source",
@@ -259,6 +261,13 @@ def evidence_link(*, actor, evidence_ids: Iterable[int], initiative: Initiative 
 @transaction.atomic
 def evidence_delete(*, actor, evidence: Evidence) -> None:
     initiative_id = evidence.initiative_id
+    audit_record(
+        actor=actor,
+        instance=evidence,
+        action="delete",
+        changes=snapshot(evidence, EVIDENCE_AUDIT_FIELDS),
+        related_to=_initiative_key(initiative_id),
+    )
     evidence.delete()
     if initiative_id:
         initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EVIDENCE)

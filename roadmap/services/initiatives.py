@@ -1,4 +1,4 @@
-"""Writes to initiatives, alignments, segments and customers."""
+"""Writes to initiatives and their alignments."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db.models import F
 from audit.services import audit_record, diff, related_key, snapshot
 from okrs.models import KeyResult
 from okrs.services import StaleVersion
-from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+from roadmap.models import Alignment, Initiative
 
 from .marks import initiatives_mark
 from .read_cache import priorities_changed
@@ -169,62 +169,3 @@ def alignment_remove(*, actor, alignment: Alignment) -> None:
     )
     alignment.delete()
     initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EDIT)
-
-
-def _initiatives_with_evidence_from(customers) -> list[int]:
-    return list(
-        Evidence.objects.filter(customer__in=customers, initiative__isnull=False)
-        .values_list("initiative_id", flat=True)
-        .distinct()
-    )
-
-
-@transaction.atomic
-def segment_save(*, actor, segment: Segment) -> Segment:
-    """Create or change a segment; a new weight rescores initiatives its customers asked for."""
-    segment.full_clean()
-    weight_before = None
-    if segment.pk:
-        weight_before = (
-            Segment.objects.filter(pk=segment.pk).values_list("weight", flat=True).first()
-        )
-    segment.save()
-    if weight_before is not None and weight_before != segment.weight:
-        initiatives_mark(
-            ids=_initiatives_with_evidence_from(Customer.objects.filter(segment=segment)),
-            trigger=Initiative.Trigger.EDIT,
-        )
-    return segment
-
-
-@transaction.atomic
-def customer_save(*, actor, customer: Customer) -> Customer:
-    """Create or change a customer; a new segment rescores what its evidence supports."""
-    customer.full_clean()
-    segment_before = None
-    if customer.pk:
-        segment_before = (
-            Customer.objects.filter(pk=customer.pk).values_list("segment_id", flat=True).first()
-        )
-    customer.save()
-    if customer.pk and segment_before != customer.segment_id:
-        initiatives_mark(
-            ids=_initiatives_with_evidence_from([customer]), trigger=Initiative.Trigger.EDIT
-        )
-    return customer
-
-
-@transaction.atomic
-def segment_delete(*, actor, segment: Segment) -> None:
-    """Delete a segment; its customers lose their weight, so what they asked for is rescored."""
-    affected = _initiatives_with_evidence_from(Customer.objects.filter(segment=segment))
-    segment.delete()
-    initiatives_mark(ids=affected, trigger=Initiative.Trigger.EDIT)
-
-
-@transaction.atomic
-def customer_delete(*, actor, customer: Customer) -> None:
-    """Delete a customer; its evidence stays, anonymous, and reach is recomputed."""
-    affected = _initiatives_with_evidence_from([customer])
-    customer.delete()
-    initiatives_mark(ids=affected, trigger=Initiative.Trigger.EDIT)

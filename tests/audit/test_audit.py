@@ -61,8 +61,14 @@ def test_objective_and_key_result_changes_are_audited(product_user):
     )
     okr_services.key_result_update(actor=product_user, key_result=kr, data={"target": 60})
     okr_services.key_result_delete(actor=product_user, key_result=kr)
-    assert list(audit_for_object(instance=objective).values_list("action", "changes")) == [
-        ("update", {"weight": [1.0, 3.0]})
+    own = audit_for_object(instance=objective, include_related=False)
+    assert list(own.values_list("action", "changes")) == [("update", {"weight": [1.0, 3.0]})]
+    # Its key results' history is filed under it as well: the objective's page shows both.
+    assert [e.action for e in audit_for_object(instance=objective)] == [
+        "delete",
+        "update",
+        "create",
+        "update",
     ]
     kr_history = AuditEntry.objects.filter(object_repr="NPS").order_by("id")
     assert [e.action for e in kr_history] == ["create", "update", "delete"]

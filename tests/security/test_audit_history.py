@@ -169,8 +169,14 @@ def test_objective_and_key_result_history_in_the_api(users, product_user):
     objective_history = client.get(f"/api/v1/objectives/{objective.pk}/history/").json()
     kr_history = client.get(f"/api/v1/key-results/{kr.pk}/history/").json()
 
-    assert [e["action"] for e in objective_history["results"]] == ["update", "create"]
-    assert objective_history["results"][0]["changes"] == {"weight": [1.0, 3.0]}
+    # An objective's history includes its key results', as an initiative's its alignments'.
+    assert [(e["object_type"], e["action"]) for e in objective_history["results"]] == [
+        ("keyresult", "update"),
+        ("keyresult", "create"),
+        ("objective", "update"),
+        ("objective", "create"),
+    ]
+    assert objective_history["results"][2]["changes"] == {"weight": [1.0, 3.0]}
     assert [e["action"] for e in kr_history["results"]] == ["update", "create"]
     assert kr_history["results"][0]["changes"] == {"target": [50.0, 60]}
     assert kr_history["results"][0]["object_type"] == "keyresult"

@@ -1,0 +1,198 @@
+"""Writes to segments and customers.
+
+A segment's weight and a customer's segment feed the evidence-derived reach
+(each customer counts with its segment's weight), so a change to either
+marks the initiatives with evidence from those customers for a rescore that
+re-aggregates their evidence (`forget_sums`). Every write is audited in its
+transaction. Segments and customers have no version column: an edit form
+sends the fingerprint of the row it showed (`segment_fingerprint`,
+`customer_fingerprint`) and a stale one raises StaleVersion.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import audit_record, diff, fingerprint, snapshot
+from okrs.services import StaleVersion
+from roadmap.models import Customer, Evidence, Initiative, Segment
+
+from .marks import initiatives_mark
+
+SEGMENT_AUDIT_FIELDS = ["name", "description", "weight"]
+CUSTOMER_AUDIT_FIELDS = ["name", "external_id", "segment", "annual_revenue"]
+SEGMENT_FIELDS = set(SEGMENT_AUDIT_FIELDS)
+CUSTOMER_FIELDS = {*CUSTOMER_AUDIT_FIELDS, "segment_id"}
+
+
+def _refuse_unknown(data: dict, allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _assign_changed(instance, data: dict) -> None:
+    """Set the values that differ: 10000 typed for a stored 10000.00 is no change."""
+    for name, value in data.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+
+
+def _initiatives_with_evidence_from(customers) -> list[int]:
+    return list(
+        Evidence.objects.filter(customer__in=customers, initiative__isnull=False)
+        .values_list("initiative_id", flat=True)
+        .distinct()
+    )
+
+
+def _mark_evidence_of(customers) -> None:
+    """Rescore what these customers' evidence supports, re-aggregating its reach."""
+    initiatives_mark(
+        ids=_initiatives_with_evidence_from(customers),
+        trigger=Initiative.Trigger.EDIT,
+        forget_sums=True,
+    )
+
+
+def segment_fingerprint(segment: Segment) -> str:
+    return fingerprint(segment, SEGMENT_AUDIT_FIELDS)
+
+
+def customer_fingerprint(customer: Customer) -> str:
+    return fingerprint(customer, CUSTOMER_AUDIT_FIELDS)
+
+
+# --- Segments ------------------------------------------------------------------
+
+
+@transaction.atomic
+def segment_create(*, actor, **fields) -> Segment:
+    _refuse_unknown(fields, SEGMENT_FIELDS)
+    segment = Segment(**fields)
+    segment.full_clean()
+    segment.save()
+    audit_record(
+        actor=actor,
+        instance=segment,
+        action="create",
+        changes=snapshot(segment, SEGMENT_AUDIT_FIELDS),
+    )
+    return segment
+
+
+@transaction.atomic
+def segment_update(
+    *, actor, segment: Segment, data: dict, expected_fingerprint: str | None = None
+) -> Segment:
+    """Change a segment; a new weight rescores the initiatives its customers asked for."""
+    _refuse_unknown(data, SEGMENT_FIELDS)
+    locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    if expected_fingerprint is not None and expected_fingerprint != segment_fingerprint(locked):
+        raise StaleVersion(locked)
+    before = snapshot(locked, SEGMENT_AUDIT_FIELDS)
+    _assign_changed(locked, data)
+    locked.full_clean()
+    locked.save()
+    changes = diff(before, snapshot(locked, SEGMENT_AUDIT_FIELDS))
+    audit_record(actor=actor, instance=locked, action="update", changes=changes)
+    if "weight" in changes:
+        _mark_evidence_of(Customer.objects.filter(segment=locked))
+    return locked
+
+
+@transaction.atomic
+def segment_delete(*, actor, segment: Segment) -> None:
+    """Delete a segment; its customers count with weight 1 again, so their evidence is rescored."""
+    affected = _initiatives_with_evidence_from(Customer.objects.filter(segment=segment))
+    audit_record(
+        actor=actor,
+        instance=segment,
+        action="delete",
+        changes=snapshot(segment, SEGMENT_AUDIT_FIELDS),
+    )
+    segment.delete()
+    initiatives_mark(ids=affected, trigger=Initiative.Trigger.EDIT, forget_sums=True)
+
+
+# --- Customers -------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_create(*, actor, **fields) -> Customer:
+    _refuse_unknown(fields, CUSTOMER_FIELDS)
+    customer = Customer(**fields)
+    customer.full_clean()
+    customer.save()
+    audit_record(
+        actor=actor,
+        instance=customer,
+        action="create",
+        changes=snapshot(customer, CUSTOMER_AUDIT_FIELDS),
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, actor, customer: Customer, data: dict, expected_fingerprint: str | None = None
+) -> Customer:
+    """Change a customer; a new segment rescores what its evidence supports."""
+    _refuse_unknown(data, CUSTOMER_FIELDS)
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if expected_fingerprint is not None and expected_fingerprint != customer_fingerprint(locked):
+        raise StaleVersion(locked)
+    before = snapshot(locked, CUSTOMER_AUDIT_FIELDS)
+    _assign_changed(locked, data)
+    locked.full_clean()
+    locked.save()
+    changes = diff(before, snapshot(locked, CUSTOMER_AUDIT_FIELDS))
+    audit_record(actor=actor, instance=locked, action="update", changes=changes)
+    if "segment" in changes:
+        _mark_evidence_of([locked])
+    return locked
+
+
+@transaction.atomic
+def customer_delete(*, actor, customer: Customer) -> None:
+    """Delete a customer; its evidence stays, anonymous, and reach is recomputed."""
+    affected = _initiatives_with_evidence_from([customer])
+    audit_record(
+        actor=actor,
+        instance=customer,
+        action="delete",
+        changes=snapshot(customer, CUSTOMER_AUDIT_FIELDS),
+    )
+    customer.delete()
+    initiatives_mark(ids=affected, trigger=Initiative.Trigger.EDIT, forget_sums=True)
+
+
+# --- Instance-style entry points ---------------------------------------------------
+
+
+@transaction.atomic
+def segment_save(*, actor, segment: Segment) -> Segment:
+    """Create `segment`, or write the fields set on it; for callers holding an instance."""
+    data = {name: getattr(segment, name) for name in SEGMENT_AUDIT_FIELDS}
+    if segment.pk is None:
+        saved = segment_create(actor=actor, **data)
+    else:
+        saved = segment_update(actor=actor, segment=segment, data=data)
+    return saved
+
+
+@transaction.atomic
+def customer_save(*, actor, customer: Customer) -> Customer:
+    """Create `customer`, or write the fields set on it; for callers holding an instance."""
+    data = {
+        "name": customer.name,
+        "external_id": customer.external_id,
+        "segment_id": customer.segment_id,
+        "annual_revenue": customer.annual_revenue,
+    }
+    if customer.pk is None:
+        saved = customer_create(actor=actor, **data)
+    else:
+        saved = customer_update(actor=actor, customer=customer, data=data)
+    return saved
