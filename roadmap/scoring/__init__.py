@@ -11,7 +11,8 @@ same breakdown is stored on the initiative and served by the UI and the API,
 so "why is this #3" never needs a recomputation.
 
 The package: `policy` (the constants), `reach` (reach from evidence, and the
-sums the rescore keeps anchored), `formula` (RICE, alignment, priority, the breakdown).
+sums the rescore keeps anchored), `reach_sql` (the same totals in SQL, per
+backend), `formula` (RICE, alignment, priority, the breakdown).
 """
 
 from .formula import (
@@ -36,12 +37,14 @@ from .policy import (
 from .reach import (
     AnchoredReach,
     EvidenceSignal,
+    PendingItem,
     ReachResult,
     ReachTotals,
     anchored_factor,
     anchored_term,
     decay,
     evidence_reach,
+    fold,
     reach_added,
     reach_at,
     reach_delta,
@@ -55,6 +58,7 @@ __all__ = [
     "AlignmentLink",
     "AnchoredReach",
     "EvidenceSignal",
+    "PendingItem",
     "ReachResult",
     "ReachTotals",
     "RiceInputs",
@@ -68,6 +72,7 @@ __all__ = [
     "anchored_term",
     "decay",
     "evidence_reach",
+    "fold",
     "priority",
     "reach_added",
     "reach_at",

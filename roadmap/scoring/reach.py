@@ -1,6 +1,8 @@
 """Reach from evidence: the reference functions, and the sums kept up to date by deltas.
 
-The rescore takes the same totals in SQL (roadmap.services.rescore).
+The rescore takes the same totals in SQL, for many initiatives at once:
+`reach_sql` beside this module, one query per backend, which
+tests/roadmap/test_reach_sql.py checks against these functions.
 """
 
 from __future__ import annotations
@@ -152,6 +154,39 @@ def reach_delta(
             continue
         newest[s.customer_id] = s.received_at
     return AnchoredReach(anchor, half_life, weighted, anonymous, customers, anonymous_items, items)
+
+
+class PendingItem(NamedTuple):
+    """A new evidence item to fold into its initiative's kept sums, as `reach_sql` reads it."""
+
+    evidence_id: int
+    initiative_id: int | None  # None: deleted or unlinked since; dropped
+    customer_id: int | None
+    received_at: datetime | None
+    segment_weight: float | None  # None: no customer, or a customer with no segment
+    newest_before: datetime | None  # its customer's newest item already in the sums
+
+
+def fold(
+    sums: AnchoredReach,
+    items: Iterable[PendingItem],
+    now: datetime,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> AnchoredReach:
+    """What one initiative's pending `items` add to its `sums` (`reach_delta`).
+
+    An item dated after `now` (another machine's clock, seconds ahead) counts
+    as of `now`, as the aggregate counts it; ingest sends items dated later
+    than that to the aggregate.
+    """
+    newest = {}
+    signals = []
+    for item in items:
+        customer_id = item.customer_id
+        if customer_id is not None and item.newest_before is not None:
+            newest[customer_id] = item.newest_before
+        signals.append(EvidenceSignal(min(item.received_at, now), customer_id, item.segment_weight))
+    return reach_delta(sums, signals, newest, policy=policy)
 
 
 def reach_added(sums: AnchoredReach, delta: AnchoredReach) -> AnchoredReach:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+import psycopg
 from django.db import connection
+from psycopg.rows import tuple_row
 
 
 def is_postgres() -> bool:
@@ -81,14 +83,43 @@ def copy_line(values) -> str:
     )
 
 
-def in_ids_sql(column: str) -> str:
-    """`column` is one of the ids (or other values) given as the next parameter (`ids_param`)."""
+def in_ids_sql(column: str, param: str = "%s") -> str:
+    """`column` is one of the ids (or other values) given as parameter `param` (`ids_param`).
+
+    `param` is the next positional parameter, or a named one: "%(ids)s".
+    """
     if is_postgres():
-        return f"{column} = ANY(%s)"
-    return f"{column} IN (SELECT value FROM json_each(%s))"
+        return f"{column} = ANY({param})"
+    return f"{column} IN (SELECT value FROM json_each({param}))"
 
 
 def ids_param(ids) -> list[int] | str:
     """The parameter of `in_ids_sql`: one array (PostgreSQL) or one JSON list, not one per id."""
     ids = list(ids)
     return ids if is_postgres() else dumps(ids)
+
+
+def ids_filter(column: str, ids: list[int] | None) -> tuple[str, list]:
+    """SQL (and its parameter) keeping rows whose `column` is in `ids`; None keeps all."""
+    if ids is None:
+        return f"{column} IS NOT NULL", []
+    return in_ids_sql(column), [ids_param(ids)]
+
+
+def fetch_numbers(cursor, sql: str, params, row=None) -> list:
+    """All rows of a query that returns numbers, booleans and short text.
+
+    Each row a `row` (a NamedTuple class, made by `row._make`), or a tuple.
+    On PostgreSQL in binary: psycopg turns 10,000 rows of 20 values into
+    Python in ~10 ms, ~22 ms from text. Binary results need server-side
+    parameters: a plain psycopg cursor on the same connection (Django's
+    cursors bind on the client).
+    """
+    if not is_postgres():
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        return rows if row is None else list(map(row._make, rows))
+    factory = tuple_row if row is None else (lambda _cursor: row._make)
+    with psycopg.Cursor(cursor.connection, row_factory=factory) as binary:
+        binary.execute(sql, params, binary=True)
+        return binary.fetchall()

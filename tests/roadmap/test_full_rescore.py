@@ -7,8 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from roadmap import services
-from roadmap.models import FullRescore, Initiative, ScoreSnapshot
-from roadmap.services import rescore as rescore_module
+from roadmap.models import FullRescore, Initiative, RecomputeRun, ScoreSnapshot
+from roadmap.services.rescore import rank
 from roadmap.tasks import sweep_marked_initiatives
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory
 
@@ -108,7 +108,7 @@ def test_a_full_rescore_that_fails_is_still_asked_for(monkeypatch):
     def fails(cursor):
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(rescore_module, "_standing", fails)
+    monkeypatch.setattr(rank, "standing", fails)
     with pytest.raises(RuntimeError, match="worker lost"):
         services.initiatives_rescore_marked()
     assert FullRescore.objects.count() == 1
@@ -122,13 +122,13 @@ def test_a_full_rescore_asked_for_during_a_run_waits_for_the_next(monkeypatch):
     InitiativeFactory.create_batch(2)
     services.initiatives_rescore_marked()
     _ask_for_everything()
-    standing = rescore_module._standing
+    standing = rank.standing
 
     def asked_meanwhile(cursor):
         FullRescore.objects.create()  # after the claim read the requests
         return standing(cursor)
 
-    monkeypatch.setattr(rescore_module, "_standing", asked_meanwhile)
+    monkeypatch.setattr(rank, "standing", asked_meanwhile)
     assert services.initiatives_rescore_marked().claimed == 2
     assert FullRescore.objects.count() == 1
     monkeypatch.undo()
@@ -191,5 +191,5 @@ def test_an_operator_asks_for_a_full_rescore_in_the_admin(
     assert response.status_code == 302
     assert callbacks  # the nudge, sent after commit; eager here, so the run is done
     assert not FullRescore.objects.exists()
-    run = rescore_module.RecomputeRun.objects.order_by("-id").first()
+    run = RecomputeRun.objects.order_by("-id").first()
     assert (run.claimed, run.trigger) == (2, "edit")

@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from okrs import services as okr_services
-from roadmap import services
+from roadmap import scoring, services
 from roadmap.models import Evidence, Initiative, PendingEvidence, RecomputeRun, ScoreSnapshot
 from roadmap.scoring import EvidenceSignal, evidence_reach
+from roadmap.services import quarantine
 from roadmap.services.marks import _send_nudge
+from roadmap.services.rescore import evidence, write
 from roadmap.tasks import recompute_priorities, rescore_all_initiatives, sweep_marked_initiatives
 from tests.factories import (
     AlignmentFactory,
@@ -367,23 +369,21 @@ def test_deleting_an_initiative_closes_the_rank_gap(django_capture_on_commit_cal
 
 def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
     """The rescore reads marks without locking; one that moves meanwhile is kept."""
-    from roadmap.services import rescore as rescore_module
-
     initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
     EvidenceFactory(initiative=initiative, customer=CustomerFactory())
-    reads = rescore_module._evidence_reads
+    reads = evidence.evidence_reads
 
     def read_then_changes_arrive(*args, **kwargs):
-        pending, sums = reads(*args, **kwargs)
-        sums = iter(list(sums))
+        read = reads(*args, **kwargs)
+        read = read._replace(rows=iter(list(read.rows)))
         services.evidence_ingest(
             actor=None,
             items=[{"source": "nps", "text": "late", "initiative": initiative}],
         )
         services.initiatives_mark(ids=[initiative.pk], trigger="edit")
-        return pending, sums
+        return read
 
-    monkeypatch.setattr(rescore_module, "_evidence_reads", read_then_changes_arrive)
+    monkeypatch.setattr(evidence, "evidence_reads", read_then_changes_arrive)
     first = _rescore()
     initiative.refresh_from_db()
     assert first.claimed == 1
@@ -391,7 +391,7 @@ def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
     assert initiative.needs_rescore  # ... but the edit's mark stays
     assert initiative.reach_anchor is None  # and its sums may miss a change: unknown
     assert PendingEvidence.objects.count() == 1  # the late item waits for the next run
-    monkeypatch.setattr(rescore_module, "_evidence_reads", reads)
+    monkeypatch.setattr(evidence, "evidence_reads", reads)
     assert _rescore().claimed == 1
     initiative.refresh_from_db()
     assert initiative.evidence_count == 2
@@ -414,27 +414,16 @@ def test_breakdown_text_survives_the_bulk_write_verbatim():
     assert not initiative.needs_rescore
 
 
-def test_nightly_rescore_decays_the_kept_sums_without_reading_evidence(monkeypatch):
-    from roadmap.services import rescore as rescore_module
-
+def test_nightly_rescore_decays_the_kept_sums_without_reading_evidence():
     initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
     EvidenceFactory(initiative=initiative, customer=CustomerFactory())
     EvidenceFactory(initiative=initiative, customer=None)
     now = timezone.now()
-    services.initiatives_rescore_marked(now=now)
-    aggregated = []
-    reads = rescore_module._evidence_reads
-    monkeypatch.setattr(
-        rescore_module,
-        "_evidence_reads",
-        lambda claimed, scope, aggregate, *a: (
-            aggregated.append(aggregate) or reads(claimed, scope, aggregate, *a)
-        ),
-    )
+    assert services.initiatives_rescore_marked(now=now).aggregated == 1
     services.initiatives_mark(ids=None, trigger="schedule", forget_sums=False)
-    services.initiatives_rescore_marked(now=now + timedelta(days=90))
+    nightly = services.initiatives_rescore_marked(now=now + timedelta(days=90))
     initiative.refresh_from_db()
-    assert aggregated == [False]
+    assert (nightly.claimed, nightly.aggregated) == (1, 0)
     assert initiative.reach == pytest.approx(1.0, abs=1e-3)  # 2 x one half-life
     assert initiative.evidence_count == 2
 
@@ -514,7 +503,7 @@ def test_rescore_leaves_the_cycle_collector_as_it_found_it(enabled_before, monke
         seen.append(gc.isenabled())
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("roadmap.services.rescore._write", failing_write)
+    monkeypatch.setattr(write, "write_rows", failing_write)
     (gc.enable if enabled_before else gc.disable)()
     try:
         with pytest.raises(RuntimeError, match="boom"):
@@ -527,8 +516,6 @@ def test_rescore_leaves_the_cycle_collector_as_it_found_it(enabled_before, monke
 
 def test_a_run_that_fails_before_it_commits_rolls_back_and_the_next_finishes(monkeypatch):
     """Rows already sent to the write (COPY on PostgreSQL) go with the rollback."""
-    from roadmap.services import rescore as rescore_module
-
     first, second, third = (InitiativeFactory(reach=r) for r in (10, 20, 30))
     services.evidence_ingest(
         actor=None, items=[{"source": "nps", "text": "slow export", "initiative": first}]
@@ -537,7 +524,7 @@ def test_a_run_that_fails_before_it_commits_rolls_back_and_the_next_finishes(mon
     def fails(**kwargs):
         raise RuntimeError("the run failed after writing")
 
-    monkeypatch.setattr(rescore_module, "quarantine_record", fails)
+    monkeypatch.setattr(quarantine, "quarantine_record", fails)
     with pytest.raises(RuntimeError, match="failed after writing"):
         _rescore()
     assert Initiative.objects.filter(needs_rescore=True).count() == 3
@@ -554,9 +541,7 @@ def test_a_run_that_fails_before_it_commits_rolls_back_and_the_next_finishes(mon
 def test_an_initiative_that_fails_to_score_is_quarantined_and_the_rest_of_the_run_lands(
     monkeypatch,
 ):
-    from roadmap import scoring
     from roadmap.models import ScoreQuarantine
-    from roadmap.services import rescore as rescore_module
 
     good, poisoned, other = (InitiativeFactory(reach=r) for r in (10, 20, 30))
     services.evidence_ingest(
@@ -569,7 +554,7 @@ def test_an_initiative_that_fails_to_score_is_quarantined_and_the_rest_of_the_ru
             raise ArithmeticError("cannot score this one")
         return real_score(inputs, **kwargs)
 
-    monkeypatch.setattr(rescore_module.scoring, "score", fails_for_reach_20)
+    monkeypatch.setattr(scoring, "score", fails_for_reach_20)
     result = _rescore()
 
     assert result.claimed == 3

@@ -12,7 +12,7 @@ from django.db import connection, connections
 from roadmap import services
 from roadmap.models import PendingEvidence
 from roadmap.services import marks
-from roadmap.services import rescore as rescore_module
+from roadmap.services.rescore import evidence, rescore_tuning, streams
 from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.skipif(
@@ -43,18 +43,18 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
         actor=None, items=[{"source": "nps", "text": "first", "initiative": initiative}]
     )
     aggregated, release = threading.Event(), threading.Event()
-    reads = rescore_module._evidence_reads
+    reads = evidence.evidence_reads
     errors = []
 
     def held_reads(*args, **kwargs):
-        pending, sums = reads(*args, **kwargs)
-        sums = iter(list(sums))
+        read = reads(*args, **kwargs)
+        read = read._replace(rows=iter(list(read.rows)))
         aggregated.set()
         release.wait(timeout=30)
-        return pending, sums
+        return read
 
-    monkeypatch.setattr(rescore_module, "_evidence_reads", held_reads)
-    running = _thread(errors, rescore_module.initiatives_rescore_marked)
+    monkeypatch.setattr(evidence, "evidence_reads", held_reads)
+    running = _thread(errors, services.initiatives_rescore_marked)
     running.start()
     try:
         assert aggregated.wait(timeout=30)
@@ -72,19 +72,18 @@ def test_ingest_does_not_wait_for_a_running_rescore(transactional_db, monkeypatc
 
         late = _thread(errors, ingest)
         late.start()
-        # Before: the claim locked the row for the whole run and this waited.
         assert done.wait(timeout=10), "the ingest waited for the rescore"
         late.join(timeout=10)
     finally:
         release.set()
         running.join(timeout=30)
-    monkeypatch.setattr(rescore_module, "_evidence_reads", reads)
+    monkeypatch.setattr(evidence, "evidence_reads", reads)
     assert errors == []
     initiative.refresh_from_db()
     assert initiative.evidence_count == 1  # what the held run saw ...
     assert initiative.needs_rescore  # ... the edit's mark survived it ...
     assert PendingEvidence.objects.count() == 1  # ... and the late item waits
-    rescore_module.initiatives_rescore_marked()
+    services.initiatives_rescore_marked()
     initiative.refresh_from_db()
     assert (initiative.evidence_count, initiative.needs_rescore) == (2, False)
     assert not PendingEvidence.objects.exists()
@@ -94,6 +93,8 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     transactional_db, monkeypatch
 ):
     """The worker's path (aggregate on a second connection) gives the same scores."""
+    from dataclasses import replace
+
     from django.db import transaction
     from django.utils import timezone
 
@@ -101,15 +102,7 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     from tests.factories import CustomerFactory, EvidenceFactory, SegmentFactory
 
     monkeypatch.setattr(marks, "_send_nudge", lambda: None)
-    monkeypatch.setattr(rescore_module, "AGGREGATE_ALL_ABOVE", 0)  # every claim is "big"
-    streamed = []
-    stream = rescore_module._evidence_reads_streamed
-
-    def spy(*args, **kwargs):
-        streamed.append(1)
-        return stream(*args, **kwargs)
-
-    monkeypatch.setattr(rescore_module, "_evidence_reads_streamed", spy)
+    big = replace(rescore_tuning(), aggregate_all_above=0)  # every claim is "big"
     heavy = SegmentFactory(weight=3)
     initiatives = [InitiativeFactory(reach_source="evidence") for _ in range(6)]
     for n, initiative in enumerate(initiatives[:-1]):  # the last has no evidence
@@ -120,8 +113,8 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
             )
         EvidenceFactory(initiative=initiative, customer=None)
     now = timezone.now()
-    rescore_module.initiatives_rescore_marked(now=now)
-    assert streamed == [1]
+    first = services.initiatives_rescore_marked(now=now, tuning=big)
+    assert (first.evidence_read, first.aggregated) == ("streamed", len(initiatives))
     scored = dict(Initiative.objects.values_list("id", "priority_score"))
     counts = dict(Initiative.objects.values_list("id", "evidence_count"))
     assert counts[initiatives[2].pk] == 4
@@ -129,8 +122,8 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
 
     services.initiatives_mark(ids=None, trigger="schedule")
     with transaction.atomic():  # a caller's transaction: aggregated in it, not streamed
-        again = rescore_module.initiatives_rescore_marked(now=now)
-    assert streamed == [1]
+        again = services.initiatives_rescore_marked(now=now, tuning=big)
+    assert again.evidence_read == "here"
     assert again.changed_ids == []  # same sums, same scores
     assert dict(Initiative.objects.values_list("id", "priority_score")) == scored
 
@@ -140,8 +133,8 @@ def test_a_big_claim_streams_the_aggregate_and_scores_as_the_in_transaction_one(
     )
     # (New evidence alone is folded into the sums; a plain mark forgets them.)
     services.initiatives_mark(ids=[initiatives[3].pk], trigger="evidence")
-    result = rescore_module.initiatives_rescore_marked(now=now)
-    assert streamed == [1, 1]
+    result = services.initiatives_rescore_marked(now=now, tuning=big)
+    assert (result.evidence_read, result.aggregated) == ("streamed", 1)
     assert result.claimed == 1
     counts_after = dict(Initiative.objects.values_list("id", "evidence_count"))
     assert counts_after == {**counts, initiatives[3].pk: counts[initiatives[3].pk] + 1}
@@ -165,7 +158,7 @@ def test_concurrent_batches_for_the_same_customers_keep_reach_exact(transactiona
         actor=None,
         items=[{"source": "nps", "text": "seed", "initiative": initiative, "customer": None}],
     )
-    rescore_module.initiatives_rescore_marked(now=start)
+    services.initiatives_rescore_marked(now=start)
     assert Initiative.objects.get(pk=initiative.pk).reach_anchor is not None
     go, errors = threading.Event(), []
 
@@ -196,7 +189,7 @@ def test_concurrent_batches_for_the_same_customers_keep_reach_exact(transactiona
     initiative.refresh_from_db()
     assert initiative.reach_anchor is not None  # nothing was forgotten: all of it waits
     assert PendingEvidence.objects.count() == 3 * 4 * 6
-    rescore_module.initiatives_rescore_marked(now=start)
+    services.initiatives_rescore_marked(now=start)
     initiative.refresh_from_db()
     expected = _expected(initiative, start)
     assert initiative.breakdown["reach"]["customers"] == 6
@@ -216,9 +209,10 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
     or by a fold, never both, whatever commits between a run's claim, its
     reads and its write. Both aggregate paths: all evidence (0) and by id;
     and full re-aggregations asked for meanwhile, whose claim is read on its
-    own connection while the aggregate runs (`_read_ahead`).
+    own connection while the aggregate runs (read ahead).
     """
     import random
+    from dataclasses import replace
     from datetime import timedelta
 
     from django.utils import timezone
@@ -228,15 +222,8 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
     from tests.roadmap.test_reach_deltas import _expected
 
     monkeypatch.setattr(marks, "_send_nudge", lambda: None)
-    monkeypatch.setattr(rescore_module, "AGGREGATE_ALL_ABOVE", aggregate_all_above)
-    read_ahead, ahead = rescore_module._read_ahead, []
-
-    def counted_read_ahead(*args):
-        reads = read_ahead(*args)
-        ahead.extend([reads] if reads else [])
-        return reads
-
-    monkeypatch.setattr(rescore_module, "_read_ahead", counted_read_ahead)
+    tuning = replace(rescore_tuning(), aggregate_all_above=aggregate_all_above)
+    ahead = []
     segment = SegmentFactory(weight=2.5)
     customers = [CustomerFactory(segment=segment if n % 2 else None) for n in range(8)]
     initiatives = [
@@ -274,7 +261,9 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
 
     def rescore():
         while writing.is_set():
-            runs.append(rescore_module.initiatives_rescore_marked(now=start).claimed)
+            result = services.initiatives_rescore_marked(now=start, tuning=tuning)
+            runs.append(result.claimed)
+            ahead.extend([result] if result.evidence_read == "read-ahead" else [])
 
     writing.set()
     rescorer = _thread(errors, rescore)
@@ -288,7 +277,7 @@ def test_rescores_running_while_batches_commit_count_every_item_once(
     rescorer.join(timeout=120)
     assert errors == []
     assert sum(runs) > 0  # the runs overlapped the writes
-    while rescore_module.initiatives_rescore_marked(now=start).claimed:
+    while services.initiatives_rescore_marked(now=start, tuning=tuning).claimed:
         pass
     assert bool(ahead) == full
     assert not PendingEvidence.objects.exists()
@@ -305,7 +294,7 @@ def test_a_full_reaggregation_claims_at_the_snapshot_its_aggregate_reads(
     """Evidence moved after the run's snapshot: the run claims and aggregates without it.
 
     The run reads its claim on a connection of its own while the aggregate
-    starts (`_read_ahead`). A claim read later than the aggregate's snapshot
+    starts (read ahead). A claim read later than the aggregate's snapshot
     would see the move's marks, clear them, and anchor sums that miss it.
     """
     from roadmap.models import Evidence, Initiative
@@ -318,9 +307,9 @@ def test_a_full_reaggregation_claims_at_the_snapshot_its_aggregate_reads(
     )
     item = EvidenceFactory(initiative=source, customer=CustomerFactory())
     EvidenceFactory(initiative=target, customer=CustomerFactory())
-    rescore_module.initiatives_rescore_marked()
+    services.initiatives_rescore_marked()
     services.initiatives_mark(ids=None, trigger="schedule")  # weekly: re-aggregate all
-    export, errors = rescore_module._export_snapshot, []
+    export, errors = streams.export_snapshot, []
 
     def move_after_the_snapshot(cursor):
         snapshot = export(cursor)
@@ -332,14 +321,14 @@ def test_a_full_reaggregation_claims_at_the_snapshot_its_aggregate_reads(
         mover.join(timeout=30)
         return snapshot
 
-    monkeypatch.setattr(rescore_module, "_export_snapshot", move_after_the_snapshot)
-    first = rescore_module.initiatives_rescore_marked()
+    monkeypatch.setattr(streams, "export_snapshot", move_after_the_snapshot)
+    first = services.initiatives_rescore_marked()
     assert errors == []
-    assert first.claimed == 2
+    assert (first.claimed, first.evidence_read) == (2, "read-ahead")
     rows = dict(Initiative.objects.values_list("id", "needs_rescore"))
     assert rows == {source.pk: True, target.pk: True}  # the move's marks stand
-    monkeypatch.setattr(rescore_module, "_export_snapshot", export)
-    rescore_module.initiatives_rescore_marked()
+    monkeypatch.setattr(streams, "export_snapshot", export)
+    services.initiatives_rescore_marked()
     counts = dict(Initiative.objects.values_list("id", "evidence_count"))
     sums = dict(Initiative.objects.values_list("id", "reach_customers"))
     assert counts == sums == {source.pk: 0, target.pk: 2}

@@ -11,23 +11,23 @@ from django.utils import timezone
 from roadmap import services
 from roadmap.models import Initiative
 from roadmap.services import marks
-from roadmap.services import rescore as rescore_module
+from roadmap.services.rescore import aggregate, streams
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory, SegmentFactory
 
 
 def test_split_points_cut_the_costs_into_runs_of_about_equal_cost():
-    assert rescore_module.split_points([(i, 1) for i in range(1, 11)], 2) == [6]
-    assert rescore_module.split_points([(i, 1) for i in range(1, 10)], 3) == [4, 7]
+    assert streams.split_points([(i, 1) for i in range(1, 11)], 2) == [6]
+    assert streams.split_points([(i, 1) for i in range(1, 10)], 3) == [4, 7]
     # Skewed: the first initiative carries half of the cost alone.
-    assert rescore_module.split_points([(1, 9), (2, 3), (3, 3), (4, 3)], 2) == [2]
-    assert rescore_module.split_points([(1, 9), (2, 3), (3, 3), (4, 3)], 3) == [2, 3]
+    assert streams.split_points([(1, 9), (2, 3), (3, 3), (4, 3)], 2) == [2]
+    assert streams.split_points([(1, 9), (2, 3), (3, 3), (4, 3)], 3) == [2, 3]
 
 
 def test_split_points_are_fewer_when_the_costs_cannot_fill_the_runs():
-    assert rescore_module.split_points([(1, 5), (2, 5)], 1) == []
-    assert rescore_module.split_points([(1, 0), (2, 0)], 2) == []
-    assert rescore_module.split_points([], 2) == []
-    assert rescore_module.split_points([(7, 1)], 3) == []  # one id: one run
+    assert streams.split_points([(1, 5), (2, 5)], 1) == []
+    assert streams.split_points([(1, 0), (2, 0)], 2) == []
+    assert streams.split_points([], 2) == []
+    assert streams.split_points([(7, 1)], 3) == []  # one id: one run
 
 
 @pytest.mark.parametrize(
@@ -35,29 +35,26 @@ def test_split_points_are_fewer_when_the_costs_cannot_fill_the_runs():
     [None, [], [5, 3], [3, 3], ["3"], "3", [2.5]],
     ids=["none", "empty", "descending", "repeated", "text", "not-a-list", "float"],
 )
-def test_an_unusable_split_reads_everything_in_one_range(settings, cached):
-    settings.RESCORE_AGGREGATE_STREAMS = 2
-    key = f"{rescore_module.SPLIT_KEY}:2"
+def test_an_unusable_split_reads_everything_in_one_range(cached):
+    key = f"{streams.SPLIT_KEY}:2"
     cache.delete(key)
     if cached is not None:
         cache.set(key, cached)
-    assert rescore_module._aggregate_ranges() == [(None, None)]
+    assert streams.aggregate_ranges(2) == [(None, None)]
     cache.delete(key)
 
 
-def test_a_known_split_gives_ranges_that_cover_every_id(settings):
-    settings.RESCORE_AGGREGATE_STREAMS = 3
-    cache.set(f"{rescore_module.SPLIT_KEY}:3", [40, 90])
-    assert rescore_module._aggregate_ranges() == [(None, 40), (40, 90), (90, None)]
-    settings.RESCORE_AGGREGATE_STREAMS = 1
-    assert rescore_module._aggregate_ranges() == [(None, None)]
-    cache.delete(f"{rescore_module.SPLIT_KEY}:3")
+def test_a_known_split_gives_ranges_that_cover_every_id():
+    cache.set(f"{streams.SPLIT_KEY}:3", [40, 90])
+    assert streams.aggregate_ranges(3) == [(None, 40), (40, 90), (90, None)]
+    assert streams.aggregate_ranges(1) == [(None, None)]
+    cache.delete(f"{streams.SPLIT_KEY}:3")
 
 
 @pytest.mark.django_db
 def test_a_full_run_remembers_where_the_evidence_splits_in_two(settings):
     settings.RESCORE_AGGREGATE_STREAMS = 2
-    cache.delete(f"{rescore_module.SPLIT_KEY}:2")
+    cache.delete(f"{streams.SPLIT_KEY}:2")
     heavy, light, lighter = (InitiativeFactory(reach_source="evidence") for _ in range(3))
     for customer in CustomerFactory.create_batch(6):
         EvidenceFactory(initiative=heavy, customer=customer)
@@ -68,7 +65,7 @@ def test_a_full_run_remembers_where_the_evidence_splits_in_two(settings):
     services.initiatives_rescore_marked()
     # Costs as stored before the run: items + 4 x customers = 30, 6, 5: the
     # heavy initiative alone is one range.
-    assert cache.get(f"{rescore_module.SPLIT_KEY}:2") == [light.pk]
+    assert cache.get(f"{streams.SPLIT_KEY}:2") == [light.pk]
 
 
 needs_postgres = pytest.mark.skipif(
@@ -129,9 +126,9 @@ def _evidence_on_many(now):
 
 
 @needs_postgres
-@pytest.mark.parametrize("streams", [2, 3])
+@pytest.mark.parametrize("ranges", [2, 3])
 def test_ranges_read_on_several_connections_score_as_one_read_does(
-    transactional_db, settings, monkeypatch, streams
+    transactional_db, settings, monkeypatch, ranges
 ):
     """The same scores, sums and breakdowns, and the last range may arrive first."""
     monkeypatch.setattr(marks, "_send_nudge", lambda: None)
@@ -144,33 +141,33 @@ def test_ranges_read_on_several_connections_score_as_one_read_does(
     services.initiatives_rescore_marked(now=now + timedelta(days=1))
     one_read = _scored()
 
-    settings.RESCORE_AGGREGATE_STREAMS = streams
+    settings.RESCORE_AGGREGATE_STREAMS = ranges
     ids = [i.pk for i in initiatives]
-    points = ids[3 : 3 * streams : 3][: streams - 1]
-    cache.set(f"{rescore_module.SPLIT_KEY}:{streams}", points)
-    read, at_snapshot = [], rescore_module._at_snapshot
+    points = ids[3 : 3 * ranges : 3][: ranges - 1]
+    cache.set(f"{streams.SPLIT_KEY}:{ranges}", points)
+    read, at_snapshot = [], streams.at_snapshot
     last_done = threading.Event()
 
-    def in_reverse(snapshot, name, work, items=None):
+    def in_reverse(snapshot, name, work, tuning, items=None):
         # The first range waits until the last one has put all its rows.
         def held(cursor, put):
             if name == "rescore-evidence-0":
                 assert last_done.wait(timeout=30)
             work(cursor, put)
-            if name == f"rescore-evidence-{streams - 1}":
+            if name == f"rescore-evidence-{ranges - 1}":
                 last_done.set()
 
         if name.startswith("rescore-evidence"):
             read.append(name)
-            return at_snapshot(snapshot, name, held, items)
-        return at_snapshot(snapshot, name, work, items)
+            return at_snapshot(snapshot, name, held, tuning, items)
+        return at_snapshot(snapshot, name, work, tuning, items)
 
-    monkeypatch.setattr(rescore_module, "_at_snapshot", in_reverse)
+    monkeypatch.setattr(streams, "at_snapshot", in_reverse)
     services.initiatives_mark(ids=None, trigger="schedule")
     _forget_scores_and_sums()
     result = services.initiatives_rescore_marked(now=now + timedelta(days=1))
     assert result.claimed == len(initiatives)
-    assert sorted(read) == [f"rescore-evidence-{n}" for n in range(streams)]
+    assert sorted(read) == [f"rescore-evidence-{n}" for n in range(ranges)]
     assert last_done.is_set()
     several_reads = _scored()
     assert len(several_reads) == len(one_read) == len(initiatives)
@@ -181,7 +178,7 @@ def test_ranges_read_on_several_connections_score_as_one_read_does(
         numbers.pop(4)
         assert numbers == pytest.approx([*theirs[1:5], *theirs[6:]], rel=1e-9)
     assert all(row[3] > 0 for row in several_reads)
-    cache.delete(f"{rescore_module.SPLIT_KEY}:{streams}")
+    cache.delete(f"{streams.SPLIT_KEY}:{ranges}")
 
 
 @needs_postgres
@@ -194,15 +191,15 @@ def test_a_range_that_fails_fails_the_run_and_keeps_the_request(
     services.initiatives_rescore_marked(now=now)
     before = _scored()
     settings.RESCORE_AGGREGATE_STREAMS = 2
-    cache.set(f"{rescore_module.SPLIT_KEY}:2", [initiatives[4].pk])
-    sql = rescore_module._reach_sql_pg
+    cache.set(f"{streams.SPLIT_KEY}:2", [initiatives[4].pk])
+    query = aggregate.reach_totals_query
 
-    def broken_second_range(ids, now, half_life, between=(None, None)):
+    def broken_second_range(ids, now, policy, between=(None, None)):
         if between[0] is not None:
             raise RuntimeError("the second range broke")
-        return sql(ids, now, half_life, between)
+        return query(ids, now, policy, between)
 
-    monkeypatch.setattr(rescore_module, "_reach_sql_pg", broken_second_range)
+    monkeypatch.setattr(aggregate, "reach_totals_query", broken_second_range)
     services.initiatives_mark(ids=None, trigger="schedule")
     with pytest.raises(RuntimeError, match="second range"):
         services.initiatives_rescore_marked(now=now + timedelta(days=1))
@@ -210,28 +207,28 @@ def test_a_range_that_fails_fails_the_run_and_keeps_the_request(
     from roadmap.models import FullRescore
 
     assert FullRescore.objects.count() == 1  # still asked for
-    cache.delete(f"{rescore_module.SPLIT_KEY}:2")
+    cache.delete(f"{streams.SPLIT_KEY}:2")
 
 
 def test_rows_that_come_before_the_pending_items_are_kept_for_the_stream():
-    arrivals = rescore_module._Arrivals(2)
-    done = rescore_module._DONE
-    for item in ([(7, "b")], done, rescore_module._Pending([("p",)]), [(1, "a")], done):
+    arrivals = streams.Arrivals(2)
+    done = streams.DONE
+    for item in ([(7, "b")], done, streams.PendingItems([("p",)]), [(1, "a")], done):
         arrivals.items.put(item)
     assert arrivals.pending() == [("p",)]
     assert list(arrivals.rows()) == [(7, "b"), (1, "a")]
 
 
 def test_reads_that_end_without_the_pending_items_say_so():
-    arrivals = rescore_module._Arrivals(1)
+    arrivals = streams.Arrivals(1)
     arrivals.items.put([(1, "a")])
-    arrivals.items.put(rescore_module._DONE)
+    arrivals.items.put(streams.DONE)
     with pytest.raises(RuntimeError, match="without the pending items"):
         arrivals.pending()
 
 
 def test_a_read_that_failed_fails_whoever_takes_its_rows():
-    arrivals = rescore_module._Arrivals(2)
+    arrivals = streams.Arrivals(2)
     arrivals.items.put([(1, "a")])
     arrivals.items.put(ValueError("lost the connection"))
     rows = arrivals.rows()

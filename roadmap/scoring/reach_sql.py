@@ -1,0 +1,170 @@
+"""The reach totals in SQL, per backend: `reach.evidence_reach` for many initiatives at once.
+
+Pure text, no database: each function returns SQL for a vendor
+("postgresql" or "sqlite") with named parameters, and the rescore runs it
+(roadmap.services.rescore.aggregate). Term for term, `evidence_reach` and
+`reach_totals_sql`:
+
+    each customer once, at its newest item     GROUP BY initiative, customer: MAX(received_at)
+    x its segment weight (default: none)       CUSTOMER_WEIGHT[vendor]
+    x the decay of that item                   decay_sql("pc.newest")
+    each item without a customer, decayed      SUM(decay_sql("received_at")), customer NULL
+    customers, anonymous items, items          COUNT and SUM of the group counts
+
+`reach_delta` (new items folded into kept sums) takes its inputs from
+`pending_items_sql`: each new item with its customer's segment weight and
+that customer's newest item already in the sums.
+
+tests/roadmap/test_reach_sql.py shows on random evidence that these queries
+and the pure functions agree, on whichever backend DATABASE_URL selects.
+A new evidence weight changes the pure functions, the expressions here, and
+those tests: docs/RESCORE.md walks through one.
+"""
+
+# Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .policy import ScoringPolicy
+
+# Half-lives past which an item's weight is taken as 0.5 ** this (~1e-301):
+# PostgreSQL's POWER raises on underflow instead of returning 0, so an item
+# dated centuries ago (stored before dates were bounded) would fail every run.
+DECAY_MAX_HALF_LIVES = 1000.0
+# A weight below this counts as 0 here: times the decay's floor it would
+# come to less than the smallest float, and PostgreSQL raises on that
+# underflow too. Off from `reach.evidence_reach` by less than 1e-20 a customer.
+WEIGHT_FLOOR = 1e-20
+
+
+def age_days_sql(column: str, vendor: str) -> str:
+    """Age in days of `column` at %(epoch)s (seconds since 1970), never negative."""
+    if vendor == "postgresql":
+        # date_part returns float8; EXTRACT returns numeric, whose POWER is ~10x slower.
+        return f"GREATEST((%(epoch)s - date_part('epoch', {column})) / 86400.0, 0)"
+    return f"MAX((%(epoch)s - (julianday({column}) - 2440587.5) * 86400.0) / 86400.0, 0)"
+
+
+def decay_sql(column: str, vendor: str) -> str:
+    """`reach.decay` of `column`'s age at %(epoch)s, with %(half_life)s in days.
+
+    Never raises on any stored date, on either backend: the exponent has a ceiling.
+    """
+    smaller = "LEAST" if vendor == "postgresql" else "MIN"
+    age = age_days_sql(column, vendor)
+    return f"POWER(0.5, {smaller}({age} / %(half_life)s, {DECAY_MAX_HALF_LIVES}))"
+
+
+# A customer's segment weight (floored), %(default_weight)s when it has none;
+# NULL for the group of items without a customer, so SUM leaves it out. PostgreSQL
+# looks it up in an array indexed by customer id (`WEIGHTS`, built once per
+# statement, ~50k floats): a join would lose the evidence's index order and
+# force a sort or a hash of every (initiative, customer) pair.
+SEGMENT_WEIGHT = (
+    f"COALESCE(CASE WHEN s.weight < {WEIGHT_FLOOR} THEN 0.0 ELSE s.weight END, %(default_weight)s)"
+)
+CUSTOMER_WEIGHT = {
+    "postgresql": "(SELECT weights FROM w)[pc.customer_id]",
+    "sqlite": f"(SELECT {SEGMENT_WEIGHT} FROM roadmap_customer c"
+    " LEFT JOIN roadmap_segment s ON s.id = c.segment_id WHERE c.id = pc.customer_id)",
+}
+WEIGHTS = {
+    "postgresql": f"""
+        WITH w AS MATERIALIZED (
+            SELECT array_agg(({SEGMENT_WEIGHT})::float8 ORDER BY g.id) AS weights
+            FROM generate_series(1, (SELECT COALESCE(MAX(id), 0) FROM roadmap_customer)) g(id)
+            LEFT JOIN roadmap_customer c ON c.id = g.id
+            LEFT JOIN roadmap_segment s ON s.id = c.segment_id
+        )""",
+    "sqlite": "",
+}
+# An int4 count sums to an int8 (a Python int); an int8 count to a numeric.
+GROUP_ITEMS = {"postgresql": "COUNT(*)::int4", "sqlite": "COUNT(*)"}
+
+
+class ReachRow(NamedTuple):
+    """A row of `reach_totals_sql`: an initiative's id, then its `reach.ReachTotals`."""
+
+    initiative_id: int
+    from_customers: float
+    customers: int
+    anonymous: float
+    anonymous_items: int
+    items: int
+
+
+def reach_totals_sql(vendor: str, where: str = "initiative_id IS NOT NULL") -> str:
+    """Per initiative with evidence where `where` holds: a `ReachRow`, in id order, no NULLs.
+
+    Parameters by name: `reach_totals_params`, and any that `where` adds.
+    On PostgreSQL the covering index (initiative, customer, received_at)
+    hands the rows over in order, so both levels are GroupAggregates that
+    keep one group in memory and emit the initiatives in id order (the
+    ORDER BY costs no sort); nothing hashes 850k groups.
+    """
+    return f"""
+        {WEIGHTS[vendor]}
+        SELECT pc.initiative_id,
+               COALESCE(SUM({CUSTOMER_WEIGHT[vendor]} * {decay_sql("pc.newest", vendor)}), 0.0),
+               COUNT(pc.customer_id),
+               COALESCE(SUM(pc.anonymous), 0.0),
+               COALESCE(SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END), 0),
+               SUM(pc.items)
+        FROM (
+            SELECT initiative_id, customer_id, MAX(received_at) AS newest,
+                   {GROUP_ITEMS[vendor]} AS items,
+                   SUM(CASE WHEN customer_id IS NULL
+                            THEN {decay_sql("received_at", vendor)} END) AS anonymous
+            FROM roadmap_evidence
+            WHERE {where}
+            GROUP BY initiative_id, customer_id
+        ) pc
+        GROUP BY pc.initiative_id
+        ORDER BY pc.initiative_id
+        """
+
+
+def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
+    """The named parameters of `reach_totals_sql` at `epoch` (the run's now), under `policy`."""
+    default_weight = policy.default_segment_weight
+    return {
+        "epoch": epoch,
+        "half_life": policy.half_life_days,
+        "default_weight": default_weight if default_weight >= WEIGHT_FLOOR else 0.0,
+    }
+
+
+# Per pending row, index probes only: the row's item by id, its customer's
+# segment weight, the pair's newest folded item. Written as LATERAL and scalar
+# subqueries (LIMIT keeps the lateral one from being flattened into a join)
+# so the planner cannot swap the probes for a scan of all the evidence and a
+# hash join, as it did from the pending table's stale statistics (1.2 s
+# instead of ~0.2 s for 15,000 rows).
+PENDING_ITEM = {
+    "postgresql": "LEFT JOIN LATERAL (SELECT initiative_id, customer_id, received_at"
+    " FROM roadmap_evidence WHERE id = p.evidence_id LIMIT 1) e ON true",
+    "sqlite": "LEFT JOIN roadmap_evidence e ON e.id = p.evidence_id",  # no LATERAL there
+}
+
+
+def pending_items_sql(vendor: str) -> str:
+    """Every pending item, as a `reach.PendingItem` for `reach.fold`. No parameters.
+
+    Its customer's newest item already in the sums is the newest of the same
+    initiative and customer that is not pending. Rows of deleted or unlinked
+    items come too (initiative id NULL). SQLite gives the dates as text.
+    """
+    return f"""
+        SELECT p.evidence_id, e.initiative_id, e.customer_id, e.received_at,
+               (SELECT s.weight FROM roadmap_customer c
+                JOIN roadmap_segment s ON s.id = c.segment_id WHERE c.id = e.customer_id),
+               (SELECT MAX(o.received_at) FROM roadmap_evidence o
+                WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
+                  AND NOT EXISTS (
+                      SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id))
+        FROM roadmap_pendingevidence p
+        {PENDING_ITEM[vendor]}
+        """

@@ -1,0 +1,81 @@
+"""The evidence a run reads: reach totals aggregated in SQL, and pending items.
+
+The SQL and its rows (`ReachRow`, `PendingItem`) are roadmap.scoring's,
+next to the pure functions they mirror; this module runs the SQL on a
+cursor. The read phase (`evidence`) makes both reads at one snapshot, on
+the run's own connection or on others (`streams`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+
+from roadmap import scoring
+from roadmap.scoring import PendingItem, reach_sql
+from roadmap.scoring.reach_sql import ReachRow
+
+from ..sql import as_datetime, fetch_numbers, ids_param, in_ids_sql, is_postgres
+
+__all__ = ["PendingItem", "ReachRow", "pending_items", "reach_rows", "reach_totals_query"]
+
+
+def reach_totals_query(
+    ids: list[int] | None,
+    now: datetime,
+    policy: scoring.ScoringPolicy,
+    between: tuple[int | None, int | None] = (None, None),
+) -> tuple[str, dict]:
+    """SQL and parameters of the `ReachRow`s of the initiatives in `ids` (None: all).
+
+    `between`: only initiative ids in [from, to), either end open (None).
+    """
+    params = reach_sql.reach_totals_params(now.timestamp(), policy)
+    where = "initiative_id IS NOT NULL"
+    if ids is not None:
+        where, params["ids"] = in_ids_sql("initiative_id", "%(ids)s"), ids_param(ids)
+    for bound, operator, name in zip(between, (">=", "<"), ("from_id", "to_id"), strict=True):
+        if bound is not None:
+            where += f" AND initiative_id {operator} %({name})s"
+            params[name] = bound
+    return reach_sql.reach_totals_sql(connection.vendor, where), params
+
+
+def reach_rows(
+    cursor,
+    ids: list[int] | None,
+    now: datetime,
+    policy: scoring.ScoringPolicy,
+    between: tuple[int | None, int | None] = (None, None),
+) -> list[ReachRow]:
+    """The totals of the initiatives in `ids` (None: all) with evidence, in id order."""
+    sql, params = reach_totals_query(ids, now, policy, between)
+    return fetch_numbers(cursor, sql, params, ReachRow)
+
+
+def pending_items(cursor, claimed: list[int] | None) -> list[PendingItem]:
+    """The new evidence waiting to be folded in, for the `claimed` initiatives (None: all).
+
+    Rows of deleted or unlinked items come too (initiative id None), to be
+    dropped. Items of initiatives not claimed (committed since the claim)
+    are left for the next run; filtered here, as `= ANY` of 10,000 ids costs
+    a scan of the array per row.
+    """
+    cursor.execute(reach_sql.pending_items_sql(connection.vendor))
+    items = list(map(PendingItem._make, cursor.fetchall()))
+    if not is_postgres():  # dates as text
+        items = [
+            item._replace(
+                received_at=_date(item.received_at), newest_before=_date(item.newest_before)
+            )
+            for item in items
+        ]
+    if claimed is None:  # everything is claimed
+        return items
+    wanted = set(claimed)
+    return [item for item in items if item.initiative_id is None or item.initiative_id in wanted]
+
+
+def _date(value) -> datetime | None:
+    return None if value is None else as_datetime(value)

@@ -1,0 +1,339 @@
+"""Phase 5, write: every initiative row the run changes, in one UPDATE, and the snapshots.
+
+Input: the scored rows (`WriteRow`s of claimed initiatives, gathered in a
+`ScoredRows` while the run scores), the rows of initiatives not claimed
+whose rank slipped, every new rank, the run's now.
+Output: the ids of the ScoreSnapshots written (one per initiative whose
+priority moved).
+Writes: roadmap_initiative (scores, breakdown, evidence sums, rank, the
+"before" values, the mark), roadmap_scoresnapshot, and deletes the pending
+items the run folded in (`pending_done`).
+Assumes: the run's transaction; the rows are locked here, by the UPDATE, in
+id order as ingest locks them (no deadlock). A mark that moved since the
+claim is kept (see CLEAR_MARK), and so is any score not rescored (NULL in
+the row: the stored value stays).
+"""
+
+# Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
+
+from django.utils import timezone
+
+from ..sql import (
+    copy_escape,
+    copy_line,
+    db_timestamp,
+    dumps,
+    ids_param,
+    in_ids_sql,
+    is_postgres,
+    json_rows_sql,
+)
+from .aggregate import PendingItem
+
+
+@dataclass(slots=True)
+class WriteRow:
+    """One initiative's row of the write, in WRITE_COLUMNS order. None: leave as stored."""
+
+    id: int
+    claimed: bool = True  # False: not claimed, its rank moved because others' did
+    mark_version: int | None = None  # the claim's; the mark is cleared only if unmoved
+    # anchored: the sums below replace the stored ones, anchored at `reach_anchor`
+    # (None: unknown, aggregated afresh next run); folded: they add to them.
+    anchored: bool = False
+    reach_anchor: datetime | str | None = None
+    reach_half_life: float | None = None
+    reach_weighted: float | None = None
+    reach_anonymous: float | None = None
+    reach_customers: int | None = None
+    reach_anonymous_items: int | None = None
+    reach_items: int | None = None
+    folded: bool = False
+    moved: bool = False  # its priority changed: a snapshot, and "before" set
+    trigger: str | None = None  # what prompted it, for the snapshot
+    seq: int | None = None  # its place in the run (ScoredRows.add): its rank's index
+    rank: int | None = None
+    rice_score: float | None = None
+    alignment_score: float | None = None
+    priority_score: float | None = None
+    breakdown: dict | str | None = None
+    evidence_count: int | None = None
+    reach: float | None = None
+
+
+REACH_COLUMNS = [
+    ("anchored", "boolean"),
+    ("reach_anchor", "timestamptz"),
+    ("reach_half_life", "float8"),
+    ("reach_weighted", "float8"),
+    ("reach_anonymous", "float8"),
+    ("reach_customers", "integer"),
+    ("reach_anonymous_items", "integer"),
+    ("reach_items", "integer"),
+]
+SUM_NAMES = [name for name, _ in REACH_COLUMNS[3:]]
+WRITE_COLUMNS = [
+    ("id", "bigint"),
+    ("claimed", "boolean"),
+    ("mark_version", "bigint"),
+    *REACH_COLUMNS,
+    ("folded", "boolean"),
+    ("moved", "boolean"),
+    ("trigger", "text"),
+    ("seq", "integer"),
+    ("rank", "integer"),
+    ("rice_score", "float8"),
+    ("alignment_score", "float8"),
+    ("priority_score", "float8"),
+    ("breakdown", "jsonb"),
+    ("evidence_count", "integer"),
+    ("reach", "float8"),
+]
+WRITE_NAMES = [name for name, _ in WRITE_COLUMNS]
+# Sums aggregated by this run replace the stored ones, anchored at this run,
+# unless a mark moved meanwhile: that change may be missing from the
+# aggregate's snapshot, so the sums are left unknown (anchor NULL) and the
+# next run aggregates again. Folded rows add pending items' terms to the
+# stored sums (only the rescore writes sums, one run at a time; a mark that
+# forgot them meanwhile keeps them forgotten).
+SET_REACH = ", ".join(
+    [
+        "reach_anchor = CASE WHEN v.anchored THEN CASE"
+        " WHEN roadmap_initiative.mark_version = v.mark_version THEN v.reach_anchor END"
+        " ELSE roadmap_initiative.reach_anchor END",
+        "reach_half_life = CASE WHEN v.anchored THEN v.reach_half_life"
+        " ELSE roadmap_initiative.reach_half_life END",
+        *(
+            f"{name} = CASE WHEN v.anchored THEN v.{name}"
+            f" WHEN v.folded THEN roadmap_initiative.{name} + v.{name}"
+            f" ELSE roadmap_initiative.{name} END"
+            for name in SUM_NAMES
+        ),
+    ]
+)
+# What a snapshot keeps of the initiative as the run left it.
+SNAPSHOT_COLUMNS = (
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "rice_score",
+    "alignment_score",
+    "priority_score",
+    "rank",
+    "previous_priority_score",
+    "previous_rank",
+)
+# A mark that moved since the claim read it belongs to a change this run may
+# not have seen: keep it for the next run.
+CLEAR_MARK = (
+    "needs_rescore = CASE WHEN v.claimed"
+    " THEN roadmap_initiative.mark_version <> v.mark_version"
+    " ELSE roadmap_initiative.needs_rescore END"
+)
+KEEP_UNLESS_SCORED = ", ".join(
+    f"{name} = COALESCE(v.{name}, roadmap_initiative.{name})"
+    for name in (
+        "rice_score",
+        "alignment_score",
+        "priority_score",
+        "breakdown",
+        "evidence_count",
+        "reach",
+    )
+)
+COPY_ROWS = f"COPY rescore_rows ({', '.join(WRITE_NAMES)}) FROM STDIN"
+_values = attrgetter(*WRITE_NAMES)
+# Most rows of a run under steady ingest only slipped a rank: one format, filled in.
+_SLIP_LINE = copy_line(
+    [
+        {"id": "{id}", "claimed": False, "moved": False, "rank": "{rank}"}.get(name)
+        for name in WRITE_NAMES
+    ]
+)
+
+
+def copy_row(row: WriteRow) -> str:
+    """`row` as a line of COPY (text format); a breakdown already escaped (`ScoredRows.add`)."""
+    if row.claimed:
+        # Numbers, booleans, a timestamp and the escaped breakdown: str() of each.
+        return "\t".join(["\\N" if value is None else str(value) for value in _values(row)]) + "\n"
+    rank = row.rank
+    return _SLIP_LINE.format(id=row.id, rank="\\N" if rank is None else rank)
+
+
+class ScoredRows:
+    """The claimed rows of a run, on their way to `write_rows`, in the order scored.
+
+    On PostgreSQL each row goes by COPY into the temporary table as soon as it
+    is scored: the run's own connection is idle while the evidence streams in
+    on the others, so the rows are sent (and parsed by the server) in that
+    time instead of after it. Their ranks, known only once every row is
+    scored, follow with the UPDATE. Elsewhere the rows wait for one JSON
+    parameter.
+    """
+
+    def __init__(self, copy=None):
+        self.rows: list[WriteRow] = []
+        self._copy = copy
+        self._lines: list[str] = []
+
+    def add(self, row: WriteRow) -> None:
+        self.rows.append(row)
+        row.seq = len(self.rows)
+        if self._copy is None:
+            return
+        if (breakdown := row.breakdown) is not None:
+            # The one text value of a row: escaped here, so the rest is str() alone.
+            row.breakdown = copy_escape(dumps(breakdown))
+        self._lines.append(copy_row(row))
+        row.breakdown = None  # sent: the run needs it no more
+        if len(self._lines) == 500:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._copy.write("".join(self._lines))
+            self._lines = []
+
+
+@contextmanager
+def scored_rows(cursor):
+    """A `ScoredRows` to add the run's claimed rows to (on PostgreSQL, an open COPY)."""
+    if not is_postgres():
+        yield ScoredRows()
+        return
+    spec = ", ".join(f"{name} {pg_type}" for name, pg_type in WRITE_COLUMNS)
+    # Once per connection, emptied by every commit. DELETE, not TRUNCATE: a
+    # caller's transaction (a test) may run several rescores before it commits.
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS rescore_rows ({spec}) ON COMMIT DELETE ROWS")
+    cursor.execute("DELETE FROM rescore_rows")
+    with cursor.cursor.copy(COPY_ROWS) as copy:
+        sink = ScoredRows(copy)
+        yield sink
+        sink.flush()
+
+
+def write_rows(
+    cursor, scored: ScoredRows, slipped: list[WriteRow], ranks: dict[int, int], now: datetime
+) -> list[int]:
+    """Every row this run changes in one UPDATE: scores, sums, rank, and the "before".
+
+    `scored` holds the claimed rows, `slipped` those not claimed whose rank
+    moved because others did, `ranks` every new rank. Each row is written
+    once per run, its rank with its scores (a second pass for the ranks
+    would rewrite thousands of ~1.4 KB rows again). "Before" (previous rank
+    and score) is where the row was: set when its priority changed, or when
+    only its rank did.
+
+    On PostgreSQL the rows are in a temporary table by COPY (the server
+    parses 10,000 rows as one 12 MB JSON parameter ~8x slower), the claimed
+    rows' ranks come as one array indexed by their place in the run, and the
+    UPDATE walks the rows in id order through the primary key, so it locks
+    rows in id order as ingest does: no deadlock, and no separate locking
+    pass. The same statement inserts the snapshots of the rows whose
+    priority moved (`_snapshot` elsewhere). Returns the snapshot ids.
+    """
+    postgres = is_postgres()
+    # The new rank: a claimed row's from the array (0: none), another's its own.
+    new_rank = (
+        "CASE WHEN v.claimed THEN NULLIF((%s::int4[])[v.seq], 0) ELSE v.rank END"
+        if postgres
+        else "v.rank"
+    )
+    rank = "v.new_rank" if postgres else "v.rank"
+    # Null-safe "differs": IS DISTINCT FROM is SQLite 3.39+, IS NOT is older.
+    rank_moved = f"{rank} {'IS DISTINCT FROM' if postgres else 'IS NOT'} roadmap_initiative.rank"
+    set_clause = f"""
+        {KEEP_UNLESS_SCORED}, {CLEAR_MARK}, {SET_REACH},
+        scored_at = CASE WHEN v.claimed THEN %s ELSE roadmap_initiative.scored_at END,
+        rank = {rank},
+        previous_rank = CASE WHEN v.moved OR {rank_moved} THEN roadmap_initiative.rank
+                             ELSE roadmap_initiative.previous_rank END,
+        previous_priority_score = CASE
+            WHEN v.moved AND roadmap_initiative.scored_at IS NULL THEN NULL
+            WHEN v.moved OR {rank_moved} THEN roadmap_initiative.priority_score
+            ELSE roadmap_initiative.previous_priority_score END
+    """
+    if not postgres:
+        for row in scored.rows:
+            row.rank = ranks.get(row.id)
+        rows = sorted(scored.rows + slipped, key=attrgetter("id"))
+        cursor.execute(
+            f"UPDATE roadmap_initiative SET {set_clause} FROM {json_rows_sql(WRITE_COLUMNS)}"
+            " WHERE roadmap_initiative.id = v.id",
+            [db_timestamp(now), dumps(rows)],
+        )
+        return _snapshot(cursor, rows)
+    if slipped:
+        with cursor.cursor.copy(COPY_ROWS) as copy:
+            for start in range(0, len(slipped), 1000):
+                copy.write("".join(copy_row(row) for row in slipped[start : start + 1000]))
+    # A nested loop over the rows in id order is the only join left to the planner.
+    cursor.execute("SET LOCAL enable_hashjoin = off")
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+    written = ", ".join(f"roadmap_initiative.{name}" for name in SNAPSHOT_COLUMNS)
+    cursor.execute(
+        f"""
+        WITH written AS (
+            UPDATE roadmap_initiative SET {set_clause}
+            FROM (SELECT v.*, {new_rank} AS new_rank FROM rescore_rows v ORDER BY v.id) v
+            WHERE roadmap_initiative.id = v.id
+            RETURNING roadmap_initiative.id, {written}, v.moved, v.trigger
+        )
+        INSERT INTO roadmap_scoresnapshot (initiative_id, {", ".join(SNAPSHOT_COLUMNS)},
+                                           trigger, created_at)
+        SELECT id, {", ".join(SNAPSHOT_COLUMNS)}, trigger, %s FROM written WHERE moved
+        RETURNING id
+        """,
+        [
+            db_timestamp(now),
+            [ranks.get(row.id) or 0 for row in scored.rows],
+            db_timestamp(timezone.now()),
+        ],
+    )
+    snapshot_ids = sorted(row[0] for row in cursor.fetchall())
+    cursor.execute("SET LOCAL enable_hashjoin = on")
+    cursor.execute("SET LOCAL enable_mergejoin = on")
+    return snapshot_ids
+
+
+def _snapshot(cursor, rows: list[WriteRow]) -> list[int]:
+    """One INSERT ... SELECT: each initiative whose priority changed, as it is now (SQLite).
+
+    Its "before" (previous rank and score) is already on the row. Initiatives
+    that only moved in rank because others did get no snapshot and no webhook:
+    with 10,000 initiatives one score change shifts thousands of ranks.
+    """
+    changed = [{"id": row.id, "trigger": row.trigger} for row in rows if row.moved]
+    if not changed:
+        return []
+    columns = ", ".join(SNAPSHOT_COLUMNS)
+    cursor.execute(
+        f"""
+        INSERT INTO roadmap_scoresnapshot (initiative_id, {columns}, trigger, created_at)
+        SELECT i.id, {", ".join(f"i.{name}" for name in SNAPSHOT_COLUMNS)}, v.trigger, %s
+        FROM roadmap_initiative i
+        JOIN {json_rows_sql([("id", "bigint"), ("trigger", "text")])} ON v.id = i.id
+        RETURNING id
+        """,
+        [db_timestamp(timezone.now()), dumps(changed)],
+    )
+    return sorted(row[0] for row in cursor.fetchall())
+
+
+def pending_done(cursor, items: Iterable[PendingItem]) -> None:
+    """The pending items this run read: folded in, counted by its aggregate, or dropped."""
+    cursor.execute(
+        f"DELETE FROM roadmap_pendingevidence WHERE {in_ids_sql('evidence_id')}",
+        [ids_param(item.evidence_id for item in items)],
+    )
