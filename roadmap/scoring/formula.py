@@ -41,8 +41,8 @@ def rice(inputs: RiceInputs) -> float:
 
 
 # Compared by identity: the rescore shares one link per key result and
-# contribution, and `_term_for` caches on it. Equal-valued links of an earlier
-# run made every lookup hash and compare all seven fields (~0.1 s a full run).
+# contribution, and `_term_for` caches on it. Compared by value, every lookup
+# would hash and compare all seven fields (~0.1 s a full run).
 @dataclass(frozen=True, eq=False)
 class AlignmentLink:
     key_result_id: int
@@ -133,8 +133,8 @@ class Score:
         """Each factor and where it came from, built on first use.
 
         A full rescore scores 10,000 initiatives and writes the breakdown of
-        those whose score moved; building the other ~5,000 was a third of the
-        run's scoring.
+        those whose score moved; building the other ~5,000 would be a third of
+        the run's scoring.
         """
         inputs, policy = self.inputs, self.policy
         if inputs.reach_source == "evidence":

@@ -141,7 +141,7 @@ def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
 # segment weight, the pair's newest folded item. Written as LATERAL and scalar
 # subqueries (LIMIT keeps the lateral one from being flattened into a join)
 # so the planner cannot swap the probes for a scan of all the evidence and a
-# hash join, as it did from the pending table's stale statistics (1.2 s
+# hash join, which it picks from the pending table's stale statistics (1.2 s
 # instead of ~0.2 s for 15,000 rows).
 PENDING_ITEM = {
     "postgresql": "LEFT JOIN LATERAL (SELECT initiative_id, customer_id, received_at"

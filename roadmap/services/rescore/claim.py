@@ -92,7 +92,7 @@ def begin(cursor, tuning: Tuning) -> list[FullRequest]:
 
 def claim_rows(cursor, requests: list[FullRequest], policy: scoring.ScoringPolicy) -> list[Claim]:
     """The marked initiatives and those with pending evidence; every one when `requests`."""
-    # The anchor as epoch seconds on PostgreSQL: parsing 10,000 timestamps cost ~0.1 s.
+    # The anchor as epoch seconds on PostgreSQL: parsing 10,000 timestamps costs ~0.1 s.
     anchor = "date_part('epoch', reach_anchor)" if is_postgres() else "reach_anchor"
     half_life = policy.half_life_days
     if requests:

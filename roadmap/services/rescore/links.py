@@ -23,7 +23,7 @@ def alignment_links(cursor, ids: list[int] | None) -> dict[int, list[scoring.Ali
 
     Key results are read once and each (key result, contribution) becomes one
     shared AlignmentLink: a few hundred objects for 20,000 links, where one
-    joined row and one object per link cost ~0.15 s of a full rescore.
+    joined row and one object per link costs ~0.15 s of a full rescore.
     """
     cursor.execute(
         """
