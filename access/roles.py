@@ -39,6 +39,11 @@ def can_edit_okrs(user) -> bool:
     return has_role(user, Role.PRODUCT)
 
 
+def can_view_alignment(user) -> bool:
+    """The alignment review pages: product and marketing, not API-only integration accounts."""
+    return has_role(user, Role.PRODUCT) or has_role(user, Role.MARKETING)
+
+
 def can_add_evidence(user) -> bool:
     return (
         has_role(user, Role.PRODUCT)

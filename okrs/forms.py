@@ -1,7 +1,13 @@
+"""Forms of the OKR pages. They parse and validate input; services do the writes."""
+
 from django import forms
+from django.contrib.auth import get_user_model
 
 import bounds
-from okrs.models import Confidence
+from okrs.models import Confidence, KeyResult, Metric, Objective
+from okrs.periods import current_quarter
+from okrs.services import METRIC_AUDIT_FIELDS
+from web.forms import FingerprintForm, VersionedForm
 
 
 class CheckInForm(forms.Form):
@@ -23,3 +29,125 @@ class PeriodFilterForm(forms.Form):
     def __init__(self, *args, periods=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = [("", "All periods"), *((p, p) for p in periods)]
+
+
+def _decimal_inputs(form: forms.Form, *names: str) -> None:
+    for name in names:
+        form.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+
+
+def _people(form: forms.Form, name: str) -> None:
+    field = form.fields[name]
+    field.queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+    field.empty_label = "Nobody"
+    field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
+class ObjectiveForm(VersionedForm):
+    """An objective's fields; a cancelled or missed objective stays, weighing nothing."""
+
+    class Meta:
+        model = Objective
+        fields = ("title", "description", "owner", "period", "parent", "team", "weight", "status")
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "period": forms.TextInput(attrs={"placeholder": "2026-Q4"}),
+            "team": forms.TextInput(attrs={"placeholder": "Empty for a company objective"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _people(self, "owner")
+        parents = Objective.objects.order_by("-period", "title")
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = "None (a company objective)"
+        self.fields["parent"].label_from_instance = lambda o: f"{o.title} ({o.period})"
+        self.fields["team"].help_text = ""
+        _decimal_inputs(self, "weight")
+
+
+class ObjectiveCreateForm(ObjectiveForm):
+    """The same fields for a new objective, set for the current quarter unless told."""
+
+    version = None
+
+    class Meta(ObjectiveForm.Meta):
+        pass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].required = False
+        self.fields["period"].help_text = "Quarter, e.g. 2026-Q4; the current quarter if empty"
+        if not self.is_bound:
+            self.initial.setdefault("period", current_quarter())
+
+
+KEY_RESULT_FIELDS = ("title", "kind", "start", "target", "current", "unit", "weight", "metric")
+
+
+class KeyResultForm(VersionedForm):
+    id_stem = "kr"
+
+    class Meta:
+        model = KeyResult
+        fields = ("objective", *KEY_RESULT_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "objective" in self.fields:
+            self.fields["objective"].queryset = Objective.objects.order_by("-period", "title")
+            self.fields["objective"].label_from_instance = lambda o: f"{o.title} ({o.period})"
+        self.fields["metric"].queryset = Metric.objects.order_by("key")
+        self.fields["metric"].empty_label = "None (set by check-ins)"
+        self.fields["metric"].help_text = "Its readings set the current value"
+        self.fields["kind"].help_text = (
+            "Maintain: done while the value stays on the start's side of the target."
+            " Milestone: done once the value reaches the target."
+        )
+        _decimal_inputs(self, "start", "target", "current", "weight")
+
+
+class KeyResultCreateForm(KeyResultForm):
+    """A new key result of the objective whose page it is on."""
+
+    version = None
+
+    class Meta(KeyResultForm.Meta):
+        fields = KEY_RESULT_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["current"].required = False
+        self.fields["current"].initial = None
+        self.fields[
+            "current"
+        ].help_text = "The start value, or the metric's latest reading, if empty"
+
+    def fields_for_service(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in KEY_RESULT_FIELDS}
+        if data["current"] is None:
+            data.pop("current")
+            if not data["metric"]:
+                data["current"] = data["start"]
+        return data
+
+
+class MetricForm(FingerprintForm):
+    """A metric's name, unit and direction; its key is fixed (integrations push by key)."""
+
+    fingerprint_fields = METRIC_AUDIT_FIELDS
+    id_stem = "metric"
+
+    class Meta:
+        model = Metric
+        fields = ("name", "unit", "direction", "description")
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class MetricCreateForm(MetricForm):
+    fingerprint = None
+
+    class Meta(MetricForm.Meta):
+        fields = ("key", "name", "unit", "direction", "description")

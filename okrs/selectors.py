@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from access.roles import can_view
+from audit.models import AuditEntry
+from audit.selectors import audit_for_object
 from okrs.models import CheckIn, KeyResult, Metric, MetricReading, Objective
 
 
@@ -79,6 +81,49 @@ def check_in_list(*, viewer, key_result: KeyResult) -> QuerySet[CheckIn]:
 def metric_list(*, viewer) -> QuerySet[Metric]:
     qs = Metric.objects.all()
     return qs if _can_view(viewer) else qs.none()
+
+
+def metric_overview(*, viewer) -> QuerySet[Metric]:
+    """Metrics with their latest reading (`latest_value`, `latest_at`) and the key results
+    tracking them (with their objectives), for the metrics page."""
+    latest = MetricReading.objects.filter(metric=OuterRef("pk")).order_by("-observed_at", "-id")
+    qs = Metric.objects.annotate(
+        latest_value=Subquery(latest.values("value")[:1]),
+        latest_at=Subquery(latest.values("observed_at")[:1]),
+    ).prefetch_related(
+        Prefetch(
+            "key_results",
+            queryset=KeyResult.objects.select_related("objective").order_by(
+                "objective__title", "id"
+            ),
+        )
+    )
+    return qs if _can_view(viewer) else qs.none()
+
+
+def objective_detail_get_for_user(*, viewer, pk: int) -> Objective:
+    """One objective for its page: key results with metrics, child objectives, aligned count."""
+    qs = (
+        Objective.objects.select_related("owner", "parent")
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.select_related("metric")),
+            Prefetch("children", queryset=Objective.objects.order_by("title")),
+        )
+        .annotate(
+            aligned_total=Count("key_results__alignments__initiative", distinct=True),
+        )
+    )
+    try:
+        return (qs if _can_view(viewer) else qs.none()).get(pk=pk)
+    except (Objective.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such objective.") from None
+
+
+def objective_history(*, viewer, objective: Objective) -> QuerySet[AuditEntry]:
+    """The objective's audit history with its key results' (filed under it), newest first."""
+    if not _can_view(viewer):
+        return AuditEntry.objects.none()
+    return audit_for_object(instance=objective)
 
 
 def metric_get_for_user(*, viewer, key: str) -> Metric:

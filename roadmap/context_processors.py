@@ -1,4 +1,4 @@
-from roadmap.permissions import can_add_evidence, can_edit_roadmap
+from roadmap.permissions import can_add_evidence, can_edit_roadmap, can_view_alignment
 
 
 def roles(request):
@@ -6,4 +6,5 @@ def roles(request):
     return {
         "can_edit_roadmap": bool(user and can_edit_roadmap(user)),
         "can_add_evidence": bool(user and can_add_evidence(user)),
+        "can_view_alignment": bool(user and can_view_alignment(user)),
     }

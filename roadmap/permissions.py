@@ -8,6 +8,7 @@ from access.roles import (
     can_edit_roadmap,
     can_push_readings,
     can_view,
+    can_view_alignment,
     has_role,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "can_edit_roadmap",
     "can_push_readings",
     "can_view",
+    "can_view_alignment",
     "has_role",
 ]

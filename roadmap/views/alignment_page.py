@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from access.views import role_required
 from roadmap.csv_export import TABLES, csv_response, export_filename
 from roadmap.models import Initiative
-from roadmap.permissions import Role, has_role
+from roadmap.permissions import can_view_alignment
 from roadmap.selectors_alignment import (
     LOW_PROGRESS,
     MIN_INITIATIVES,
@@ -37,10 +37,6 @@ HEAT_LEVELS = 5
 # the page shows the best-ranked (busiest) ones and the CSV has them all.
 MATRIX_COLUMNS = 60
 HEAT_ROWS = 100
-
-
-def can_view_alignment(user) -> bool:
-    return has_role(user, Role.PRODUCT) or has_role(user, Role.MARKETING)
 
 
 alignment_viewer_required = role_required(can_view_alignment)

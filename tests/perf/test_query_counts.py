@@ -14,10 +14,14 @@ from rest_framework.test import APIClient
 from roadmap.services import initiatives_rescore_marked
 from tests.factories import (
     AlignmentFactory,
+    CheckInFactory,
     CustomerFactory,
     EvidenceFactory,
     InitiativeFactory,
     KeyResultFactory,
+    MetricFactory,
+    MetricReadingFactory,
+    ObjectiveFactory,
     SegmentFactory,
 )
 
@@ -33,7 +37,14 @@ API_LISTS = [
     "/api/v1/objectives/",
     "/api/v1/key-results/",
 ]
-PAGES = ["/roadmap/", "/roadmap/timeline/", "/priorities/", "/evidence/", "/okrs/"]
+PAGES = [
+    "/roadmap/",
+    "/roadmap/timeline/",
+    "/priorities/",
+    "/evidence/",
+    "/okrs/",
+    "/okrs/metrics/",
+]
 
 
 def _grow(n: int) -> None:
@@ -44,7 +55,10 @@ def _grow(n: int) -> None:
         initiative = InitiativeFactory(
             reach=10 * (i + 1), reach_source="evidence" if i % 2 else "manual"
         )
-        key_result = KeyResultFactory()
+        metric = MetricFactory()
+        MetricReadingFactory(metric=metric, value=i)
+        key_result = KeyResultFactory(metric=metric)
+        CheckInFactory(key_result=key_result)
         AlignmentFactory(initiative=initiative, key_result=key_result)
         EvidenceFactory(initiative=initiative, customer=customer)
         EvidenceFactory(initiative=None, customer=customer)  # the triage inbox
@@ -87,3 +101,20 @@ def test_page_costs_the_same_queries_for_2_and_20_rows(browser, url):
     few = _count(browser, url)
     _grow(18)
     assert _count(browser, url) == few
+
+
+def test_objective_page_costs_the_same_queries_for_2_and_20_key_results(browser):
+    objective = ObjectiveFactory()
+    ObjectiveFactory(parent=objective)
+
+    def grow(n):
+        for _ in range(n):
+            metric = MetricFactory()
+            key_result = KeyResultFactory(objective=objective, metric=metric)
+            CheckInFactory(key_result=key_result)
+            AlignmentFactory(key_result=key_result)
+
+    grow(2)
+    few = _count(browser, f"/okrs/objectives/{objective.pk}/")
+    grow(18)
+    assert _count(browser, f"/okrs/objectives/{objective.pk}/") == few

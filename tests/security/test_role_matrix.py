@@ -22,6 +22,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from okrs import services as okr_services
+from roadmap import services
 from roadmap.management.commands.export_workspace import workspace_models
 from roadmap.models import WebhookDelivery, WebhookSubscription
 from tests.factories import (
@@ -265,6 +267,74 @@ PAGES = {
             {"kr{kr}-value": 50, "kr{kr}-confidence": "on_track"},
         )
     },
+    "okrs:objective-new": {
+        "GET": (PRODUCT, "/okrs/objectives/new/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/new/",
+            {"title": "New objective", "period": "", "weight": 1, "status": "active"},
+        ),
+    },
+    "okrs:objective": {
+        "GET": (READERS, "/okrs/objectives/{objective}/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/{objective}/",
+            {
+                "title": "Renamed",
+                "period": "2026-Q4",
+                "weight": 2,
+                "status": "active",
+                "version": "{objective_version}",
+            },
+        ),
+    },
+    "okrs:objective-delete": {"POST": (PRODUCT, "/okrs/objectives/{spare_objective}/delete/", {})},
+    "okrs:key-result-add": {
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/{objective}/key-results/",
+            {"title": "New KR", "kind": "increase", "start": 0, "target": 10, "weight": 1},
+        )
+    },
+    "okrs:key-result": {"GET": (READERS, "/okrs/key-results/{kr}/", None)},
+    "okrs:key-result-edit": {
+        "GET": (PRODUCT, "/okrs/key-results/{kr}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/key-results/{kr}/edit/",
+            {
+                "objective": "{objective}",
+                "title": "Renamed",
+                "kind": "increase",
+                "start": 0,
+                "target": 10,
+                "current": 5,
+                "weight": 1,
+                "metric": "",
+                "version": "{kr_version}",
+            },
+        ),
+    },
+    "okrs:key-result-delete": {"POST": (PRODUCT, "/okrs/key-results/{spare_kr}/delete/", {})},
+    "okrs:metrics": {"GET": (READERS, "/okrs/metrics/", None)},
+    "okrs:metric-add": {
+        "POST": (
+            PRODUCT,
+            "/okrs/metrics/add/",
+            {"key": "dau", "name": "Daily active users", "direction": "increase"},
+        )
+    },
+    "okrs:metric": {"GET": (READERS, "/okrs/metrics/nps/", None)},
+    "okrs:metric-edit": {
+        "GET": (PRODUCT, "/okrs/metrics/nps/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/metrics/nps/edit/",
+            {"name": "Renamed", "direction": "increase", "fingerprint": "{metric_fingerprint}"},
+        ),
+    },
+    "okrs:metric-delete": {"POST": (PRODUCT, "/okrs/metrics/spare/delete/", {})},
     # Probes for load balancers and monitoring: public, and they show no workspace data.
     "ops:healthz": {"GET": (EVERYONE, "/healthz", None)},
     "ops:readyz": {"GET": (EVERYONE, "/readyz", None)},
@@ -383,9 +453,19 @@ def world(users):
         "alignment": alignment.pk,
         "segment": segment.pk,
         "customer": customer.pk,
+        "objective_version": objective.version,
+        "kr_version": kr.version,
+        "metric_fingerprint": okr_services.metric_fingerprint(metric),
+        "segment_fingerprint": services.segment_fingerprint(segment),
+        # As the edit form reads it: from the database (revenue 10000 is stored as 10000.00).
+        "customer_fingerprint": services.customer_fingerprint(_from_database(customer)),
         "evidence": evidence.pk,
         "webhook": webhook.pk,
     }
+
+
+def _from_database(instance):
+    return type(instance).objects.get(pk=instance.pk)
 
 
 def _fill(value, world):

@@ -1,5 +1,7 @@
 """Who sees which page: anonymous users log in, roleless users get 403, marketing reads only."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -13,6 +15,7 @@ PAGES = [
     "/okrs/",
     "/evidence/",
     "/alignment/",
+    "/okrs/metrics/",
 ]
 
 
@@ -59,7 +62,14 @@ def test_logout_is_a_post_form_and_get_is_refused(product_client):
 def test_navigation_links_every_section_and_admin_only_for_staff(client, product_user):
     client.force_login(product_user)
     html = client.get("/").content.decode()
-    for url in ("/roadmap/", "/priorities/", "/okrs/", "/alignment/", "/evidence/"):
+    for url in (
+        "/roadmap/",
+        "/priorities/",
+        "/okrs/",
+        "/okrs/metrics/",
+        "/alignment/",
+        "/evidence/",
+    ):
         assert f'href="{url}"' in html
     assert 'href="/admin/"' not in html
     product_user.is_staff = True
@@ -69,7 +79,14 @@ def test_navigation_links_every_section_and_admin_only_for_staff(client, product
 
 def test_pages_carry_no_inline_scripts_or_handlers(product_client, small_roadmap):
     alpha = small_roadmap["alpha"]
-    for path in [*PAGES, f"/initiatives/{alpha.pk}/", "/initiatives/new/"]:
+    objective = small_roadmap["objective"]
+    for path in [
+        *PAGES,
+        f"/initiatives/{alpha.pk}/",
+        "/initiatives/new/",
+        f"/okrs/objectives/{objective.pk}/",
+        "/okrs/objectives/new/",
+    ]:
         html = product_client.get(path).content.decode()
         for chunk in html.split("<script")[1:]:
             head = chunk.partition(">")[0]
@@ -117,10 +134,28 @@ def test_marketing_sees_no_edit_controls(marketing_client, small_roadmap):
         "/": ["Move to", "New initiative"],
         "/priorities/": ["Edit RICE inputs", "New initiative"],
         f"/initiatives/{alpha.pk}/": ["Save changes", "Align to key result", "Remove"],
-        "/okrs/": ["Check in"],
+        "/okrs/": ["Check in", "New objective"],
         "/evidence/": ["Link selected", "Link to initiative"],
+        f"/okrs/objectives/{small_roadmap['objective'].pk}/": ["Save changes", "Delete", "Add"],
+        "/okrs/metrics/": ["Edit", "Delete", "Add a metric"],
     }
     for path, controls in pages.items():
         html = marketing_client.get(path).content.decode()
         for control in controls:
             assert control not in html, f"{control!r} shown to marketing on {path}"
+
+
+def test_integration_accounts_see_only_pages_they_may_open(client, integration_user, small_roadmap):
+    """API-only accounts may read; the navigation offers them nothing that answers 403."""
+    client.force_login(integration_user)
+    html = client.get("/").content.decode()
+    nav = re.search(r'<nav class="nav" aria-label="Main">(.*?)</nav>', html, re.S).group(1)
+    links = re.findall(r'href="([^"]+)"', nav)
+    assert "/alignment/" not in links
+    assert {"/okrs/", "/okrs/metrics/", "/evidence/"} <= set(links)
+    for url in links:
+        assert client.get(url).status_code == 200, url
+    for url in ("/okrs/", "/okrs/metrics/"):
+        page = client.get(url).content.decode()
+        assert "hx-post" not in page
+        assert "New objective" not in page

@@ -84,7 +84,12 @@ def index(request):
     return render(
         request,
         "okrs/index.html",
-        {"objectives": objectives, "period_form": period_form, "period": period},
+        {
+            "objectives": objectives,
+            "period_form": period_form,
+            "period": period,
+            "editable": can_edit_okrs(request.user),
+        },
     )
 
 

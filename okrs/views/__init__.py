@@ -1,0 +1,23 @@
+"""HTML views for goals: thin (parse → selector → one service call → render)."""
+
+from .key_results import key_result_add, key_result_delete, key_result_edit, key_result_row
+from .metrics import metric_add, metric_delete, metric_edit, metric_row, metrics
+from .objectives import objective_delete, objective_detail, objective_new
+from .tree import check_in, index
+
+__all__ = [
+    "check_in",
+    "index",
+    "key_result_add",
+    "key_result_delete",
+    "key_result_edit",
+    "key_result_row",
+    "metric_add",
+    "metric_delete",
+    "metric_edit",
+    "metric_row",
+    "metrics",
+    "objective_delete",
+    "objective_detail",
+    "objective_new",
+]

@@ -1,0 +1,1 @@
+"""What the HTML pages of okrs and roadmap share: optimistic-locking forms, conflicts."""
