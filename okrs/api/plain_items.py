@@ -23,6 +23,7 @@ from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
 import bounds
+from api.serializers import StrictCharField
 
 INVALID = object()
 _NOT_PLAIN_TEXT = re.compile("[\x00\ud800-\udfff]")  # DRF refuses NUL and surrogates
@@ -107,6 +108,7 @@ def _datetime_check(field: serializers.DateTimeField) -> Callable | None:
 
 _CHECKS = {
     serializers.CharField: _text_check,
+    StrictCharField: _text_check,
     serializers.ChoiceField: _choice_check,
     serializers.IntegerField: _integer_check,
     serializers.DateTimeField: _datetime_check,

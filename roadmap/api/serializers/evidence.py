@@ -3,11 +3,12 @@
 from rest_framework import serializers
 
 import bounds
+from api import serializers as strict
 from roadmap import selectors
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
 
-class SegmentSerializer(serializers.ModelSerializer):
+class SegmentSerializer(strict.ModelSerializer):
     customer_total = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -15,7 +16,7 @@ class SegmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "weight", "customer_total"]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(strict.ModelSerializer):
     evidence_total = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -33,7 +34,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"external_id": {"allow_blank": False}}
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(strict.ModelSerializer):
     customer_name = serializers.CharField(
         source="customer.name", read_only=True, default=None, allow_null=True
     )
@@ -64,14 +65,14 @@ class EvidenceIngestSerializer(serializers.Serializer):
     """One evidence item as integrations send it (references are resolved in bulk)."""
 
     source = serializers.ChoiceField(choices=Evidence.Source.choices)
-    text = serializers.CharField(max_length=20_000)
+    text = strict.StrictCharField(max_length=20_000)
     importance = serializers.ChoiceField(choices=Evidence.Importance.choices, required=False)
     received_at = serializers.DateTimeField(
         required=False,
         validators=[bounds.event_date_validator],
         help_text="From 1970-01-01 to one day ahead of now; now when left out",
     )
-    external_id = serializers.CharField(
+    external_id = strict.StrictCharField(
         max_length=200,
         required=False,
         allow_null=True,
@@ -81,15 +82,15 @@ class EvidenceIngestSerializer(serializers.Serializer):
     customer = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="Customer id"
     )
-    customer_external_id = serializers.CharField(
+    customer_external_id = strict.StrictCharField(
         max_length=200,
         required=False,
         help_text="Your id for the customer; created on first sight",
     )
-    customer_name = serializers.CharField(
+    customer_name = strict.StrictCharField(
         max_length=200, required=False, help_text="Name for a customer created on first sight"
     )
-    customer_segment = serializers.CharField(
+    customer_segment = strict.StrictCharField(
         max_length=100, required=False, help_text="Segment name for a new customer"
     )
     initiative = serializers.IntegerField(

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers import StrictFloatField
 from roadmap.models import Initiative
 
 IMPACT_VALUES = [value for value, _ in Initiative.IMPACT_CHOICES]
@@ -31,7 +32,7 @@ class ImpactField(serializers.Field):
 
 
 @extend_schema_field({"type": "number", "minimum": 0, "exclusiveMinimum": True})
-class PositiveFloatField(serializers.FloatField):
+class PositiveFloatField(StrictFloatField):
     """A number more than 0 (effort, weights)."""
 
     default_error_messages = {"not_positive": "Must be more than 0."}

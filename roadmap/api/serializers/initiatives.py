@@ -4,13 +4,14 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 import bounds
+from api import serializers as strict
 from okrs.api.serializers import version_field
 from roadmap.models import Alignment, Initiative
 
 from .fields import BreakdownField, ImpactField, PercentField
 
 
-class InitiativeAlignmentSerializer(serializers.ModelSerializer):
+class InitiativeAlignmentSerializer(strict.ModelSerializer):
     key_result_title = serializers.CharField(source="key_result.title", read_only=True)
     objective = serializers.IntegerField(source="key_result.objective_id", read_only=True)
 
@@ -20,7 +21,7 @@ class InitiativeAlignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
+class InitiativeSerializer(strict.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True
     )
@@ -31,7 +32,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Percent, more than 0 and at most 100: 100 high, 80 medium, 50 low",
     )
-    effort = serializers.FloatField(
+    effort = strict.StrictFloatField(
         required=False,
         min_value=bounds.EFFORT_MIN,
         max_value=bounds.EFFORT_MAX,
@@ -88,7 +89,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         }
 
 
-class PrioritySerializer(serializers.ModelSerializer):
+class PrioritySerializer(strict.ModelSerializer):
     """One row of the ranked list, explained."""
 
     previous_rank = serializers.IntegerField(
@@ -176,7 +177,7 @@ def _iso(value) -> str:
     return _DATETIME_FIELD.to_representation(value)
 
 
-class AlignmentSerializer(serializers.ModelSerializer):
+class AlignmentSerializer(strict.ModelSerializer):
     key_result_title = serializers.CharField(source="key_result.title", read_only=True)
     objective = serializers.IntegerField(source="key_result.objective_id", read_only=True)
 

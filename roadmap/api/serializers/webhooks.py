@@ -3,17 +3,18 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from api import serializers as strict
 from roadmap.models import WebhookDelivery, WebhookSubscription
 from roadmap.webhooks import target_check
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(strict.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookSubscription.Event.choices),
         min_length=1,
         help_text="Events to receive: priority.changed",
     )
-    secret = serializers.CharField(
+    secret = strict.StrictCharField(
         write_only=True,
         required=False,
         min_length=16,
@@ -45,12 +46,12 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
 
 
 class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
-    secret = serializers.CharField(
+    secret = strict.StrictCharField(
         read_only=True, help_text="Keep it: it signs every delivery and is not shown again."
     )
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(strict.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [

@@ -1,0 +1,108 @@
+"""Serializer fields that take what the OpenAPI schema says, and nothing else.
+
+DRF's fields are lenient: a CharField takes `0` and `false` (stored as "0" and
+"False"), a FloatField takes `false` and `"1.5"`, a DecimalField takes `1200`,
+`" 1e3 "` and 20 leading zeros. The schema says string, number and a decimal
+pattern, so a client learns the types from it and an integration's bug (a
+number where its id should be a string) is a 400, not a row with the wrong
+value. `ModelSerializer` maps model fields to these; a field declared by hand
+uses them directly.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers
+
+
+class _StringOnly:
+    """Refuses anything but a JSON string (DRF's "invalid" message: "Not a valid string.")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StringOnly, serializers.CharField):
+    pass
+
+
+class StrictSlugField(_StringOnly, serializers.SlugField):
+    pass
+
+
+class StrictEmailField(_StringOnly, serializers.EmailField):
+    pass
+
+
+class StrictURLField(_StringOnly, serializers.URLField):
+    pass
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number: not `true`/`false`, not a string of digits."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal as a JSON string of plain digits, exactly as the schema's pattern states.
+
+    The pattern is built from the field's digits and places (and no minus sign
+    when the minimum is 0 or more); what it refuses, DRF would have taken in a
+    form the schema does not show (`1e3`, `+5`, ` 1 `, `.5`, leading zeros past
+    the digits).
+    """
+
+    default_error_messages = {
+        "not_plain": "Send the amount as a string of digits with at most {places} decimals,"
+        ' e.g. "1200.50".',
+    }
+
+    @property
+    def pattern(self) -> str:
+        sign = "" if self.min_value is not None and self.min_value >= 0 else "-?"
+        whole = self.max_whole_digits
+        places = self.decimal_places
+        number = rf"\d{{1,{whole}}}" if whole else "0"
+        fraction = rf"(?:\.\d{{1,{places}}})?" if places else ""
+        return rf"^{sign}{number}{fraction}$"
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not re.fullmatch(self.pattern, data, flags=re.ASCII):
+            self.fail("not_plain", places=self.decimal_places)
+        return super().to_internal_value(data)
+
+
+class StrictDecimalFieldSchema(OpenApiSerializerFieldExtension):
+    """Documents StrictDecimalField with the pattern it enforces."""
+
+    target_class = StrictDecimalField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "format": "decimal", "pattern": self.target.pattern}
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with model fields mapped to the strict fields above."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.EmailField: StrictEmailField,
+        models.URLField: StrictURLField,
+        models.FloatField: StrictFloatField,
+        models.DecimalField: StrictDecimalField,
+    }

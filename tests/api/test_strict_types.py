@@ -1,0 +1,91 @@
+"""The API takes the JSON types its schema states: no `false` for a number, no
+number for a string, decimals as the documented string of digits."""
+
+import pytest
+
+from roadmap.models import Customer, Evidence, Initiative, Segment
+from tests.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _schema(client) -> dict:
+    return client.get("/api/schema/?format=json").json()["components"]["schemas"]
+
+
+@pytest.mark.parametrize("reach", [False, True, "40"])
+def test_a_number_field_refuses_booleans_and_strings(product, reach):
+    response = product.post(
+        "/api/v1/initiatives/", {"title": "Export", "reach": reach}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"reach": ["A valid number is required."]}
+    assert not Initiative.objects.exists()
+
+
+def test_a_declared_number_field_refuses_strings_too(product):
+    initiative = InitiativeFactory()
+
+    response = product.patch(
+        f"/api/v1/initiatives/{initiative.pk}/", {"effort": "2"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"effort": ["A valid number is required."]}
+
+
+def test_a_segment_weight_of_false_is_refused(product):
+    response = product.post("/api/v1/segments/", {"name": "SMB", "weight": False}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"weight": ["A valid number is required."]}
+    assert not Segment.objects.exists()
+
+
+def test_a_string_field_refuses_numbers(product):
+    response = product.post("/api/v1/customers/", {"name": "Acme", "external_id": 7}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"external_id": ["Not a valid string."]}
+    assert not Customer.objects.exists()
+
+
+def test_evidence_ingest_refuses_a_number_for_an_external_id(integration):
+    item = {"source": "support", "text": "Export is slow", "external_id": 12}
+
+    response = integration.post("/api/v1/evidence/", [item], format="json")
+
+    assert response.status_code == 400
+    assert response.json()["items"] == {"0": {"external_id": ["Not a valid string."]}}
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize("revenue", [1200, 1200.5, "1e3", " 12", "+5", ".5", "-1", "0" * 13, ""])
+def test_revenue_is_a_plain_string_of_digits(product, revenue):
+    response = product.post(
+        "/api/v1/customers/", {"name": "Acme", "annual_revenue": revenue}, format="json"
+    )
+
+    assert response.status_code == 400, revenue
+    assert "annual_revenue" in response.json()
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("revenue", ["0", "1200.5", "1200.50", "999999999999.99"])
+def test_revenue_within_the_documented_pattern_is_accepted(product, revenue):
+    response = product.post(
+        "/api/v1/customers/", {"name": "Acme", "annual_revenue": revenue}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+def test_the_schema_states_the_revenue_pattern_the_api_enforces(product):
+    revenue = _schema(product)["CustomerRequest"]["properties"]["annual_revenue"]
+
+    assert revenue == {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^\d{1,12}(?:\.\d{1,2})?$",
+    }
