@@ -49,7 +49,14 @@ class ObjectiveSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["progress", "created_at", "updated_at"]
-        extra_kwargs = {"progress": {"help_text": "Weighted mean of its key results, 0 to 1"}}
+        extra_kwargs = {
+            "progress": {"help_text": "Weighted mean of its key results, 0 to 1"},
+            "period": {
+                "required": False,
+                "help_text": "Quarter, e.g. 2026-Q4; a new objective left without one is set"
+                " for the current quarter",
+            },
+        }
 
 
 class KeyResultSerializer(serializers.ModelSerializer):

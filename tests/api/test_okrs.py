@@ -1,6 +1,7 @@
 import pytest
 
 from okrs.models import KeyResult, Metric, MetricReading, Objective
+from okrs.periods import current_quarter
 from tests.factories import KeyResultFactory, MetricFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,16 @@ def test_objective_crud(product):
     assert product.get(url).json()["title"] == "Grow enterprise"
     assert product.delete(url).status_code == 204
     assert not Objective.objects.exists()
+
+
+def test_an_objective_posted_without_a_period_is_set_for_the_current_quarter(product):
+    created = product.post("/api/v1/objectives/", {"title": "Grow"}, format="json")
+    assert created.status_code == 201
+    assert created.json()["period"] == current_quarter()
+    updated = product.put(
+        f"/api/v1/objectives/{created.json()['id']}/", {"title": "Grow more"}, format="json"
+    )
+    assert updated.json()["period"] == current_quarter()  # kept, not cleared
 
 
 @pytest.mark.parametrize(
