@@ -1,9 +1,13 @@
-"""The evidence a run reads: reach totals aggregated in SQL, and pending items.
+"""Part of phase 2: the evidence a run reads, reach totals aggregated in SQL and pending items.
 
-The SQL and its rows (`ReachRow`, `PendingItem`) are roadmap.scoring's,
-next to the pure functions they mirror; this module runs the SQL on a
-cursor. The read phase (`evidence`) makes both reads at one snapshot, on
-the run's own connection or on others (`streams`).
+Input: a cursor (the run's, or a reader's in `streams`); the initiatives
+(ids, or a range of ids); the run's now and policy.
+Output: `ReachRow`s in initiative id order; `PendingItem`s, dates as aware
+datetimes on both backends.
+Writes: nothing.
+Assumes: the caller makes both reads at one snapshot (`evidence`). The SQL
+and its rows are roadmap.scoring's (`reach_sql`, `reach`), next to the pure
+functions they mirror; this module only runs it.
 """
 
 from __future__ import annotations

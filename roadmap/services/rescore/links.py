@@ -4,6 +4,7 @@ Input: the run's cursor; the ids to read (None: all).
 Output: initiative id -> its `scoring.AlignmentLink`s, ordered by
 objective and key result.
 Writes: nothing.
+Assumes: links to cancelled objectives count for nothing (they are left out).
 """
 
 # Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.

@@ -8,6 +8,11 @@ initiatives (`aggregate_ranges`), one connection each, so PostgreSQL
 aggregates in its own processes while the run reads alignments and scores
 each initiative as its totals arrive (`Arrivals`).
 
+Input: the run's snapshot id, what to read (as `evidence.evidence_reads`),
+the run's now, policy and tuning.
+Output: the pending items, once taken; the `ReachRow`s as they arrive, in
+id order within a range (in no order across ranges); an exception a reader
+raised, raised to whoever takes next.
 Writes: nothing in the database (the readers are read-only transactions);
 `remember_split` keeps where the next aggregate of everything splits in
 the cache.
