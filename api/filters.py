@@ -8,6 +8,8 @@ characters; so does the API, in at most MAX_SEARCH_TERMS words.
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import CharField
@@ -41,3 +43,27 @@ class SearchFilter(filters.SearchFilter):
             )
             parameter["schema"]["maxLength"] = MAX_SEARCH_CHARS
         return parameters
+
+
+class _TrueOrFalse(forms.Field):
+    """`true` or `false`, as the schema's boolean is written in a query; absent is no filter."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Send true or false."}
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """django-filter's BooleanFilter without its silent fallback.
+
+    Its field reads `null`, `yes` or a typo as "no filter" and answers the
+    whole list; here anything but `true` or `false` is a 400 naming the parameter.
+    """
+
+    field_class = _TrueOrFalse

@@ -38,3 +38,41 @@ def forbid_nul_in_requests(result, generator, request, public):
         if name.endswith("Request"):
             _forbid_nul(component)
     return result
+
+
+# What a serializer refuses that its fields alone do not show, by request
+# component name; filled where the rule is written (not_together, list_bounds)
+# and stated by state_cross_field_rules.
+NOT_TOGETHER: dict[str, tuple[str, ...]] = {}
+LIST_BOUNDS: dict[str, tuple[int, int]] = {}
+
+
+def not_together(*fields: str):
+    """Class decorator: the serializer refuses these fields all set (not null) at once."""
+
+    def mark(cls):
+        NOT_TOGETHER[f"{cls.__name__.removesuffix('Serializer')}Request"] = fields
+        return cls
+
+    return mark
+
+
+def list_bounds(component: str, *, min_items: int, max_items: int) -> None:
+    """The list branch of a one-or-many request component holds min_items..max_items."""
+    LIST_BOUNDS[component] = (min_items, max_items)
+
+
+def state_cross_field_rules(result, generator, request, public):
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, fields in NOT_TOGETHER.items():
+        component = schemas.get(name)
+        if component is None:
+            continue
+        # Non-null values of the fields' own types: null for one of them is allowed.
+        types = {field: {"type": component["properties"][field]["type"]} for field in fields}
+        component["not"] = {"required": list(fields), "properties": types}
+    for name, (low, high) in LIST_BOUNDS.items():
+        for branch in schemas.get(name, {}).get("oneOf", []):
+            if branch.get("type") == "array":
+                branch["minItems"], branch["maxItems"] = low, high
+    return result

@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_nul_in_requests",
+        "api.schema.state_cross_field_rules",
     ],
     # Several models have a `status`; give each enum a stable, readable name.
     "ENUM_NAME_OVERRIDES": {

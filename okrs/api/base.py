@@ -19,6 +19,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.schema import list_bounds
 from okrs.services import StaleVersion
 
 from .plain_items import plain_validated
@@ -262,7 +263,11 @@ class ServiceDestroyMixin:
 def one_or_many_schema(
     name: str, *, item, single_result, batch_result
 ) -> tuple[PolymorphicProxySerializer, PolymorphicProxySerializer]:
-    """The OpenAPI request and response of an ingest endpoint: one object or a list."""
+    """The OpenAPI request and response of an ingest endpoint: one object or a list.
+
+    The list holds 1 to MAX_BATCH items, as one_or_many requires.
+    """
+    list_bounds(f"{name}OneOrManyRequest", min_items=1, max_items=MAX_BATCH)
     request = PolymorphicProxySerializer(
         component_name=f"{name}OneOrMany",
         serializers=[item, item(many=True)],

@@ -29,3 +29,10 @@ class Pagination(PageNumberPagination):
         if not text.isascii() or not text.isdigit() or int(text) < 1:
             raise ValidationError({self.page_size_query_param: [PAGE_SIZE_ERROR]})
         return min(int(text), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        """`page` and `page_size` count from 1, as get_page_size and the paginator require."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters

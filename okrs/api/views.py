@@ -8,7 +8,6 @@ from datetime import UTC
 from django import forms
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
@@ -43,8 +42,10 @@ from .serializers import (
     ReadingSerializer,
 )
 
+ID_MAX = 2**63 - 1
 
-@extend_schema_field(OpenApiTypes.INT)
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(filters.NumberFilter):
     """An object id: a whole number within the database's range (else 400, not 500)."""
 
@@ -52,7 +53,7 @@ class IdFilter(filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
 
 

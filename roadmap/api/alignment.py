@@ -47,6 +47,8 @@ class AlignmentFilterSerializer(serializers.Serializer):
     period = serializers.CharField(
         required=False,
         allow_blank=True,
+        # Untrimmed: the schema's pattern allows a quarter or nothing, not " 2026-Q4 ".
+        trim_whitespace=False,
         validators=[quarter_validator],
         help_text="Objectives of this quarter (Objective.period), e.g. 2026-Q4. Initiatives: "
         "those targeted at it, unscheduled, or aligned to one of its key results.",

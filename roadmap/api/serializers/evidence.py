@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 import bounds
 from api import serializers as strict
+from api.schema import not_together
 from roadmap import selectors
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
@@ -61,6 +62,7 @@ class EvidenceSerializer(strict.ModelSerializer):
         read_only_fields = fields
 
 
+@not_together("customer", "customer_external_id")
 class EvidenceIngestSerializer(serializers.Serializer):
     """One evidence item as integrations send it (references are resolved in bulk)."""
 

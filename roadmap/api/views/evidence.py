@@ -6,6 +6,7 @@ from rest_framework import mixins, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api import filters as api_filters
 from okrs.api.base import (
     ServiceDestroyMixin,
     ServiceViewSet,
@@ -38,7 +39,7 @@ class EvidenceFilter(SelectorFilterSet):
     customer = IdFilter(help_text="Customer id")
     segment = IdFilter(help_text="Segment id (of the customer)")
     initiative = IdFilter(help_text="Initiative id")
-    unlinked = filters.BooleanFilter(help_text="true: only the triage inbox (no initiative)")
+    unlinked = api_filters.BooleanFilter(help_text="true: only the triage inbox (no initiative)")
     received_after = MomentFilter(help_text="Received at or after (ISO 8601)")
     received_before = MomentFilter(help_text="Received before (ISO 8601)")
 
