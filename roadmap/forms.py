@@ -10,44 +10,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from okrs.models import KeyResult, Objective
-from roadmap.models import Alignment, Customer, Evidence, Initiative
+from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+from roadmap.services.customers import CUSTOMER_AUDIT_FIELDS, SEGMENT_AUDIT_FIELDS
+from web.forms import FingerprintForm, VersionedForm
 
 RICE_FIELDS = ("reach", "impact", "confidence", "effort")
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: field errors where the field exists."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
-
-
-def trim_float_initials(form: forms.Form) -> None:
-    """Show 36 rather than 36.0 in number inputs (impact keeps its float choice values)."""
-    for name, value in list(form.initial.items()):
-        field = form.fields.get(name)
-        if isinstance(value, float) and value.is_integer() and isinstance(field, forms.FloatField):
-            form.initial[name] = int(value)
-
-
-class VersionedForm(forms.ModelForm):
-    """A model form that carries the version it was read at (optimistic locking)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk:
-            self.initial["version"] = self.instance.version
-        if not self.is_bound:
-            trim_float_initials(self)
-
-    def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
 class InitiativeForm(VersionedForm):
@@ -298,3 +265,59 @@ class EvidenceCreateForm(forms.Form):
             item["customer_external_id"] = f"web:{name.casefold()}"
             item["customer_name"] = name
         return item
+
+
+class SegmentForm(FingerprintForm):
+    fingerprint_fields = SEGMENT_AUDIT_FIELDS
+    id_stem = "segment"
+
+    class Meta:
+        model = Segment
+        fields = ("name", "weight")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weight"].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+
+
+class SegmentCreateForm(SegmentForm):
+    fingerprint = None
+
+    class Meta(SegmentForm.Meta):
+        pass
+
+
+class CustomerForm(FingerprintForm):
+    fingerprint_fields = CUSTOMER_AUDIT_FIELDS
+    id_stem = "customer"
+
+    class Meta:
+        model = Customer
+        fields = ("name", "external_id", "segment", "annual_revenue")
+        labels = {"external_id": "External id"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].queryset = Segment.objects.order_by("name")
+        self.fields["segment"].empty_label = "No segment (weight 1)"
+        self.fields["external_id"].help_text = "The customer's id in your CRM or support desk"
+        self.fields["annual_revenue"].widget.attrs.update({"inputmode": "decimal"})
+
+
+class CustomerCreateForm(CustomerForm):
+    fingerprint = None
+
+    class Meta(CustomerForm.Meta):
+        pass
+
+
+class CustomerFilterForm(forms.Form):
+    segment = forms.ModelChoiceField(
+        queryset=Segment.objects.order_by("name"), required=False, empty_label="Any segment"
+    )
+    q = forms.CharField(required=False, max_length=200, label="Search customers")
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

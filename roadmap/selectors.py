@@ -161,6 +161,49 @@ def segment_list(*, viewer) -> QuerySet[Segment]:
     return _visible(Segment.objects.annotate(customer_total=Count("customers")), viewer)
 
 
+def customer_directory(*, viewer, filters: dict | None = None) -> QuerySet[Customer]:
+    """Customers by name for the customers page: filter by segment or text, no per-row counts.
+
+    Meant to be paginated; the page asks `customer_evidence_counts` for the
+    rows it shows rather than counting every customer's evidence.
+    """
+    filters = filters or {}
+    qs = Customer.objects.select_related("segment").order_by("name", "id")
+    if filters.get("segment"):
+        qs = qs.filter(segment=filters["segment"])
+    if filters.get("q"):
+        qs = qs.filter(Q(name__icontains=filters["q"]) | Q(external_id__icontains=filters["q"]))
+    return _visible(qs, viewer)
+
+
+def customer_get_for_user(*, viewer, pk: int) -> Customer:
+    try:
+        return customer_directory(viewer=viewer).get(pk=pk)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such customer.") from None
+
+
+def customer_evidence_counts(*, viewer, customer_ids) -> dict[int, int]:
+    """How many evidence items each of these customers gave, in one query."""
+    ids = set(customer_ids)
+    if not ids or not can_view(viewer):
+        return {}
+    rows = (
+        Evidence.objects.filter(customer_id__in=ids)
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Count("id"))
+    )
+    return {row["customer_id"]: row["total"] for row in rows}
+
+
+def segment_get_for_user(*, viewer, pk: int) -> Segment:
+    try:
+        return segment_list(viewer=viewer).get(pk=pk)
+    except (Segment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such segment.") from None
+
+
 def priority_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiative]:
     """The ranked list, best first, with where each initiative was before its latest change.
 

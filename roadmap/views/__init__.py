@@ -2,6 +2,17 @@
 
 from .alignment_page import alignment, alignment_export
 from .board import board, initiative_move, timeline
+from .customers import (
+    customer_add,
+    customer_delete,
+    customer_edit,
+    customer_row,
+    customers,
+    segment_add,
+    segment_delete,
+    segment_edit,
+    segment_row,
+)
 from .evidence import evidence_add, evidence_link, evidence_to_initiative, inbox
 from .initiatives import (
     alignment_add,
@@ -19,6 +30,11 @@ __all__ = [
     "alignment_export",
     "alignment_remove",
     "board",
+    "customer_add",
+    "customer_delete",
+    "customer_edit",
+    "customer_row",
+    "customers",
     "evidence_add",
     "evidence_link",
     "evidence_to_initiative",
@@ -30,5 +46,9 @@ __all__ = [
     "priorities",
     "priority_edit",
     "priority_row",
+    "segment_add",
+    "segment_delete",
+    "segment_edit",
+    "segment_row",
     "timeline",
 ]

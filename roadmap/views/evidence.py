@@ -18,10 +18,10 @@ from roadmap.forms import (
     EvidenceLinkForm,
     EvidenceToInitiativeForm,
     InboxSearchForm,
-    apply_service_errors,
 )
 from roadmap.permissions import can_add_evidence_in_browser
 from roadmap.selectors import inbox_list, initiative_list
+from web.forms import apply_service_errors
 
 from ._access import editor_required, evidence_author_required, viewer_required
 

@@ -17,7 +17,6 @@ from roadmap.forms import (
     ContributionForm,
     InitiativeCreateForm,
     InitiativeForm,
-    apply_service_errors,
 )
 from roadmap.models import Alignment, Initiative
 from roadmap.permissions import can_edit_roadmap
@@ -27,6 +26,7 @@ from roadmap.selectors import (
     initiative_quarantine,
     snapshot_history,
 )
+from web.forms import apply_service_errors, conflict_rows
 
 from ._access import editor_required, viewer_required
 
@@ -39,25 +39,6 @@ def _history_chart(snapshots) -> dict:
         "priority": [round(s.priority_score, 2) for s in snapshots],
         "rank": [s.rank for s in snapshots],
     }
-
-
-def _conflict_rows(form: InitiativeForm, current: Initiative) -> list[dict]:
-    """What the other person saved, next to what this user typed, for the fields that differ."""
-    rows = []
-    for name in form._meta.fields:
-        field = form.fields[name]
-        theirs = getattr(current, name)
-        mine = form.cleaned_data.get(name, form.data.get(name))
-        if theirs != mine:
-            display = getattr(current, f"get_{name}_display", None)
-            rows.append(
-                {
-                    "label": field.label,
-                    "theirs": display() if display else (theirs if theirs != "" else "—"),
-                    "mine": mine if mine not in ("", None) else "—",
-                }
-            )
-    return rows
 
 
 def _page(request, initiative: Initiative, form=None, conflict=None, status=200):
@@ -103,7 +84,7 @@ def initiative_detail(request, pk: int):
         )
     except StaleVersion as exc:
         current = initiative_get_for_user(viewer=request.user, pk=pk)
-        conflict = {"rows": _conflict_rows(form, exc.current), "current": current}
+        conflict = {"rows": conflict_rows(form, exc.current), "current": current}
         data = request.POST.copy()
         data["version"] = str(exc.current.version)
         # A fresh instance for the form: validating a bound form writes to its instance.

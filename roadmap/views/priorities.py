@@ -14,13 +14,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from okrs.services import StaleVersion
 from roadmap import services
-from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm, apply_service_errors
+from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm
 from roadmap.selectors import (
     initiative_get_for_user,
     initiative_list,
     initiative_teams,
     quarantine_list,
 )
+from web.forms import apply_service_errors
 
 from ._access import editor_required, viewer_required
 

@@ -201,11 +201,15 @@ def test_every_page_renders_without_console_errors(page, demo, shoot, username):
         "priorities": "/priorities/",
         "initiative": f"/initiatives/{alpha.pk}/",
         "okrs": "/okrs/",
+        "objective": f"/okrs/objectives/{demo['revenue'].objective_id}/",
+        "metrics": "/okrs/metrics/",
+        "customers": "/customers/",
         "evidence": "/evidence/",
         "alignment": "/alignment/",
     }
     if username == "pat":
         pages["initiative-new"] = "/initiatives/new/"
+        pages["objective-new"] = "/okrs/objectives/new/"
     for name, path in pages.items():
         page.goto(path)
         page.wait_for_load_state("networkidle")

@@ -44,6 +44,7 @@ PAGES = [
     "/evidence/",
     "/okrs/",
     "/okrs/metrics/",
+    "/customers/",
 ]
 
 

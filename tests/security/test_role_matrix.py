@@ -335,6 +335,38 @@ PAGES = {
         ),
     },
     "okrs:metric-delete": {"POST": (PRODUCT, "/okrs/metrics/spare/delete/", {})},
+    "roadmap:customers": {"GET": (READERS, "/customers/", None)},
+    "roadmap:customer-add": {
+        "POST": (PRODUCT, "/customers/add/", {"name": "Acme", "annual_revenue": 0})
+    },
+    "roadmap:customer": {"GET": (READERS, "/customers/{customer}/", None)},
+    "roadmap:customer-edit": {
+        "GET": (PRODUCT, "/customers/{customer}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/customers/{customer}/edit/",
+            {
+                "name": "Renamed",
+                "segment": "{segment}",
+                "annual_revenue": 0,
+                "fingerprint": "{customer_fingerprint}",
+            },
+        ),
+    },
+    "roadmap:customer-delete": {"POST": (PRODUCT, "/customers/{customer}/delete/", {})},
+    "roadmap:segment-add": {
+        "POST": (PRODUCT, "/customers/segments/add/", {"name": "SMB", "weight": 1})
+    },
+    "roadmap:segment": {"GET": (READERS, "/customers/segments/{segment}/", None)},
+    "roadmap:segment-edit": {
+        "GET": (PRODUCT, "/customers/segments/{segment}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/customers/segments/{segment}/edit/",
+            {"name": "Renamed", "weight": 2, "fingerprint": "{segment_fingerprint}"},
+        ),
+    },
+    "roadmap:segment-delete": {"POST": (PRODUCT, "/customers/segments/{segment}/delete/", {})},
     # Probes for load balancers and monitoring: public, and they show no workspace data.
     "ops:healthz": {"GET": (EVERYONE, "/healthz", None)},
     "ops:readyz": {"GET": (EVERYONE, "/readyz", None)},

@@ -16,6 +16,7 @@ PAGES = [
     "/evidence/",
     "/alignment/",
     "/okrs/metrics/",
+    "/customers/",
 ]
 
 
@@ -69,6 +70,7 @@ def test_navigation_links_every_section_and_admin_only_for_staff(client, product
         "/okrs/metrics/",
         "/alignment/",
         "/evidence/",
+        "/customers/",
     ):
         assert f'href="{url}"' in html
     assert 'href="/admin/"' not in html
@@ -138,6 +140,7 @@ def test_marketing_sees_no_edit_controls(marketing_client, small_roadmap):
         "/evidence/": ["Link selected", "Link to initiative"],
         f"/okrs/objectives/{small_roadmap['objective'].pk}/": ["Save changes", "Delete", "Add"],
         "/okrs/metrics/": ["Edit", "Delete", "Add a metric"],
+        "/customers/": ["Edit", "Delete", "Add a segment", "Add a customer"],
     }
     for path, controls in pages.items():
         html = marketing_client.get(path).content.decode()
@@ -152,10 +155,10 @@ def test_integration_accounts_see_only_pages_they_may_open(client, integration_u
     nav = re.search(r'<nav class="nav" aria-label="Main">(.*?)</nav>', html, re.S).group(1)
     links = re.findall(r'href="([^"]+)"', nav)
     assert "/alignment/" not in links
-    assert {"/okrs/", "/okrs/metrics/", "/evidence/"} <= set(links)
+    assert {"/okrs/", "/okrs/metrics/", "/customers/", "/evidence/"} <= set(links)
     for url in links:
         assert client.get(url).status_code == 200, url
-    for url in ("/okrs/", "/okrs/metrics/"):
+    for url in ("/okrs/", "/okrs/metrics/", "/customers/"):
         page = client.get(url).content.decode()
         assert "hx-post" not in page
         assert "New objective" not in page
