@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from roadmap.models import Evidence, FullRescore, Initiative, PendingEvidence, ScoreQuarantine
 from roadmap.services.marks import SWEEP_HEARTBEAT_KEY
 
@@ -29,10 +30,8 @@ def database_check() -> dict:
 def broker_check() -> dict:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "mode": "eager (tasks run in the web process)"}
-    from config.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # any failure is the answer
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
