@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
@@ -106,3 +107,18 @@ class ModelSerializer(serializers.ModelSerializer):
         models.FloatField: StrictFloatField,
         models.DecimalField: StrictDecimalField,
     }
+
+    def build_standard_field(self, field_name, model_field):
+        """DRF turns a model's MinValueValidator into `min_value` with DRF's message; one
+        with a message of its own (a subclass) stays a validator, so the API says what the
+        model and the browser forms say, and the schema still states the minimum."""
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        own = [
+            v
+            for v in model_field.validators
+            if isinstance(v, MinValueValidator) and type(v) is not MinValueValidator
+        ]
+        if own and "min_value" in kwargs:
+            del kwargs["min_value"]
+            kwargs["validators"] = [*kwargs.get("validators", []), *own]
+        return field_class, kwargs

@@ -10,7 +10,7 @@ key results at WEIGHT_MAX keeps the priority below 1e17, far from float's 1.8e30
     reach            0 .. 1e9 people or events per quarter
     effort           0.01 .. 10,000 person-months
     confidence       more than 0, at most 100 (percent)
-    weights          objectives and key results: more than 0, at most 100;
+    weights          objectives and key results: 0.01 .. 100;
                      segments: 0 .. 100
     values           key-result start/target/current, readings, check-ins:
                      -1e15 .. 1e15
@@ -33,6 +33,7 @@ REACH_MAX = 1e9
 EFFORT_MIN = 0.01
 EFFORT_MAX = 10_000.0
 CONFIDENCE_MAX = 100.0
+WEIGHT_MIN = 0.01
 WEIGHT_MAX = 100.0
 VALUE_ABS_MAX = 1e15
 REVENUE_MAX = Decimal("999999999999.99")
@@ -44,6 +45,26 @@ effort_validators = [MinValueValidator(EFFORT_MIN), MaxValueValidator(EFFORT_MAX
 weight_max_validator = MaxValueValidator(WEIGHT_MAX)
 value_validators = [MinValueValidator(-VALUE_ABS_MAX), MaxValueValidator(VALUE_ABS_MAX)]
 revenue_validators = [MinValueValidator(0), MaxValueValidator(REVENUE_MAX)]
+
+
+@deconstructible
+class WeightMinValidator(MinValueValidator):
+    """An objective's or key result's weight: at least WEIGHT_MIN.
+
+    A MinValueValidator, so serializers and the OpenAPI schema state the
+    minimum; zero and below keep the message people expect ("more than 0").
+    """
+
+    def __init__(self):
+        super().__init__(WEIGHT_MIN, message=f"Must be at least {WEIGHT_MIN}.")
+
+    def __call__(self, value):
+        if value is not None and value <= 0:
+            raise ValidationError("Must be more than 0.", code=self.code, params={"value": value})
+        super().__call__(value)
+
+
+weight_min_validator = WeightMinValidator()
 
 
 def latest() -> datetime:

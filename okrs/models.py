@@ -23,6 +23,7 @@ def _within(field: str, name: str) -> models.CheckConstraint:
 
 
 def greater_than_zero(value):
+    """Weights' old lower bound; migrations still name it (bounds.weight_min_validator now)."""
     if value is None or value <= 0:
         raise ValidationError("Must be more than 0.", code="min_value")
 
@@ -49,8 +50,8 @@ class Objective(models.Model):
     team = models.CharField(max_length=100, blank=True, help_text="Empty for company objectives")
     weight = models.FloatField(
         default=1.0,
-        validators=[greater_than_zero, bounds.weight_max_validator],
-        help_text="Business importance, more than 0 and at most 100",
+        validators=[bounds.weight_min_validator, bounds.weight_max_validator],
+        help_text="Business importance, 0.01 to 100",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     progress = models.FloatField(default=0.0, editable=False)
@@ -165,8 +166,8 @@ class KeyResult(models.Model):
     unit = models.CharField(max_length=32, blank=True)
     weight = models.FloatField(
         default=1.0,
-        validators=[greater_than_zero, bounds.weight_max_validator],
-        help_text="More than 0 and at most 100",
+        validators=[bounds.weight_min_validator, bounds.weight_max_validator],
+        help_text="0.01 to 100",
     )
     confidence = models.CharField(
         max_length=10, choices=Confidence.choices, default=Confidence.ON_TRACK

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 import bounds
+from api import serializers as strict
 from okrs.models import KeyResult, Metric, MetricReading, Objective
 
 VERSION_HELP = (
@@ -16,14 +17,14 @@ def version_field():
     return serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
 
 
-class KeyResultSummarySerializer(serializers.ModelSerializer):
+class KeyResultSummarySerializer(strict.ModelSerializer):
     class Meta:
         model = KeyResult
         fields = ["id", "title", "kind", "progress"]
         read_only_fields = fields
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):
+class ObjectiveSerializer(strict.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True
     )
@@ -59,7 +60,7 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         }
 
 
-class KeyResultSerializer(serializers.ModelSerializer):
+class KeyResultSerializer(strict.ModelSerializer):
     metric = serializers.SlugRelatedField(
         slug_field="key",
         queryset=Metric.objects.all(),
@@ -92,7 +93,7 @@ class KeyResultSerializer(serializers.ModelSerializer):
         extra_kwargs = {"progress": {"help_text": "Fraction done, 0 to 1"}}
 
 
-class MetricSerializer(serializers.ModelSerializer):
+class MetricSerializer(strict.ModelSerializer):
     class Meta:
         model = Metric
         fields = ["key", "name", "unit", "direction", "description"]
@@ -103,7 +104,7 @@ class MetricUpdateSerializer(MetricSerializer):
         read_only_fields = ["key"]
 
 
-class ReadingSerializer(serializers.ModelSerializer):
+class ReadingSerializer(strict.ModelSerializer):
     metric = serializers.SlugRelatedField(slug_field="key", read_only=True)
     observed_at = serializers.DateTimeField(
         required=False,
@@ -111,7 +112,7 @@ class ReadingSerializer(serializers.ModelSerializer):
         help_text="When the value was observed (from 1970-01-01 to one day ahead of now);"
         " now when left out",
     )
-    external_id = serializers.CharField(
+    external_id = strict.StrictCharField(
         max_length=200,
         required=False,
         allow_null=True,

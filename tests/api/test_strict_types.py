@@ -3,8 +3,10 @@ number for a string, decimals as the documented string of digits."""
 
 import pytest
 
+import bounds
+from okrs.models import MetricReading
 from roadmap.models import Customer, Evidence, Initiative, Segment
-from tests.factories import InitiativeFactory
+from tests.factories import InitiativeFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +91,47 @@ def test_the_schema_states_the_revenue_pattern_the_api_enforces(product):
         "format": "decimal",
         "pattern": r"^\d{1,12}(?:\.\d{1,2})?$",
     }
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+def test_a_metric_description_of_0_is_refused(product, method):
+    metric = MetricFactory(key="nps")
+    url = "/api/v1/metrics/" if method == "post" else f"/api/v1/metrics/{metric.key}/"
+
+    response = getattr(product, method)(
+        url, {"key": "dau", "name": "DAU", "description": 0}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"description": ["Not a valid string."]}
+
+
+def test_a_reading_external_id_must_be_a_string(integration):
+    MetricFactory(key="nps")
+
+    response = integration.post(
+        "/api/v1/metrics/nps/readings/", {"value": 3.0, "external_id": 12}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"external_id": ["Not a valid string."]}
+    assert not MetricReading.objects.exists()
+
+
+def test_weights_state_their_minimum_and_the_api_keeps_to_it(product):
+    components = _schema(product)
+    for name in ("ObjectiveRequest", "KeyResultRequest"):
+        weight = components[name]["properties"]["weight"]
+        assert (weight["minimum"], weight["maximum"]) == (bounds.WEIGHT_MIN, bounds.WEIGHT_MAX)
+        assert "exclusiveMinimum" not in weight
+
+    def weight(value):
+        return product.post(
+            "/api/v1/objectives/",
+            {"title": "Grow", "period": "2026-Q4", "weight": value},
+            format="json",
+        )
+
+    assert weight(0.01).status_code == 201
+    assert weight(0.005).json() == {"weight": ["Must be at least 0.01."]}
+    assert weight(0).json() == {"weight": ["Must be more than 0."]}
