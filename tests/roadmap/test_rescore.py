@@ -4,6 +4,7 @@ What marks initiatives and nudges the run: test_rescore_triggers.py.
 """
 
 import gc
+from dataclasses import fields
 from datetime import timedelta
 
 import pytest
@@ -222,6 +223,11 @@ def test_a_mark_made_while_the_rescore_runs_survives_it(monkeypatch):
     assert initiative.evidence_count == 2
     assert not initiative.needs_rescore
     assert not PendingEvidence.objects.exists()
+
+
+def test_a_write_row_carries_exactly_the_columns_of_the_write():
+    """COPY sends a WriteRow's fields by WRITE_COLUMNS, JSON by field name: the same list."""
+    assert [field.name for field in fields(write.WriteRow)] == write.WRITE_NAMES
 
 
 def test_breakdown_text_survives_the_bulk_write_verbatim():

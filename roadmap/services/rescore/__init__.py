@@ -9,6 +9,7 @@
     rank       every initiative's new rank (`Standing`, `Ranking`)
     write      one UPDATE of every changed row, and the snapshots
     run        the run itself, and what happens after it commits
+    tuning     operational knobs (`Tuning`): how fast, never what is written
 
 docs/RESCORE.md describes each phase's contract and the rows between them.
 """
