@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from roadmap import scoring
 from roadmap.models import Evidence, Initiative
+from roadmap.scoring.reach_sql import age_days_sql
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
-from roadmap.services.rescore import _age_days_sql, scoring_policy
+from roadmap.services.rescore import scoring_policy
 
 
 def summary(values: list[float]) -> dict:
@@ -129,9 +130,8 @@ NAIVE_SQL_AGGREGATE = """
 
 
 def _raw_sql(template: str, now: datetime) -> tuple[str, dict]:
-    # _age_days_sql takes the epoch as a positional parameter; name it instead.
-    newest = _age_days_sql("pc.newest").replace("%s", "%(epoch)s")
-    item = _age_days_sql("received_at").replace("%s", "%(epoch)s")
+    newest = age_days_sql("pc.newest", "postgresql")
+    item = age_days_sql("received_at", "postgresql")
     aggregate = template.format(newest_age=newest, item_age=item)
     params = {"epoch": now.timestamp(), "half": scoring_policy().half_life_days}
     return aggregate, params

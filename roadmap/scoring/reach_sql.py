@@ -22,7 +22,6 @@ those tests: docs/RESCORE.md walks through one.
 """
 
 # Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.
-# ruff: noqa: S608
 
 from __future__ import annotations
 

@@ -30,10 +30,3 @@ __all__ = [
     "rescore_tuning",
     "scoring_policy",
 ]
-
-
-def _age_days_sql(column: str) -> str:
-    """bench/measure.py imports this name: `reach_sql.age_days_sql` with a positional epoch."""
-    from roadmap.scoring.reach_sql import age_days_sql
-
-    return age_days_sql(column, "postgresql").replace("%(epoch)s", "%s")

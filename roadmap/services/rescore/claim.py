@@ -14,7 +14,6 @@ moves `mark_version`, so the write leaves it set.
 """
 
 # Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.
-# ruff: noqa: S608
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ Assumes: links to cancelled objectives count for nothing (they are left out).
 """
 
 # Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.
-# ruff: noqa: S608
 
 from __future__ import annotations
 

@@ -15,7 +15,6 @@ the row: the stored value stays).
 """
 
 # Raw SQL: only fixed fragments are interpolated; every value is a bound parameter.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
