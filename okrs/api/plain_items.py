@@ -85,7 +85,7 @@ def _datetime_check(field: serializers.DateTimeField) -> Callable | None:
     ):
         return None
     bounded = bool(field.validators)
-    # Once per batch: a clock read per item was 3 ms of a 500-item batch.
+    # Once per batch: a clock read per item is milliseconds of a 500-item batch.
     earliest, latest = bounds.EARLIEST, bounds.latest()
 
     def check(value):

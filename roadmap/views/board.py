@@ -20,7 +20,7 @@ UNSCHEDULED = "Unscheduled"
 
 
 # Cards per lane: the best-ranked; the rest are a link to the ranked table. A
-# board of 10,000 initiatives drawn whole was 18 MB of HTML and ~10 s.
+# board of 10,000 initiatives drawn whole is 18 MB of HTML and seconds to render.
 LANE_CARDS = 100
 
 

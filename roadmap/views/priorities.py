@@ -27,7 +27,7 @@ from ._access import editor_required, viewer_required
 
 FILTER_FIELDS = ("status", "lane", "team", "objective", "unaligned", "search")
 # Rows per page of the table: a workspace of 10,000 initiatives rendered whole
-# was 16 MB of HTML and ~9 s of server time.
+# is 16 MB of HTML and seconds of server time.
 PAGE_SIZE = 100
 
 
