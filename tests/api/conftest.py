@@ -2,6 +2,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.api.webhook_support import Receiver
 from tests.factories import UserFactory
 
 
@@ -44,3 +45,15 @@ def admin(db):
     user.is_staff = True
     user.save()
     return _client_for(user)
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def allow_private(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True

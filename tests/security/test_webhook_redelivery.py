@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from roadmap import tasks, webhooks
 from roadmap.models import WebhookDelivery, WebhookSubscription
-from tests.api.test_webhooks import Receiver, _verify
+from tests.api.webhook_support import Receiver, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_a_re_enqueued_delivery_reaches_the_receiver_once_signed(
         tasks.retry_due_webhook_deliveries()
 
     (request,) = receiver.requests
-    assert _verify(request, SECRET)
+    assert verify(request, SECRET)
     assert request["headers"]["Priority-Webhook-Id"] == str(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("succeeded", 2)
