@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 PAGE_SIZE_ERROR = "Send page_size as a whole number from 1 to 200."
+PAGE_ERROR = "Send page as a whole number from 1."
 
 
 class Pagination(PageNumberPagination):
@@ -29,6 +30,18 @@ class Pagination(PageNumberPagination):
         if not text.isascii() or not text.isdigit() or int(text) < 1:
             raise ValidationError({self.page_size_query_param: [PAGE_SIZE_ERROR]})
         return min(int(text), self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        """An empty or non-numeric `page` is a 400 (DRF read `?page=` as page 1)."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        text = raw.strip()
+        if not text.isascii() or not text.isdigit():
+            raise ValidationError({self.page_query_param: [PAGE_ERROR]})
+        return text
 
     def get_schema_operation_parameters(self, view):
         """`page` and `page_size` count from 1, as get_page_size and the paginator require."""

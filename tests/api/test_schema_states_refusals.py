@@ -83,3 +83,20 @@ def test_the_evidence_customer_rule_is_in_the_schema(product):
         "required": ["customer", "customer_external_id"],
         "properties": {"customer": {"type": "integer"}, "customer_external_id": {"type": "string"}},
     }
+
+
+@pytest.mark.parametrize("value", ["null", ""])
+def test_the_unaligned_filter_takes_true_or_false_only(product, value):
+    response = product.get(f"/api/v1/initiatives/?unaligned={value}")
+
+    assert response.status_code == 400
+    assert response.json() == {"unaligned": ["Send true or false."]}
+
+
+@pytest.mark.parametrize("page", ["", "x", "-1"])
+def test_a_page_that_is_not_a_whole_number_is_a_400_not_page_1(product, page):
+    for url in ("/api/v1/key-results/", f"/api/v1/initiatives/{InitiativeFactory().pk}/history/"):
+        response = product.get(f"{url}?page={page}")
+
+        assert response.status_code == 400, url
+        assert response.json() == {"page": ["Send page as a whole number from 1."]}

@@ -11,6 +11,7 @@ from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api import filters as api_filters
 from audit.api import HistoryMixin
 from okrs.api.base import (
     ServiceCreateMixin,
@@ -50,7 +51,7 @@ class InitiativeFilter(SelectorFilterSet):
     team = TeamFilter()
     objective = IdFilter(help_text="Aligned to a key result of this objective (id)")
     key_result = IdFilter(help_text="Aligned to this key result (id)")
-    unaligned = filters.BooleanFilter(help_text="true: aligned to nothing; false: aligned")
+    unaligned = api_filters.BooleanFilter(help_text="true: aligned to nothing; false: aligned")
 
     class Meta:
         model = Initiative
