@@ -75,4 +75,14 @@ def state_cross_field_rules(result, generator, request, public):
         for branch in schemas.get(name, {}).get("oneOf", []):
             if branch.get("type") == "array":
                 branch["minItems"], branch["maxItems"] = low, high
+    # An ingest (one item or a list) always needs its body.
+    bounded = {f"#/components/schemas/{name}" for name in LIST_BOUNDS}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body and any(
+                media.get("schema", {}).get("$ref") in bounded
+                for media in body.get("content", {}).values()
+            ):
+                body["required"] = True
     return result

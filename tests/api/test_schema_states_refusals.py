@@ -100,3 +100,15 @@ def test_a_page_that_is_not_a_whole_number_is_a_400_not_page_1(product, page):
 
         assert response.status_code == 400, url
         assert response.json() == {"page": ["Send page as a whole number from 1."]}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/evidence/", "/api/v1/metrics/{key}/readings/"])
+def test_ingest_bodies_are_documented_as_required_and_refused_when_missing(
+    product, integration, path
+):
+    from tests.factories import MetricFactory
+
+    assert _schema(product)["paths"][path]["post"]["requestBody"]["required"] is True
+    url = path.replace("{key}", MetricFactory(key="nps").key)
+    response = integration.post(url, content_type="application/json")
+    assert response.status_code == 400
