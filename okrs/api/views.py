@@ -66,6 +66,9 @@ class MomentField(IsoDateTimeField):
     """
 
     def clean(self, value):
+        # Given but empty (`?received_before=`) is not a moment: a 400, not "no filter".
+        if isinstance(value, str) and not value.strip():
+            raise forms.ValidationError("Enter a date and time, or leave the parameter out.")
         value = super().clean(value)
         if value is None:
             return None

@@ -112,3 +112,11 @@ def test_ingest_bodies_are_documented_as_required_and_refused_when_missing(
     url = path.replace("{key}", MetricFactory(key="nps").key)
     response = integration.post(url, content_type="application/json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", ["received_before", "received_after"])
+def test_an_empty_moment_filter_is_a_400_not_the_whole_list(product, name):
+    EvidenceFactory()
+    response = product.get("/api/v1/evidence/", {name: ""})
+    assert response.status_code == 400
+    assert name in response.json()
