@@ -1,0 +1,364 @@
+"""Who may do what: every API route and page, by method, with the roles allowed.
+
+Data for tests/security/test_role_matrix.py. Each entry is
+(roles allowed, path with {placeholders}, body or None); a placeholder is
+filled with an object of the test's world.
+"""
+
+ROLES = ["anonymous", "no_role", "marketing", "integration", "product", "superuser"]
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+READERS = frozenset({"marketing", "integration", "product", "superuser"})
+PRODUCT = frozenset({"product", "superuser"})
+EVIDENCE_API = READERS  # every role may push evidence over the API
+READINGS = frozenset({"integration", "product", "superuser"})
+WEBHOOKS = frozenset({"integration", "product", "superuser"})
+EVIDENCE_BROWSER = frozenset({"marketing", "product", "superuser"})  # integration: API only
+ALIGNMENT_PAGE = frozenset({"marketing", "product", "superuser"})  # for marketing reviews
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+# --- The API ------------------------------------------------------------------
+# (route name, method): (who may, path, JSON body). Paths name objects of `world`.
+API = {
+    ("api-root", "GET"): (READERS, "/api/v1/", None),
+    # The API's description holds no data; integrators read it before they have a token.
+    ("schema", "GET"): (EVERYONE, "/api/schema/", None),
+    ("api-docs", "GET"): (EVERYONE, "/api/docs/", None),
+    ("alignment-matrix", "GET"): (READERS, "/api/v1/alignment/matrix/", None),
+    ("alignment-unaligned", "GET"): (READERS, "/api/v1/alignment/unaligned/", None),
+    ("alignment-unserved", "GET"): (READERS, "/api/v1/alignment/unserved/", None),
+    ("alignment-effort", "GET"): (READERS, "/api/v1/alignment/effort/", None),
+    ("alignment-segments", "GET"): (READERS, "/api/v1/alignment/segments/", None),
+    ("objective-list", "GET"): (READERS, "/api/v1/objectives/", None),
+    ("objective-list", "POST"): (
+        PRODUCT,
+        "/api/v1/objectives/",
+        {"title": "New objective", "period": "2026-Q4"},
+    ),
+    ("objective-detail", "GET"): (READERS, "/api/v1/objectives/{objective}/", None),
+    ("objective-detail", "PUT"): (
+        PRODUCT,
+        "/api/v1/objectives/{objective}/",
+        {"title": "Renamed", "period": "2026-Q4"},
+    ),
+    ("objective-detail", "PATCH"): (
+        PRODUCT,
+        "/api/v1/objectives/{objective}/",
+        {"title": "Renamed"},
+    ),
+    ("objective-detail", "DELETE"): (PRODUCT, "/api/v1/objectives/{spare_objective}/", None),
+    ("objective-history", "GET"): (READERS, "/api/v1/objectives/{objective}/history/", None),
+    ("key-result-list", "GET"): (READERS, "/api/v1/key-results/", None),
+    ("key-result-list", "POST"): (
+        PRODUCT,
+        "/api/v1/key-results/",
+        {"objective": "{objective}", "title": "New KR", "start": 0, "target": 10},
+    ),
+    ("key-result-detail", "GET"): (READERS, "/api/v1/key-results/{kr}/", None),
+    ("key-result-detail", "PUT"): (
+        PRODUCT,
+        "/api/v1/key-results/{kr}/",
+        {"objective": "{objective}", "title": "Renamed", "start": 0, "target": 10},
+    ),
+    ("key-result-detail", "PATCH"): (PRODUCT, "/api/v1/key-results/{kr}/", {"title": "Renamed"}),
+    ("key-result-detail", "DELETE"): (PRODUCT, "/api/v1/key-results/{kr}/", None),
+    ("key-result-history", "GET"): (READERS, "/api/v1/key-results/{kr}/history/", None),
+    ("metric-list", "GET"): (READERS, "/api/v1/metrics/", None),
+    ("metric-list", "POST"): (
+        PRODUCT,
+        "/api/v1/metrics/",
+        {"key": "dau", "name": "Daily active users"},
+    ),
+    ("metric-detail", "GET"): (READERS, "/api/v1/metrics/nps/", None),
+    ("metric-detail", "PUT"): (PRODUCT, "/api/v1/metrics/nps/", {"name": "Renamed"}),
+    ("metric-detail", "PATCH"): (PRODUCT, "/api/v1/metrics/nps/", {"name": "Renamed"}),
+    ("metric-detail", "DELETE"): (PRODUCT, "/api/v1/metrics/spare/", None),
+    ("metric-readings", "GET"): (READERS, "/api/v1/metrics/nps/readings/", None),
+    ("metric-readings", "POST"): (READINGS, "/api/v1/metrics/nps/readings/", {"value": 42}),
+    ("initiative-list", "GET"): (READERS, "/api/v1/initiatives/", None),
+    ("initiative-list", "POST"): (PRODUCT, "/api/v1/initiatives/", {"title": "New"}),
+    ("initiative-detail", "GET"): (READERS, "/api/v1/initiatives/{initiative}/", None),
+    ("initiative-detail", "PUT"): (
+        PRODUCT,
+        "/api/v1/initiatives/{initiative}/",
+        {"title": "Renamed"},
+    ),
+    ("initiative-detail", "PATCH"): (
+        PRODUCT,
+        "/api/v1/initiatives/{initiative}/",
+        {"title": "Renamed"},
+    ),
+    ("initiative-detail", "DELETE"): (PRODUCT, "/api/v1/initiatives/{initiative}/", None),
+    ("initiative-history", "GET"): (READERS, "/api/v1/initiatives/{initiative}/history/", None),
+    ("priority-list", "GET"): (READERS, "/api/v1/priorities/", None),
+    ("alignment-list", "GET"): (READERS, "/api/v1/alignments/", None),
+    ("alignment-list", "POST"): (
+        PRODUCT,
+        "/api/v1/alignments/",
+        {"initiative": "{initiative}", "key_result": "{spare_kr}", "contribution": "weak"},
+    ),
+    ("alignment-detail", "GET"): (READERS, "/api/v1/alignments/{alignment}/", None),
+    ("alignment-detail", "PUT"): (
+        PRODUCT,
+        "/api/v1/alignments/{alignment}/",
+        {"contribution": "weak"},
+    ),
+    ("alignment-detail", "PATCH"): (
+        PRODUCT,
+        "/api/v1/alignments/{alignment}/",
+        {"contribution": "weak"},
+    ),
+    ("alignment-detail", "DELETE"): (PRODUCT, "/api/v1/alignments/{alignment}/", None),
+    ("evidence-list", "GET"): (READERS, "/api/v1/evidence/", None),
+    ("evidence-list", "POST"): (
+        EVIDENCE_API,
+        "/api/v1/evidence/",
+        {"source": "interview", "text": "Needs SSO"},
+    ),
+    ("evidence-detail", "GET"): (READERS, "/api/v1/evidence/{evidence}/", None),
+    ("evidence-detail", "PATCH"): (
+        PRODUCT,
+        "/api/v1/evidence/{evidence}/",
+        {"initiative": "{initiative}"},
+    ),
+    ("evidence-detail", "DELETE"): (PRODUCT, "/api/v1/evidence/{evidence}/", None),
+    ("customer-list", "GET"): (READERS, "/api/v1/customers/", None),
+    ("customer-list", "POST"): (PRODUCT, "/api/v1/customers/", {"name": "Acme"}),
+    ("customer-detail", "GET"): (READERS, "/api/v1/customers/{customer}/", None),
+    ("customer-detail", "PUT"): (PRODUCT, "/api/v1/customers/{customer}/", {"name": "Renamed"}),
+    ("customer-detail", "PATCH"): (PRODUCT, "/api/v1/customers/{customer}/", {"name": "Renamed"}),
+    ("customer-detail", "DELETE"): (PRODUCT, "/api/v1/customers/{customer}/", None),
+    ("segment-list", "GET"): (READERS, "/api/v1/segments/", None),
+    ("segment-list", "POST"): (PRODUCT, "/api/v1/segments/", {"name": "Mid-market"}),
+    ("segment-detail", "GET"): (READERS, "/api/v1/segments/{segment}/", None),
+    ("segment-detail", "PUT"): (
+        PRODUCT,
+        "/api/v1/segments/{segment}/",
+        {"name": "Renamed", "weight": 2},
+    ),
+    ("segment-detail", "PATCH"): (PRODUCT, "/api/v1/segments/{segment}/", {"weight": 2}),
+    ("segment-detail", "DELETE"): (PRODUCT, "/api/v1/segments/{segment}/", None),
+    ("webhook-list", "GET"): (WEBHOOKS, "/api/v1/webhooks/", None),
+    ("webhook-list", "POST"): (
+        WEBHOOKS,
+        "/api/v1/webhooks/",
+        {"url": "http://127.0.0.1:9/new", "events": ["priority.changed"]},
+    ),
+    ("webhook-detail", "GET"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/", None),
+    ("webhook-detail", "PUT"): (
+        WEBHOOKS,
+        "/api/v1/webhooks/{webhook}/",
+        {"url": "http://127.0.0.1:9/moved", "events": ["priority.changed"]},
+    ),
+    ("webhook-detail", "PATCH"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/", {"active": False}),
+    ("webhook-detail", "DELETE"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/", None),
+    ("webhook-deliveries", "GET"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/deliveries/", None),
+}
+
+# --- The pages ----------------------------------------------------------------
+# route name: {method: (who may, path, form data)}. A method not listed is allowed to nobody.
+PAGES = {
+    "roadmap:home": {"GET": (READERS, "/", None)},
+    "roadmap:board": {"GET": (READERS, "/roadmap/", None)},
+    "roadmap:timeline": {"GET": (READERS, "/roadmap/timeline/", None)},
+    "roadmap:priorities": {"GET": (READERS, "/priorities/", None)},
+    "roadmap:priority-row": {"GET": (READERS, "/priorities/{initiative}/row/", None)},
+    "roadmap:priority-edit": {
+        "GET": (PRODUCT, "/priorities/{initiative}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/priorities/{initiative}/edit/",
+            {"reach": 70, "impact": "2.0", "confidence": 80, "effort": 2, "version": "{version}"},
+        ),
+    },
+    "roadmap:initiative-new": {
+        "GET": (PRODUCT, "/initiatives/new/", None),
+        "POST": (PRODUCT, "/initiatives/new/", "initiative_form"),
+    },
+    "roadmap:initiative": {
+        "GET": (READERS, "/initiatives/{initiative}/", None),
+        "POST": (PRODUCT, "/initiatives/{initiative}/", "initiative_form"),
+    },
+    "roadmap:initiative-move": {
+        "POST": (
+            PRODUCT,
+            "/initiatives/{initiative}/move/",
+            {"lane": "now", "version": "{version}"},
+        )
+    },
+    "roadmap:breakdown": {"GET": (READERS, "/initiatives/{initiative}/breakdown/", None)},
+    "roadmap:alignment-add": {
+        "POST": (
+            PRODUCT,
+            "/initiatives/{initiative}/alignments/",
+            {"key_result": "{spare_kr}", "contribution": "weak"},
+        )
+    },
+    "roadmap:alignment-change": {
+        "POST": (
+            PRODUCT,
+            "/initiatives/{initiative}/alignments/{alignment}/",
+            {"contribution": "weak"},
+        )
+    },
+    "roadmap:alignment-remove": {
+        "POST": (PRODUCT, "/initiatives/{initiative}/alignments/{alignment}/remove/", {})
+    },
+    "roadmap:inbox": {"GET": (READERS, "/evidence/", None)},
+    "roadmap:evidence-link": {
+        "POST": (
+            PRODUCT,
+            "/evidence/link/",
+            {"evidence": "{evidence}", "initiative": "{initiative}"},
+        )
+    },
+    "roadmap:evidence-add": {
+        "POST": (
+            EVIDENCE_BROWSER,
+            "/evidence/add/",
+            {"text": "Wants SAML", "source": "interview", "importance": "important"},
+        )
+    },
+    "roadmap:evidence-to-initiative": {
+        "POST": (PRODUCT, "/evidence/{evidence}/to-initiative/", {"title": "From feedback"})
+    },
+    "roadmap:alignment": {"GET": (ALIGNMENT_PAGE, "/alignment/", None)},
+    "roadmap:alignment-export": {"GET": (ALIGNMENT_PAGE, "/alignment/export/matrix.csv", None)},
+    "okrs:index": {"GET": (READERS, "/okrs/", None)},
+    "okrs:check-in": {
+        "POST": (
+            PRODUCT,
+            "/okrs/key-results/{kr}/check-in/",
+            {"kr{kr}-value": 50, "kr{kr}-confidence": "on_track"},
+        )
+    },
+    "okrs:objective-new": {
+        "GET": (PRODUCT, "/okrs/objectives/new/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/new/",
+            {"title": "New objective", "period": "", "weight": 1, "status": "active"},
+        ),
+    },
+    "okrs:objective": {
+        "GET": (READERS, "/okrs/objectives/{objective}/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/{objective}/",
+            {
+                "title": "Renamed",
+                "period": "2026-Q4",
+                "weight": 2,
+                "status": "active",
+                "version": "{objective_version}",
+            },
+        ),
+    },
+    "okrs:objective-delete": {"POST": (PRODUCT, "/okrs/objectives/{spare_objective}/delete/", {})},
+    "okrs:key-result-add": {
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/{objective}/key-results/",
+            {"title": "New KR", "kind": "increase", "start": 0, "target": 10, "weight": 1},
+        )
+    },
+    "okrs:key-result": {"GET": (READERS, "/okrs/key-results/{kr}/", None)},
+    "okrs:key-result-edit": {
+        "GET": (PRODUCT, "/okrs/key-results/{kr}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/key-results/{kr}/edit/",
+            {
+                "objective": "{objective}",
+                "title": "Renamed",
+                "kind": "increase",
+                "start": 0,
+                "target": 10,
+                "current": 5,
+                "weight": 1,
+                "metric": "",
+                "version": "{kr_version}",
+            },
+        ),
+    },
+    "okrs:key-result-delete": {"POST": (PRODUCT, "/okrs/key-results/{spare_kr}/delete/", {})},
+    "okrs:metrics": {"GET": (READERS, "/okrs/metrics/", None)},
+    "okrs:metric-add": {
+        "POST": (
+            PRODUCT,
+            "/okrs/metrics/add/",
+            {"key": "dau", "name": "Daily active users", "direction": "increase"},
+        )
+    },
+    "okrs:metric": {"GET": (READERS, "/okrs/metrics/nps/", None)},
+    "okrs:metric-edit": {
+        "GET": (PRODUCT, "/okrs/metrics/nps/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/okrs/metrics/nps/edit/",
+            {"name": "Renamed", "direction": "increase", "fingerprint": "{metric_fingerprint}"},
+        ),
+    },
+    "okrs:metric-delete": {"POST": (PRODUCT, "/okrs/metrics/spare/delete/", {})},
+    "roadmap:customers": {"GET": (READERS, "/customers/", None)},
+    "roadmap:customer-add": {
+        "POST": (PRODUCT, "/customers/add/", {"name": "Acme", "annual_revenue": 0})
+    },
+    "roadmap:customer": {"GET": (READERS, "/customers/{customer}/", None)},
+    "roadmap:customer-edit": {
+        "GET": (PRODUCT, "/customers/{customer}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/customers/{customer}/edit/",
+            {
+                "name": "Renamed",
+                "segment": "{segment}",
+                "annual_revenue": 0,
+                "fingerprint": "{customer_fingerprint}",
+            },
+        ),
+    },
+    "roadmap:customer-delete": {"POST": (PRODUCT, "/customers/{customer}/delete/", {})},
+    "roadmap:segment-add": {
+        "POST": (PRODUCT, "/customers/segments/add/", {"name": "SMB", "weight": 1})
+    },
+    "roadmap:segment": {"GET": (READERS, "/customers/segments/{segment}/", None)},
+    "roadmap:segment-edit": {
+        "GET": (PRODUCT, "/customers/segments/{segment}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/customers/segments/{segment}/edit/",
+            {"name": "Renamed", "weight": 2, "fingerprint": "{segment_fingerprint}"},
+        ),
+    },
+    "roadmap:segment-delete": {"POST": (PRODUCT, "/customers/segments/{segment}/delete/", {})},
+    # Probes for load balancers and monitoring: public, and they show no workspace data.
+    "ops:healthz": {"GET": (EVERYONE, "/healthz", None)},
+    "ops:readyz": {"GET": (EVERYONE, "/readyz", None)},
+    # Account pages: the login page is the one thing anonymous visitors get.
+    "login": {
+        "GET": (EVERYONE, "/accounts/login/", None),
+        "POST": (EVERYONE, "/accounts/login/", {"username": "x", "password": "y"}),
+    },
+    "logout": {"POST": (EVERYONE, "/accounts/logout/", {})},
+    "password_change": {
+        "GET": (SIGNED_IN, "/accounts/password_change/", None),
+        "POST": (SIGNED_IN, "/accounts/password_change/", {}),
+    },
+    "password_change_done": {"GET": (SIGNED_IN, "/accounts/password_change/done/", None)},
+    # Password reset: a form and its "sent" pages; it tells nobody whether an address exists.
+    "password_reset": {
+        "GET": (EVERYONE, "/accounts/password_reset/", None),
+        "POST": (EVERYONE, "/accounts/password_reset/", {"email": "nobody@example.com"}),
+    },
+    "password_reset_done": {"GET": (EVERYONE, "/accounts/password_reset/done/", None)},
+    "password_reset_confirm": {"GET": (EVERYONE, "/accounts/reset/MQ/bad-token/", None)},
+    "password_reset_complete": {"GET": (EVERYONE, "/accounts/reset/done/", None)},
+}
+# Account forms posted here with data that is refused or changes no workspace row.
+NO_WRITE = {
+    ("login", "POST"),
+    ("logout", "POST"),
+    ("password_change", "POST"),
+    ("password_reset", "POST"),
+}
