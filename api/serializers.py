@@ -93,7 +93,9 @@ class StrictDecimalFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         # No `format: decimal`: fuzzers (schemathesis) read that format as "a
         # number" and send 0.0; the pattern says exactly what is taken.
-        return {"type": "string", "pattern": self.target.pattern}
+        field = self.target
+        longest = (field.max_digits or 0) + (1 if field.decimal_places else 0) + 1  # '.', '-'
+        return {"type": "string", "pattern": field.pattern, "maxLength": longest}
 
 
 # DRF's ModelSerializer with model fields mapped to the strict fields above. A

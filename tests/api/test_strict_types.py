@@ -86,7 +86,11 @@ def test_revenue_within_the_documented_pattern_is_accepted(product, revenue):
 def test_the_schema_states_the_revenue_pattern_the_api_enforces(product):
     revenue = _schema(product)["CustomerRequest"]["properties"]["annual_revenue"]
 
-    assert revenue == {"type": "string", "pattern": r"^\d{1,12}(?:\.\d{1,2})?$"}
+    assert revenue == {
+        "type": "string",
+        "pattern": r"^\d{1,12}(?:\.\d{1,2})?$",
+        "maxLength": 16,
+    }
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
