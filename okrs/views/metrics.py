@@ -18,7 +18,8 @@ from okrs.forms import MetricCreateForm, MetricForm
 from okrs.models import Metric
 from okrs.permissions import can_edit_okrs
 from okrs.selectors import metric_get_for_user, metric_overview
-from web.forms import apply_service_errors, conflict_rows
+from web.edits import fingerprint_edit
+from web.forms import apply_service_errors
 from web.htmx import redirect_after_write
 
 from ._access import editor_required, viewer_required
@@ -86,33 +87,22 @@ def metric_row(request, key: str):
 @require_http_methods(["GET", "POST"])
 @editor_required
 def metric_edit(request, key: str):
-    row = _row(request.user, key)
-    if request.method == "GET":
-        return _row_response(request, row, form=MetricForm(instance=row))
-    form = MetricForm(request.POST, instance=metric_get_for_user(viewer=request.user, key=key))
-    if not form.is_valid():
-        return _row_response(request, row, form=form, status=422)
-    try:
-        services.metric_update(
-            actor=request.user,
-            metric=row,
-            data=form.changes(),
-            expected_fingerprint=form.cleaned_data["fingerprint"],
-        )
-    except services.StaleVersion as exc:
-        data = request.POST.copy()
-        data["fingerprint"] = services.metric_fingerprint(exc.current)
-        retyped = MetricForm(data, instance=metric_get_for_user(viewer=request.user, key=key))
-        conflict = {"rows": conflict_rows(form, exc.current)}
-        current = _row(request.user, key)
-        return _row_response(request, current, form=retyped, conflict=conflict, status=409)
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return _row_response(request, row, form=form, status=422)
-    if request.htmx:
-        return _row_response(request, _row(request.user, key), saved=True)
-    messages.success(request, f"Saved the metric “{key}”.")
-    return redirect_after_write(request, reverse("okrs:metrics"))
+    def saved():
+        messages.success(request, f"Saved the metric “{key}”.")
+        return redirect_after_write(request, reverse("okrs:metrics"))
+
+    return fingerprint_edit(
+        request,
+        form_class=MetricForm,
+        row=lambda: _row(request.user, key),
+        instance=lambda: metric_get_for_user(viewer=request.user, key=key),
+        update=lambda metric, **change: services.metric_update(
+            actor=request.user, metric=metric, **change
+        ),
+        fingerprint=services.metric_fingerprint,
+        respond=lambda row, **context: _row_response(request, row, **context),
+        saved=saved,
+    )
 
 
 @require_POST

@@ -18,7 +18,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from okrs.services import StaleVersion
 from roadmap import services
 from roadmap.forms import (
     CustomerCreateForm,
@@ -35,7 +34,8 @@ from roadmap.selectors import (
     segment_get_for_user,
     segment_list,
 )
-from web.forms import apply_service_errors, conflict_rows
+from web.edits import fingerprint_edit
+from web.forms import apply_service_errors
 from web.htmx import redirect_after_write
 
 from ._access import editor_required, viewer_required
@@ -137,33 +137,27 @@ def segment_row(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @editor_required
 def segment_edit(request, pk: int):
-    segment = segment_get_for_user(viewer=request.user, pk=pk)
-    if request.method == "GET":
-        return _segment_row(request, segment, form=SegmentForm(instance=segment))
-    form = SegmentForm(request.POST, instance=segment_get_for_user(viewer=request.user, pk=pk))
-    if not form.is_valid():
-        return _segment_row(request, segment, form=form, status=422)
-    try:
-        services.segment_update(
-            actor=request.user,
-            segment=segment,
-            data=form.changes(),
-            expected_fingerprint=form.cleaned_data["fingerprint"],
+    def saved():
+        messages.success(
+            request, "Segment saved. Initiatives its customers asked for are rescored."
         )
-    except StaleVersion as exc:
-        data = request.POST.copy()
-        data["fingerprint"] = services.segment_fingerprint(exc.current)
-        retyped = SegmentForm(data, instance=segment_get_for_user(viewer=request.user, pk=pk))
-        current = segment_get_for_user(viewer=request.user, pk=pk)
-        conflict = {"rows": conflict_rows(form, exc.current)}
-        return _segment_row(request, current, form=retyped, conflict=conflict, status=409)
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return _segment_row(request, segment, form=form, status=422)
-    if request.htmx:
-        return _segment_row(request, segment_get_for_user(viewer=request.user, pk=pk), saved=True)
-    messages.success(request, "Segment saved. Initiatives its customers asked for are rescored.")
-    return redirect_after_write(request, reverse("roadmap:customers"))
+        return redirect_after_write(request, reverse("roadmap:customers"))
+
+    def fetch():
+        return segment_get_for_user(viewer=request.user, pk=pk)
+
+    return fingerprint_edit(
+        request,
+        form_class=SegmentForm,
+        row=fetch,
+        instance=fetch,
+        update=lambda segment, **change: services.segment_update(
+            actor=request.user, segment=segment, **change
+        ),
+        fingerprint=services.segment_fingerprint,
+        respond=lambda segment, **context: _segment_row(request, segment, **context),
+        saved=saved,
+    )
 
 
 @require_POST
@@ -217,33 +211,25 @@ def customer_row(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @editor_required
 def customer_edit(request, pk: int):
-    customer = customer_get_for_user(viewer=request.user, pk=pk)
-    if request.method == "GET":
-        return _customer_row(request, customer, form=CustomerForm(instance=customer))
-    form = CustomerForm(request.POST, instance=customer_get_for_user(viewer=request.user, pk=pk))
-    if not form.is_valid():
-        return _customer_row(request, customer, form=form, status=422)
-    try:
-        services.customer_update(
-            actor=request.user,
-            customer=customer,
-            data=form.changes(),
-            expected_fingerprint=form.cleaned_data["fingerprint"],
-        )
-    except StaleVersion as exc:
-        data = request.POST.copy()
-        data["fingerprint"] = services.customer_fingerprint(exc.current)
-        retyped = CustomerForm(data, instance=customer_get_for_user(viewer=request.user, pk=pk))
-        current = customer_get_for_user(viewer=request.user, pk=pk)
-        conflict = {"rows": conflict_rows(form, exc.current)}
-        return _customer_row(request, current, form=retyped, conflict=conflict, status=409)
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return _customer_row(request, customer, form=form, status=422)
-    if request.htmx:
-        return _customer_row(request, customer_get_for_user(viewer=request.user, pk=pk), saved=True)
-    messages.success(request, "Customer saved.")
-    return redirect_after_write(request, reverse("roadmap:customers"))
+    def saved():
+        messages.success(request, "Customer saved.")
+        return redirect_after_write(request, reverse("roadmap:customers"))
+
+    def fetch():
+        return customer_get_for_user(viewer=request.user, pk=pk)
+
+    return fingerprint_edit(
+        request,
+        form_class=CustomerForm,
+        row=fetch,
+        instance=fetch,
+        update=lambda customer, **change: services.customer_update(
+            actor=request.user, customer=customer, **change
+        ),
+        fingerprint=services.customer_fingerprint,
+        respond=lambda customer, **context: _customer_row(request, customer, **context),
+        saved=saved,
+    )
 
 
 @require_POST
