@@ -64,22 +64,39 @@ def customer_fingerprint(customer: Customer) -> str:
     return fingerprint(customer, CUSTOMER_AUDIT_FIELDS)
 
 
+def _create(model, *, actor, fields: dict, allowed, audited):
+    """Validate, save and audit a new row of `model` (segments and customers alike)."""
+    _refuse_unknown(fields, allowed)
+    obj = model(**fields)
+    obj.full_clean()
+    obj.save()
+    audit_record(actor=actor, instance=obj, action="create", changes=snapshot(obj, audited))
+    return obj
+
+
+def _update(obj, *, actor, data: dict, allowed, audited, expected_fingerprint: str | None):
+    """Lock, check the fingerprint, change, validate, save and audit; the row and its changes."""
+    _refuse_unknown(data, allowed)
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if expected_fingerprint is not None and expected_fingerprint != fingerprint(locked, audited):
+        raise StaleVersion(locked)
+    before = snapshot(locked, audited)
+    _assign_changed(locked, data)
+    locked.full_clean()
+    locked.save()
+    changes = diff(before, snapshot(locked, audited))
+    audit_record(actor=actor, instance=locked, action="update", changes=changes)
+    return locked, changes
+
+
 # --- Segments ------------------------------------------------------------------
 
 
 @transaction.atomic
 def segment_create(*, actor, **fields) -> Segment:
-    _refuse_unknown(fields, SEGMENT_FIELDS)
-    segment = Segment(**fields)
-    segment.full_clean()
-    segment.save()
-    audit_record(
-        actor=actor,
-        instance=segment,
-        action="create",
-        changes=snapshot(segment, SEGMENT_AUDIT_FIELDS),
+    return _create(
+        Segment, actor=actor, fields=fields, allowed=SEGMENT_FIELDS, audited=SEGMENT_AUDIT_FIELDS
     )
-    return segment
 
 
 @transaction.atomic
@@ -87,16 +104,14 @@ def segment_update(
     *, actor, segment: Segment, data: dict, expected_fingerprint: str | None = None
 ) -> Segment:
     """Change a segment; a new weight rescores the initiatives its customers asked for."""
-    _refuse_unknown(data, SEGMENT_FIELDS)
-    locked = Segment.objects.select_for_update().get(pk=segment.pk)
-    if expected_fingerprint is not None and expected_fingerprint != segment_fingerprint(locked):
-        raise StaleVersion(locked)
-    before = snapshot(locked, SEGMENT_AUDIT_FIELDS)
-    _assign_changed(locked, data)
-    locked.full_clean()
-    locked.save()
-    changes = diff(before, snapshot(locked, SEGMENT_AUDIT_FIELDS))
-    audit_record(actor=actor, instance=locked, action="update", changes=changes)
+    locked, changes = _update(
+        segment,
+        actor=actor,
+        data=data,
+        allowed=SEGMENT_FIELDS,
+        audited=SEGMENT_AUDIT_FIELDS,
+        expected_fingerprint=expected_fingerprint,
+    )
     if "weight" in changes:
         _mark_evidence_of(Customer.objects.filter(segment=locked))
     return locked
@@ -121,17 +136,13 @@ def segment_delete(*, actor, segment: Segment) -> None:
 
 @transaction.atomic
 def customer_create(*, actor, **fields) -> Customer:
-    _refuse_unknown(fields, CUSTOMER_FIELDS)
-    customer = Customer(**fields)
-    customer.full_clean()
-    customer.save()
-    audit_record(
+    return _create(
+        Customer,
         actor=actor,
-        instance=customer,
-        action="create",
-        changes=snapshot(customer, CUSTOMER_AUDIT_FIELDS),
+        fields=fields,
+        allowed=CUSTOMER_FIELDS,
+        audited=CUSTOMER_AUDIT_FIELDS,
     )
-    return customer
 
 
 @transaction.atomic
@@ -139,16 +150,14 @@ def customer_update(
     *, actor, customer: Customer, data: dict, expected_fingerprint: str | None = None
 ) -> Customer:
     """Change a customer; a new segment rescores what its evidence supports."""
-    _refuse_unknown(data, CUSTOMER_FIELDS)
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if expected_fingerprint is not None and expected_fingerprint != customer_fingerprint(locked):
-        raise StaleVersion(locked)
-    before = snapshot(locked, CUSTOMER_AUDIT_FIELDS)
-    _assign_changed(locked, data)
-    locked.full_clean()
-    locked.save()
-    changes = diff(before, snapshot(locked, CUSTOMER_AUDIT_FIELDS))
-    audit_record(actor=actor, instance=locked, action="update", changes=changes)
+    locked, changes = _update(
+        customer,
+        actor=actor,
+        data=data,
+        allowed=CUSTOMER_FIELDS,
+        audited=CUSTOMER_AUDIT_FIELDS,
+        expected_fingerprint=expected_fingerprint,
+    )
     if "segment" in changes:
         _mark_evidence_of([locked])
     return locked
