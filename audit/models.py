@@ -27,7 +27,13 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["content_type", "object_id", "-id"], name="audit_object")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-id"], name="audit_object"),
+            # The activity page: newest first, by kind of object or by person, keyset-paged.
+            models.Index(fields=["-created_at", "-id"], name="audit_time"),
+            models.Index(fields=["content_type", "-created_at", "-id"], name="audit_kind_time"),
+            models.Index(fields=["actor", "-created_at", "-id"], name="audit_actor_time"),
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"

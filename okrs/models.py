@@ -53,6 +53,13 @@ class Objective(models.Model):
         validators=[bounds.weight_min_validator, bounds.weight_max_validator],
         help_text="Business importance, 0.01 to 100",
     )
+    rollup_weight = models.FloatField(
+        "roll-up weight",
+        default=1.0,
+        validators=[bounds.weight_min_validator, bounds.weight_max_validator],
+        help_text="How much it counts in its parent objective's progress, against each of the"
+        " parent's own key results (weight 1 each by default); 0.01 to 100",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     progress = models.FloatField(default=0.0, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -68,6 +75,10 @@ class Objective(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(period__regex=QUARTER_REGEX), name="objective_period_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(rollup_weight__gt=0) & Q(rollup_weight__lte=bounds.WEIGHT_MAX),
+                name="objective_rollup_weight_range",
             ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=1), name="objective_progress_range"
@@ -220,11 +231,23 @@ class CheckIn(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     checked_at = models.DateTimeField(validators=[bounds.event_date_validator])
+    # The client's id for this check-in: a retried POST with it changes the same row.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-checked_at", "-id"]
-        constraints = [_within("value", "check_in_value_in_bounds")]
+        indexes = [
+            models.Index(fields=["key_result", "-checked_at", "-id"], name="check_in_kr_time")
+        ]
+        constraints = [
+            _within("value", "check_in_value_in_bounds"),
+            models.UniqueConstraint(
+                fields=["key_result", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="check_in_unique_external_id",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.key_result}: {self.value:g}"
