@@ -3,7 +3,7 @@
 from .customers import Customer, Segment
 from .evidence import Evidence, PendingEvidence
 from .initiatives import Alignment, Initiative
-from .rescore import FullRescore, RecomputeRun, ScoreQuarantine, ScoreSnapshot
+from .rescore import FullRescore, PendingCause, RecomputeRun, ScoreQuarantine, ScoreSnapshot
 from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Evidence",
     "FullRescore",
     "Initiative",
+    "PendingCause",
     "PendingEvidence",
     "RecomputeRun",
     "ScoreQuarantine",

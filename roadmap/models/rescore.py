@@ -1,4 +1,4 @@
-"""What the rescore keeps: full runs asked for, snapshots of moved priorities, quarantine, runs."""
+"""What the rescore keeps: full runs asked for, causes waiting, snapshots, quarantine, runs."""
 
 from django.db import models
 
@@ -46,6 +46,8 @@ class ScoreSnapshot(models.Model):
     previous_priority_score = models.FloatField(null=True)
     previous_rank = models.PositiveIntegerField(null=True)
     trigger = models.CharField(max_length=8, choices=Initiative.Trigger.choices)
+    # What moved it: small structured objects (roadmap.services.causes, docs/RESCORE.md).
+    causes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +66,29 @@ class ScoreSnapshot(models.Model):
         if self.rank is None or self.previous_rank is None:
             return None
         return self.previous_rank - self.rank
+
+
+class PendingCause(models.Model):
+    """Why an initiative was marked, waiting for the rescore that scores it.
+
+    Written in the marking writer's transaction (roadmap.services.causes), as
+    the mark is; the rescore claims the rows with the marks, attaches them to
+    the snapshots it writes and deletes them in its own transaction, so a run
+    that dies leaves them for the next one. `initiative` None: every
+    initiative (a scoring policy change).
+    """
+
+    initiative = models.ForeignKey(
+        Initiative, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.initiative_id or 'all'}: {self.payload.get('kind')}"
 
 
 class ScoreQuarantine(models.Model):
