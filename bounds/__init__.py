@@ -15,6 +15,9 @@ key results at WEIGHT_MAX keeps the priority below 1e17, far from float's 1.8e30
     values           key-result start/target/current, readings, check-ins:
                      -1e15 .. 1e15
     annual revenue   0 .. 999,999,999,999.99
+    ICE ease         1 .. 10
+    WSJF inputs      1, 2, 3, 5, 8, 13 or 20 (SAFe's modified Fibonacci scale)
+    experiments      lift -1e6 .. 1e6 (percent), p-value 0 .. 1, sample 1 .. 1e12
     dates            evidence received_at, reading observed_at, check-in
                      checked_at: from 1970-01-01 to one day ahead of now
 """
@@ -40,11 +43,21 @@ REVENUE_MAX = Decimal("999999999999.99")
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 AHEAD = timedelta(days=1)
 
+EASE_MIN = 1.0
+EASE_MAX = 10.0
+FIBONACCI = (1, 2, 3, 5, 8, 13, 20)
+LIFT_ABS_MAX = 1e6
+SAMPLE_MAX = 10**12
+
 reach_validators = [MinValueValidator(0), MaxValueValidator(REACH_MAX)]
 effort_validators = [MinValueValidator(EFFORT_MIN), MaxValueValidator(EFFORT_MAX)]
 weight_max_validator = MaxValueValidator(WEIGHT_MAX)
 value_validators = [MinValueValidator(-VALUE_ABS_MAX), MaxValueValidator(VALUE_ABS_MAX)]
 revenue_validators = [MinValueValidator(0), MaxValueValidator(REVENUE_MAX)]
+ease_validators = [MinValueValidator(EASE_MIN), MaxValueValidator(EASE_MAX)]
+lift_validators = [MinValueValidator(-LIFT_ABS_MAX), MaxValueValidator(LIFT_ABS_MAX)]
+p_value_validators = [MinValueValidator(0), MaxValueValidator(1)]
+sample_validators = [MinValueValidator(1), MaxValueValidator(SAMPLE_MAX)]
 
 
 @deconstructible

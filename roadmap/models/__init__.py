@@ -3,6 +3,7 @@
 from .customers import Customer, Segment
 from .evidence import Evidence, PendingEvidence
 from .initiatives import Alignment, Initiative
+from .policy import ScoringSettings
 from .rescore import FullRescore, PendingCause, RecomputeRun, ScoreQuarantine, ScoreSnapshot
 from .webhooks import WebhookDelivery, WebhookSubscription
 
@@ -17,6 +18,7 @@ __all__ = [
     "RecomputeRun",
     "ScoreQuarantine",
     "ScoreSnapshot",
+    "ScoringSettings",
     "Segment",
     "WebhookDelivery",
     "WebhookSubscription",

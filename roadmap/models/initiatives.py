@@ -8,6 +8,8 @@ from django.db.models import Q
 import bounds
 from okrs.models import QUARTER_REGEX, KeyResult, greater_than_zero, quarter_validator
 
+FIBONACCI_CHOICES = [(n, str(n)) for n in bounds.FIBONACCI]
+
 
 class Initiative(models.Model):
     class Status(models.TextChoices):
@@ -81,6 +83,25 @@ class Initiative(models.Model):
     )
     reach_source = models.CharField(
         max_length=8, choices=ReachSource.choices, default=ReachSource.MANUAL
+    )
+    # The inputs of the other frameworks (docs/SCORING.md); empty until someone scores them.
+    ease = models.FloatField(
+        null=True, blank=True, validators=bounds.ease_validators, help_text="ICE ease, 1 to 10"
+    )
+    business_value = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=FIBONACCI_CHOICES, help_text="WSJF user-business value"
+    )
+    time_criticality = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=FIBONACCI_CHOICES, help_text="WSJF time criticality"
+    )
+    risk_reduction = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=FIBONACCI_CHOICES,
+        help_text="WSJF risk reduction / opportunity enablement",
+    )
+    job_size = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=FIBONACCI_CHOICES, help_text="WSJF job size"
     )
 
     # Computed by the recompute pipeline, never typed in.
@@ -165,6 +186,19 @@ class Initiative(models.Model):
             models.CheckConstraint(
                 condition=Q(target_quarter="") | Q(target_quarter__regex=QUARTER_REGEX),
                 name="initiative_target_quarter_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(ease__isnull=True)
+                | (Q(ease__gte=bounds.EASE_MIN) & Q(ease__lte=bounds.EASE_MAX)),
+                name="initiative_ease_in_bounds",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True})
+                    | Q(**{f"{name}__in": list(bounds.FIBONACCI)}),
+                    name=f"initiative_{name}_fibonacci",
+                )
+                for name in ("business_value", "time_criticality", "risk_reduction", "job_size")
             ),
         ]
 

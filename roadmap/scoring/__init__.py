@@ -5,16 +5,24 @@
                 contribution x objective weight x (floor + (1 - KR progress))
     priority  = RICE x (1 + alignment)
 
+That is the default policy. A team's policy (`ScoringPolicy`) may choose
+another framework (ICE, WSJF or a custom formula: `frameworks`,
+`expression`), weigh alignment differently, scale unaligned work, and weigh
+evidence by importance and customer revenue (docs/SCORING.md).
+
 Reach is typed in by hand or derived from evidence (see `evidence_reach`).
 Every result carries a breakdown: each factor and where it came from. The
 same breakdown is stored on the initiative and served by the UI and the API,
 so "why is this #3" never needs a recomputation.
 
-The package: `policy` (the constants), `reach` (reach from evidence, and the
+The package: `policy` (the constants and the team's policy), `frameworks`
+(ICE, WSJF, custom), `expression` (the custom formula's safe evaluator),
+`experiments` (when an experiment's result is significant), `reach` (reach from evidence, and the
 sums the rescore keeps anchored), `reach_sql` (the same totals in SQL, per
 backend), `formula` (RICE, alignment, priority, the breakdown).
 """
 
+from .expression import ExpressionError
 from .formula import (
     AlignmentLink,
     RiceInputs,
@@ -26,11 +34,15 @@ from .formula import (
     rice,
     score,
     validate_rice_inputs,
+    weighted_priority,
 )
+from .frameworks import FIBONACCI, FrameworkInputs, validate_framework
 from .policy import (
     CONTRIBUTION_WEIGHTS,
     DEFAULT_POLICY,
+    FRAMEWORKS,
     IMPACT_SCALE,
+    IMPORTANCES,
     ScoringError,
     ScoringPolicy,
 )
@@ -54,10 +66,15 @@ from .reach import (
 __all__ = [
     "CONTRIBUTION_WEIGHTS",
     "DEFAULT_POLICY",
+    "FIBONACCI",
+    "FRAMEWORKS",
     "IMPACT_SCALE",
+    "IMPORTANCES",
     "AlignmentLink",
     "AnchoredReach",
     "EvidenceSignal",
+    "ExpressionError",
+    "FrameworkInputs",
     "PendingItem",
     "ReachResult",
     "ReachTotals",
@@ -80,5 +97,7 @@ __all__ = [
     "reach_from_totals",
     "rice",
     "score",
+    "validate_framework",
     "validate_rice_inputs",
+    "weighted_priority",
 ]

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from .policy import DEFAULT_POLICY, IMPACT_SCALE, ScoringError, ScoringPolicy
+from .frameworks import FORMULAS, NO_FRAMEWORK_INPUTS, FrameworkInputs, framework_score
+from .policy import DEFAULT_POLICY, FRAMEWORKS, IMPACT_SCALE, ScoringError, ScoringPolicy
 from .reach import ReachResult
 
 # --- RICE --------------------------------------------------------------------
@@ -102,6 +103,20 @@ def priority(rice_score: float, alignment_score: float) -> float:
     return rice_score * (1.0 + alignment_score)
 
 
+def weighted_priority(
+    base: float, alignment_score: float, aligned: bool, policy: ScoringPolicy
+) -> float:
+    """The framework's score times the policy's alignment multiplier.
+
+    Aligned: base x (1 + alignment weight x alignment); aligned to nothing:
+    base x the unaligned factor. The default policy (weight 1, factor 1) is
+    `priority` exactly.
+    """
+    if not aligned:
+        return base * policy.unaligned_factor
+    return base * (1.0 + policy.alignment_weight * alignment_score)
+
+
 # --- Everything together -----------------------------------------------------
 
 
@@ -114,6 +129,8 @@ class ScoreInputs:
     effort: float
     evidence: ReachResult | None = None
     links: tuple[AlignmentLink, ...] = ()
+    extra: FrameworkInputs = NO_FRAMEWORK_INPUTS  # ease, WSJF inputs
+    experiment: bool = False  # a linked experiment shows a significant positive result
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,8 @@ class Score:
     policy: ScoringPolicy = field(repr=False, compare=False)
     # (term, rounded term) per link, as `_term` returns them
     terms: tuple[tuple[dict, dict], ...] = field(repr=False, compare=False)
+    confidence: float = 0.0  # as scored: raised by an experiment when the policy says so
+    framework: object = field(default=None, repr=False, compare=False)  # FrameworkScore, not RICE
 
     @cached_property
     def breakdown(self) -> dict:
@@ -148,17 +167,33 @@ class Score:
             }
         else:
             reach_factor = {"value": self.reach, "source": "manual", "explanation": "set by hand"}
-        return {
-            "formula": "priority = reach x impact x confidence / effort x (1 + alignment)",
+        confidence = {"value": self.confidence, "unit": "percent"}
+        if self.confidence != inputs.confidence:
+            confidence["entered"] = inputs.confidence
+            confidence["explanation"] = (
+                f"raised from {inputs.confidence:g}% to {self.confidence:g}%: a linked"
+                " experiment shows a significant positive result"
+            )
+        base = FORMULAS.get(policy.framework, policy.formula)
+        if policy.alignment_weight == 1.0:
+            multiplier = "(1 + alignment)"
+        else:
+            multiplier = f"(1 + {policy.alignment_weight:g} x alignment)"
+        breakdown = {
+            "formula": f"priority = {base} x {multiplier}",
+            "framework": policy.framework,
+            "framework_label": FRAMEWORKS.get(policy.framework, policy.framework),
             "reach": reach_factor,
             "impact": {"value": inputs.impact, "label": IMPACT_SCALE[inputs.impact]},
-            "confidence": {"value": inputs.confidence, "unit": "percent"},
+            "confidence": confidence,
             "effort": {"value": inputs.effort, "unit": "person-months"},
             "rice": round(self.rice_score, 4),
             "alignment": {
                 "value": round(self.alignment_score, 4),
                 "terms": [dict(rounded) for _, rounded in self.terms],
                 "unaligned": not self.terms,
+                "weight": policy.alignment_weight,
+                "unaligned_factor": policy.unaligned_factor,
             },
             "priority": round(self.priority_score, 4),
             "policy": {
@@ -166,32 +201,61 @@ class Score:
                 "alignment_floor": policy.alignment_floor,
             },
         }
+        if self.framework is not None:
+            breakdown["factors"] = [dict(f) for f in self.framework.factors]
+            breakdown["missing"] = list(self.framework.missing)
+            if policy.framework == "custom":
+                breakdown["custom_formula"] = policy.formula
+        return breakdown
 
 
 def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Score:
-    """Score one initiative; its `breakdown` explains it."""
+    """Score one initiative under `policy`; its `breakdown` explains it.
+
+    `rice_score` is the framework's score before alignment (RICE by default).
+    """
     if inputs.reach_source == "evidence":
         reach = inputs.evidence.value if inputs.evidence else 0.0
     else:
         reach = inputs.manual_reach
-    rice_score = rice(RiceInputs(reach, inputs.impact, inputs.confidence, inputs.effort))
+    confidence = inputs.confidence
+    if inputs.experiment and policy.experiment_confidence is not None:
+        confidence = max(confidence, policy.experiment_confidence)
     terms = tuple(_term(link, policy) for link in inputs.links)
     alignment_score = sum(term["value"] for term, _ in terms)
-    priority_score = priority(rice_score, alignment_score)
+    framework = None
+    if policy.framework == "rice":
+        base = rice(RiceInputs(reach, inputs.impact, confidence, inputs.effort))
+    else:
+        validate_rice_inputs(RiceInputs(reach, inputs.impact, confidence, inputs.effort))
+        framework = framework_score(
+            policy.framework,
+            policy.formula,
+            reach=reach,
+            impact=inputs.impact,
+            confidence=confidence,
+            effort=inputs.effort,
+            alignment=alignment_score,
+            extra=inputs.extra,
+        )
+        base = framework.value
+    priority_score = weighted_priority(base, alignment_score, bool(terms), policy)
     if not math.isfinite(priority_score) or not math.isfinite(reach):
         # Bounded inputs cannot get here (see bounds/); a stored value from
         # before the bounds can. A score is a number or it is not written.
         raise ScoringError(
-            f"the score is not a finite number (reach {reach!r}, RICE {rice_score!r},"
+            f"the score is not a finite number (reach {reach!r}, score {base!r},"
             f" alignment {alignment_score!r})"
         )
     return Score(
         reach=reach,
-        rice_score=rice_score,
+        rice_score=base,
         alignment_score=alignment_score,
         priority_score=priority_score,
         unaligned=not terms,
         inputs=inputs,
         policy=policy,
         terms=terms,
+        confidence=confidence,
+        framework=framework,
     )
