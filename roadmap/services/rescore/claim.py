@@ -62,6 +62,12 @@ class Claim(NamedTuple):
     customers: int
     anonymous_items: int
     items: int
+    # The other frameworks' inputs (scoring.FrameworkInputs), None when not set.
+    ease: float | None = None
+    business_value: float | None = None
+    time_criticality: float | None = None
+    risk_reduction: float | None = None
+    job_size: float | None = None
 
 
 # The initiatives with new evidence waiting: an index probe per pending row.
@@ -75,7 +81,8 @@ CLAIM_COLUMNS = (
     " %s OR reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s,"
     " reach_source, reach, impact, confidence, effort, priority_score, rank, evidence_count,"
     " scored_at IS NULL, {anchor}, reach_half_life, reach_weighted, reach_anonymous,"
-    " reach_customers, reach_anonymous_items, reach_items"
+    " reach_customers, reach_anonymous_items, reach_items,"
+    " ease, business_value, time_criticality, risk_reduction, job_size"
 )
 
 

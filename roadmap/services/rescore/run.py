@@ -31,6 +31,7 @@ from roadmap.models import RecomputeRun
 
 from .. import quarantine
 from ..nudges import PRIORITY_CHANGED, nudge_on_commit
+from ..policy import policy_current
 from ..read_cache import priorities_changed
 from . import claim, evidence, links, rank, streams, write
 from .score import Scorer
@@ -38,11 +39,8 @@ from .tuning import Tuning
 
 
 def scoring_policy() -> scoring.ScoringPolicy:
-    """The policy in settings: what a run scores with unless it is given another."""
-    return scoring.ScoringPolicy(
-        half_life_days=settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS,
-        alignment_floor=settings.PRIORITY_ALIGNMENT_FLOOR,
-    )
+    """The team's stored policy (roadmap.services.policy): what a run scores with by default."""
+    return policy_current()
 
 
 def rescore_tuning() -> Tuning:

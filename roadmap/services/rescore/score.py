@@ -28,6 +28,18 @@ from .claim import Claim
 from .write import WriteRow
 
 NO_EVIDENCE = scoring.ReachTotals(0.0, 0, 0.0, 0, 0)
+NO_EXTRA = scoring.FrameworkInputs()
+
+
+def framework_inputs(claim: Claim) -> scoring.FrameworkInputs:
+    """The inputs of the policy's framework other than RICE's, as stored."""
+    return scoring.FrameworkInputs(
+        ease=claim.ease,
+        business_value=claim.business_value,
+        time_criticality=claim.time_criticality,
+        risk_reduction=claim.risk_reduction,
+        job_size=claim.job_size,
+    )
 
 
 class Scorer:
@@ -116,6 +128,7 @@ class Scorer:
                 if source == "evidence"
                 else None,
                 links=tuple(self.links.get(claim.id, ())),
+                extra=framework_inputs(claim) if policy.framework != "rice" else NO_EXTRA,
             ),
             policy=policy,
         )
