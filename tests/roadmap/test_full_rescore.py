@@ -77,7 +77,13 @@ def test_a_full_rescore_writes_only_the_rows_whose_score_or_rank_moves():
     if connection.vendor == "postgresql":
         assert _xmin(untouched.pk) == untouched_row
     assert result.changed_ids == [decaying.pk]
-    assert ScoreSnapshot.objects.count() == snapshots + 1
+    # A snapshot of the decay, and one of the rank it cost (near the top, a
+    # rank that moves while the score stands is one too).
+    assert ScoreSnapshot.objects.count() == snapshots + 2
+    assert decaying.snapshots.first().causes == [{"kind": "decay"}]
+    assert passed.snapshots.first().causes == [
+        {"kind": "rank_shift", "passed": [{"id": decaying.pk, "title": decaying.title}]}
+    ]
 
 
 def test_a_full_rescore_re_anchors_only_sums_that_differ_from_the_kept_ones():
@@ -152,7 +158,9 @@ def test_a_mark_keeps_its_trigger_inside_a_full_rescore():
     result = services.initiatives_rescore_marked()
     assert result.changed_ids == [edited.pk]
     assert edited.snapshots.first().trigger == "edit"
-    assert other.snapshots.count() == 1  # its first scoring only
+    # Its first scoring, and the rank it lost to the edited one (score unchanged).
+    assert [s.causes[0]["kind"] for s in other.snapshots.all()[:1]] == ["rank_shift"]
+    assert other.snapshots.count() == 2
 
 
 def test_a_second_full_rescore_at_the_same_moment_writes_no_initiative_row():

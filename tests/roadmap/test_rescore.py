@@ -159,10 +159,13 @@ def test_snapshots_record_priority_changes_with_previous_rank_and_trigger(
     assert latest_a.previous_priority_score == 8.0
     assert latest_a.trigger == "edit"
     # b only moved down a rank because a passed it: its priority did not
-    # change, so no snapshot (at scale one change shifts thousands of ranks) ...
-    assert b.snapshots.count() == 1
-    assert b.snapshots.first().rank == 1
-    # ... but its row shows the slip in the ranked list, as a's shows its rise.
+    # change; near the top that is a snapshot naming who passed it (further
+    # down, none: at scale one change shifts thousands of ranks) ...
+    assert b.snapshots.count() == 2
+    slipped = b.snapshots.first()
+    assert (slipped.previous_rank, slipped.rank, slipped.priority_score) == (1, 2, 16.0)
+    assert slipped.causes == [{"kind": "rank_shift", "passed_by": [{"id": a.pk, "title": a.title}]}]
+    # ... and its row shows the slip in the ranked list, as a's shows its rise.
     assert (a.previous_rank, a.previous_priority_score) == (2, 8.0)
     assert (b.previous_rank, b.previous_priority_score) == (1, 16.0)
 

@@ -10,8 +10,10 @@ Each initiative keeps its evidence sums at an anchor (scoring.AnchoredReach):
 new items (PendingEvidence) are folded into them, and initiatives whose sums
 are unknown are aggregated in SQL, both read at one snapshot. The run's
 policy (`scoring.ScoringPolicy`) and tuning (`Tuning`) are taken from
-settings here, once, and handed to every phase. docs/RESCORE.md describes
-the phases and the rows they pass.
+settings here, once, and handed to every phase. Each snapshot lists its
+causes (`causes`): those recorded with the marks, the evidence folded in,
+rank shifts, decay. docs/RESCORE.md describes the phases and the rows they
+pass.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .. import quarantine
 from ..nudges import PRIORITY_CHANGED, nudge_on_commit
 from ..policy import policy_current
 from ..read_cache import priorities_changed
-from . import claim, evidence, links, rank, streams, write
+from . import causes, claim, evidence, links, rank, streams, write
 from .score import Scorer
 from .tuning import Tuning
 
@@ -113,6 +115,7 @@ def initiatives_rescore_marked(
         if not claimed:
             return RescoreResult(claimed=0, changed_ids=[], snapshot_ids=[])
         ids = [c.id for c in claimed]
+        recorded = causes.recorded_causes(cursor, ids)
 
         # 2. Read the evidence. Totals are aggregated only for initiatives
         # whose kept sums are unknown (or asked for); new evidence on the
@@ -149,24 +152,41 @@ def initiatives_rescore_marked(
         sent = {row.id for row in scored.rows}
         ranking = rank.ranking(standing, scorer.scores, sent, set(ids))
 
-        # 5. Write every changed row in one statement, and the snapshots.
-        snapshot_ids = write.write_rows(cursor, scored, ranking.slipped, ranking.new, now)
+        # 5. Causes: what each snapshot says moved it; rows near the top
+        # whose rank alone moved get one too (a rank_shift).
+        changed = sorted(row.id for row in scored.rows if row.moved)
+        trigger = claim.dominant_trigger(c.trigger for c in claimed)
+        shifted = causes.rank_shifts(ranking.slipped, ranking, trigger)
+        listed = causes.snapshot_causes(
+            cursor,
+            recorded=recorded,
+            moved=[row for row in scored.rows if row.moved] + shifted,
+            shifted=shifted,
+            pending=pending,
+            ranking=ranking,
+            decay=bool(requests)
+            and claim.dominant_trigger(r.trigger for r in requests) == "schedule",
+        )
+
+        # 6. Write every changed row in one statement, and the snapshots.
+        snapshot_ids = write.write_rows(cursor, scored, ranking.slipped, ranking.new, now, listed)
         if pending:
             write.pending_done(cursor, pending)
+        if recorded:
+            causes.causes_done(cursor, recorded, scorer.failures)
     quarantine.quarantine_record(failures=scorer.failures, now=now)
     quarantine.quarantine_release(scored=set(ids).difference(scorer.failures))
     if requests:  # every initiative claimed
         streams.remember_split(claimed, tuning.aggregate_streams)
-    changed = sorted(row.id for row in scored.rows if row.moved)
     seconds = time.perf_counter() - started
     RecomputeRun.objects.create(
-        trigger=claim.dominant_trigger(c.trigger for c in claimed),
+        trigger=trigger,
         claimed=len(ids),
         changed=len(changed),
         duration_ms=seconds * 1000,
     )
 
-    # 6. After commit: cached pages and webhooks.
+    # 7. After commit: cached pages and webhooks.
     if ranking.visible:
         priorities_changed()
     if snapshot_ids:

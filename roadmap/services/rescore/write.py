@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -67,6 +68,17 @@ class WriteRow:
     breakdown: dict | str | None = None
     evidence_count: int | None = None
     reach: float | None = None
+
+
+class SnapshotCauses(NamedTuple):
+    """What the snapshots list as their causes (rescore/causes.py): by id, else `default`."""
+
+    by_id: dict[int, list[dict]]
+    default: list[dict]
+
+    def rows_json(self) -> str:
+        """The write's parameter: [{"id": ..., "causes": [...]}, ...]."""
+        return dumps([{"id": iid, "causes": causes} for iid, causes in self.by_id.items()])
 
 
 REACH_COLUMNS = [
@@ -163,7 +175,7 @@ _SLIP_LINE = copy_line(
 
 def copy_row(row: WriteRow) -> str:
     """`row` as a line of COPY (text format); a breakdown already escaped (`ScoredRows.add`)."""
-    if row.claimed:
+    if row.claimed or row.moved:
         # Numbers, booleans, a timestamp and the escaped breakdown: str() of each.
         return "\t".join(["\\N" if value is None else str(value) for value in _values(row)]) + "\n"
     rank = row.rank
@@ -223,7 +235,12 @@ def scored_rows(cursor):
 
 
 def write_rows(
-    cursor, scored: ScoredRows, slipped: list[WriteRow], ranks: dict[int, int], now: datetime
+    cursor,
+    scored: ScoredRows,
+    slipped: list[WriteRow],
+    ranks: dict[int, int],
+    now: datetime,
+    causes: SnapshotCauses | None = None,
 ) -> list[int]:
     """Every row this run changes in one UPDATE: scores, sums, rank, and the "before".
 
@@ -240,8 +257,10 @@ def write_rows(
     UPDATE walks the rows in id order through the primary key, so it locks
     rows in id order as ingest does: no deadlock, and no separate locking
     pass. The same statement inserts the snapshots of the rows whose
-    priority moved (`_snapshot` elsewhere). Returns the snapshot ids.
+    priority moved (`_snapshot` elsewhere), each with its `causes` (by id,
+    else the default). Returns the snapshot ids.
     """
+    causes = causes or SnapshotCauses({}, [])
     postgres = is_postgres()
     # The new rank: a claimed row's from the array (0: none), another's its own.
     new_rank = (
@@ -272,7 +291,7 @@ def write_rows(
             " WHERE roadmap_initiative.id = v.id",
             [db_timestamp(now), dumps(rows)],
         )
-        return _snapshot(cursor, rows)
+        return _snapshot(cursor, rows, causes)
     if slipped:
         with cursor.cursor.copy(COPY_ROWS) as copy:
             for start in range(0, len(slipped), 1000):
@@ -290,14 +309,20 @@ def write_rows(
             RETURNING roadmap_initiative.id, {written}, v.moved, v.trigger
         )
         INSERT INTO roadmap_scoresnapshot (initiative_id, {", ".join(SNAPSHOT_COLUMNS)},
-                                           trigger, created_at)
-        SELECT id, {", ".join(SNAPSHOT_COLUMNS)}, trigger, %s FROM written WHERE moved
+                                           trigger, causes, created_at)
+        SELECT w.id, {", ".join(f"w.{name}" for name in SNAPSHOT_COLUMNS)}, w.trigger,
+               COALESCE(c.causes, %s::jsonb), %s
+        FROM written w
+        LEFT JOIN jsonb_to_recordset(%s::jsonb) AS c(id bigint, causes jsonb) ON c.id = w.id
+        WHERE w.moved
         RETURNING id
         """,
         [
             db_timestamp(now),
             [ranks.get(row.id) or 0 for row in scored.rows],
+            dumps(causes.default),
             db_timestamp(timezone.now()),
+            causes.rows_json(),
         ],
     )
     snapshot_ids = sorted(row[0] for row in cursor.fetchall())
@@ -306,23 +331,31 @@ def write_rows(
     return snapshot_ids
 
 
-def _snapshot(cursor, rows: list[WriteRow]) -> list[int]:
+def _snapshot(cursor, rows: list[WriteRow], causes: SnapshotCauses) -> list[int]:
     """One INSERT ... SELECT: each initiative whose priority changed, as it is now (SQLite).
 
     Its "before" (previous rank and score) is already on the row. Initiatives
-    that only moved in rank because others did get no snapshot and no webhook:
-    with 10,000 initiatives one score change shifts thousands of ranks.
+    that only moved in rank because others did get no snapshot and no webhook
+    (with 10,000 initiatives one score change shifts thousands of ranks),
+    unless near the top (`causes.rank_shifts` marks those moved).
     """
-    changed = [{"id": row.id, "trigger": row.trigger} for row in rows if row.moved]
+    by_id, default = causes.by_id, causes.default
+    changed = [
+        {"id": row.id, "trigger": row.trigger, "causes": by_id.get(row.id, default)}
+        for row in rows
+        if row.moved
+    ]
     if not changed:
         return []
     columns = ", ".join(SNAPSHOT_COLUMNS)
+    source = json_rows_sql([("id", "bigint"), ("trigger", "text"), ("causes", "jsonb")])
     cursor.execute(
         f"""
-        INSERT INTO roadmap_scoresnapshot (initiative_id, {columns}, trigger, created_at)
-        SELECT i.id, {", ".join(f"i.{name}" for name in SNAPSHOT_COLUMNS)}, v.trigger, %s
+        INSERT INTO roadmap_scoresnapshot (initiative_id, {columns}, trigger, causes, created_at)
+        SELECT i.id, {", ".join(f"i.{name}" for name in SNAPSHOT_COLUMNS)}, v.trigger,
+               v.causes, %s
         FROM roadmap_initiative i
-        JOIN {json_rows_sql([("id", "bigint"), ("trigger", "text")])} ON v.id = i.id
+        JOIN {source} ON v.id = i.id
         RETURNING id
         """,
         [db_timestamp(timezone.now()), dumps(changed)],
