@@ -15,9 +15,12 @@ here: the rescore derives them from what it reads.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from decimal import Decimal
 
-from roadmap.models import PendingCause
+from okrs.models import CheckIn, KeyResult, MetricReading, Objective
+from roadmap.models import Alignment, Initiative, PendingCause
 
 # Every kind a snapshot's causes may hold; docs/RESCORE.md, "Causes", says what each carries.
 CAUSE_KINDS = (
@@ -81,8 +84,127 @@ def record_cause_rows(rows: Iterable[tuple[int, dict]]) -> None:
     PendingCause.objects.bulk_create(pending)
 
 
+def cause_value(value):
+    """A field's value as a cause holds it: a JSON number, string, boolean or null."""
+    if value is None or isinstance(value, bool | int | str):
+        return str(value) if isinstance(value, str) else value
+    if isinstance(value, float | Decimal):
+        return round(float(value), 4)
+    return str(getattr(value, "pk", value))
+
+
 def actor_name(actor) -> str | None:
     """How a cause names the person who made a change (their username), or None."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
     return actor.get_username()
+
+
+def _kr_terms(breakdown) -> dict[int, dict]:
+    """The alignment terms of a stored breakdown, by key result: what it was last scored with."""
+    if isinstance(breakdown, str):
+        breakdown = json.loads(breakdown)
+    terms = ((breakdown or {}).get("alignment") or {}).get("terms") or []
+    return {t.get("key_result_id"): t for t in terms if isinstance(t, dict)}
+
+
+def _via(kr: KeyResult, trigger: str, readings: dict, check_ins: dict) -> dict:
+    """How a key result's value came: the newest reading of its metric or its newest check-in."""
+    if trigger != "metric":
+        return {"via": "edit"}
+    reading, check_in = readings.get(kr.metric_id), check_ins.get(kr.pk)
+    if check_in is not None and (reading is None or check_in.checked_at >= reading.observed_at):
+        return {
+            "via": "check_in",
+            "check_in": check_in.pk,
+            "by": check_in.author.get_username() if check_in.author else None,
+        }
+    if reading is not None:
+        return {"via": "reading", "reading": reading.pk, "source": reading.source}
+    return {"via": "reading"}
+
+
+def key_result_causes(key_result_ids: list[int], trigger: str) -> list[tuple[int, dict]]:
+    """Why the initiatives aligned to these key results are rescored: (initiative id, cause).
+
+    okrs announces only which key results moved (it never imports roadmap),
+    so the cause is read here, in the announcing transaction, from what
+    changed since each initiative was last scored: its breakdown holds each
+    key result's progress, title and objective weight as scored then. A
+    moved progress is a `key_result` cause (via the metric's newest reading
+    or the key result's newest check-in, or an edit), a moved objective
+    weight, title or status an `objective` cause; nothing visible moved
+    (a deletion, a key result's own weight), a `key_result` cause without
+    from/to.
+    """
+    aligned = list(
+        Alignment.objects.filter(key_result_id__in=key_result_ids).values_list(
+            "initiative_id", "key_result_id"
+        )
+    )
+    if not aligned:
+        return []
+    key_results = {
+        kr.pk: kr
+        for kr in KeyResult.objects.filter(pk__in=key_result_ids).select_related("objective")
+    }
+    readings: dict[int, MetricReading] = {}
+    check_ins: dict[int, CheckIn] = {}
+    if trigger == "metric":
+        # An announcement names a few key results (one metric's, one check-in's).
+        for metric_id in {kr.metric_id for kr in key_results.values() if kr.metric_id}:
+            newest = MetricReading.objects.filter(metric_id=metric_id)
+            reading = newest.order_by("-observed_at", "-id").first()
+            if reading is not None:
+                readings[metric_id] = reading
+        for kr_id in key_results:
+            newest = CheckIn.objects.filter(key_result_id=kr_id).select_related("author")
+            check_in = newest.order_by("-checked_at", "-id").first()
+            if check_in is not None:
+                check_ins[kr_id] = check_in
+    scored = dict(
+        Initiative.objects.filter(pk__in={iid for iid, _ in aligned}).values_list("id", "breakdown")
+    )
+    rows = []
+    for iid, kr_id in aligned:
+        kr = key_results.get(kr_id)
+        if kr is not None:
+            rows.extend(
+                (iid, cause)
+                for cause in _changes(kr, scored.get(iid), trigger, readings, check_ins)
+            )
+    return rows
+
+
+def _changes(kr: KeyResult, breakdown, trigger: str, readings: dict, check_ins: dict) -> list[dict]:
+    """What moved in one key result (and its objective) since an initiative's last score."""
+    objective = kr.objective
+    was = _kr_terms(breakdown).get(kr.pk)
+    if was is not None and objective.status == "cancelled":
+        return [_objective(objective, "status", "active", "cancelled")]
+    causes = []
+    if was is not None and was.get("objective_weight") != objective.weight:
+        causes.append(
+            _objective(objective, "weight", was.get("objective_weight"), objective.weight)
+        )
+    if was is not None and was.get("objective") != objective.title:
+        causes.append(_objective(objective, "title", was.get("objective"), objective.title))
+    progress = round(min(max(kr.progress, 0.0), 1.0), 4)
+    cause = {"kind": "key_result", "key_result": kr.pk, "title": kr.title}
+    if was is None or was.get("progress") != progress:
+        cause["from_progress"] = None if was is None else was.get("progress")
+        cause["to_progress"] = progress
+    elif causes:
+        return causes
+    return [*causes, {**cause, **_via(kr, trigger, readings, check_ins)}]
+
+
+def _objective(objective: Objective, field: str, before, after) -> dict:
+    return {
+        "kind": "objective",
+        "objective": objective.pk,
+        "title": objective.title,
+        "field": field,
+        "from": before,
+        "to": after,
+    }

@@ -11,6 +11,7 @@ from okrs.models import KeyResult
 from okrs.services import StaleVersion
 from roadmap.models import Alignment, Initiative
 
+from .causes import actor_name, cause_value, record_causes
 from .marks import initiatives_mark
 from .read_cache import priorities_changed
 
@@ -53,6 +54,7 @@ def initiative_create(*, actor, **fields) -> Initiative:
         changes=snapshot(initiative, AUDIT_FIELDS),
     )
     initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
+    record_causes([initiative.pk], {"kind": "edit", "field": "created", "by": actor_name(actor)})
     priorities_changed()
     return initiative
 
@@ -81,6 +83,7 @@ def initiative_update(
             }
         )
     before = snapshot(locked, AUDIT_FIELDS)
+    was = {name: getattr(locked, name) for name in changed}
     for name in changed:
         setattr(locked, name, data[name])
     locked.full_clean()
@@ -95,6 +98,10 @@ def initiative_update(
     priorities_changed()
     if changed & SCORED_FIELDS:
         initiatives_mark(ids=[locked.pk], trigger=Initiative.Trigger.EDIT)
+        by = actor_name(actor)
+        for name in sorted(changed & SCORED_FIELDS):
+            cause = {"kind": "edit", "field": name, "from": cause_value(was[name])}
+            record_causes([locked.pk], {**cause, "to": cause_value(data[name]), "by": by})
     locked.refresh_from_db()
     return locked
 
@@ -147,9 +154,12 @@ def alignment_set(
             },
             related_to=related_key(initiative),
         )
+        cause = {"kind": "alignment", "key_result": key_result.pk, "title": key_result.title}
+        cause["from"] = None if created else alignment.contribution
         alignment.contribution = contribution
         alignment.save(update_fields=["contribution"])
         initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
+        record_causes([initiative.pk], {**cause, "to": contribution, "by": actor_name(actor)})
     return alignment
 
 
@@ -167,5 +177,9 @@ def alignment_remove(*, actor, alignment: Alignment) -> None:
         },
         related_to=f"roadmap.initiative:{initiative_id}",
     )
+    cause = {"kind": "alignment", "key_result": alignment.key_result_id, "to": None}
+    cause.update(title=alignment.key_result.title, by=actor_name(actor))
+    cause["from"] = alignment.contribution
     alignment.delete()
     initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EDIT)
+    record_causes([initiative_id], cause)

@@ -18,6 +18,7 @@ from django.db.models import F
 
 from roadmap.models import Alignment, FullRescore, Initiative
 
+from .causes import key_result_causes, record_cause_rows
 from .nudges import RESCORE_REQUESTED, nudge_now
 from .sql import ids_param, in_ids_sql, is_postgres
 
@@ -95,13 +96,14 @@ def initiatives_mark(
 
 
 def initiatives_mark_for_key_results(key_result_ids: list[int], trigger: str) -> None:
-    """Listener for okrs: key results moved, so rescore what is aligned to them."""
+    """Listener for okrs: key results moved, so rescore what is aligned to them, and say why."""
     ids = Alignment.objects.filter(key_result_id__in=key_result_ids).values_list(
         "initiative_id", flat=True
     )
     # Through initiatives_mark: rows locked in id order, as every writer does.
     # Their evidence sums stand: no evidence changed.
     initiatives_mark(ids=set(ids), trigger=trigger, forget_sums=False)
+    record_cause_rows(key_result_causes(key_result_ids, trigger))
 
 
 def rescore_took(seconds: float) -> None:
