@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 INCREASE = "increase"
 DECREASE = "decrease"
@@ -87,3 +88,39 @@ def objective_progress(key_results: Iterable[WeightedProgress]) -> float:
     if total_weight <= 0:
         return 0.0
     return sum(kr.progress * kr.weight for kr in items) / total_weight
+
+
+def objective_rollup(
+    key_results: Iterable[WeightedProgress], children: Iterable[WeightedProgress]
+) -> float:
+    """An objective's progress with its child objectives rolled up.
+
+    The weighted mean over its own key results (each with its key-result
+    weight) and its child objectives (each with its roll-up weight, 1 unless
+    set): a child counts as much as one key result of weight 1. 0 when there
+    is nothing to measure. The caller leaves cancelled children out.
+    """
+    return _clamp(objective_progress([*key_results, *children]))
+
+
+@dataclass(frozen=True)
+class TimedValue:
+    """A value a key result was given, when it was true, and when it was recorded."""
+
+    value: float
+    at: datetime
+    recorded_at: datetime
+    source: str  # "reading" or "check-in"
+
+
+def newest_value(candidates: Iterable[TimedValue | None]) -> TimedValue | None:
+    """The value a key result holds now: the one observed last.
+
+    Ordered by `at` (a reading's observed_at, a check-in's checked_at), then by
+    when it was recorded, so a late arrival about an earlier moment joins the
+    history without overwriting a newer value.
+    """
+    present = [c for c in candidates if c is not None]
+    if not present:
+        return None
+    return max(present, key=lambda c: (c.at, c.recorded_at))

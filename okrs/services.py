@@ -23,6 +23,11 @@ from audit.services import audit_record, diff, fingerprint, snapshot
 from . import progress as progress_math
 from .models import CheckIn, KeyResult, Metric, MetricReading, Objective
 from .periods import current_quarter
+from .progress_sync import (
+    key_result_settle,
+    metric_settle,
+    objective_recompute_progress,
+)
 
 KeyResultListener = Callable[[list[int], str], None]
 _key_result_listeners: list[KeyResultListener] = []
@@ -35,8 +40,10 @@ OBJECTIVE_AUDIT_FIELDS = [
     "parent",
     "team",
     "weight",
+    "rollup_weight",
     "status",
 ]
+CHECK_IN_AUDIT_FIELDS = ["key_result", "value", "confidence", "note", "checked_at", "external_id"]
 KEY_RESULT_AUDIT_FIELDS = [
     "objective",
     "title",
@@ -87,18 +94,6 @@ def _check_fingerprint(instance, fields: list[str], expected: str | None) -> Non
 # --- Objectives --------------------------------------------------------------
 
 
-def objective_recompute_progress(*, objective_ids: Iterable[int]) -> None:
-    for objective in Objective.objects.filter(id__in=set(objective_ids)).prefetch_related(
-        "key_results"
-    ):
-        value = progress_math.objective_progress(
-            progress_math.WeightedProgress(kr.progress, kr.weight)
-            for kr in objective.key_results.all()
-        )
-        if value != objective.progress:
-            Objective.objects.filter(pk=objective.pk).update(progress=value)
-
-
 @transaction.atomic
 def objective_create(*, actor, **fields) -> Objective:
     """Create an objective; without a period it is set for the current quarter."""
@@ -113,6 +108,7 @@ def objective_create(*, actor, **fields) -> Objective:
         action="create",
         changes=snapshot(objective, OBJECTIVE_AUDIT_FIELDS),
     )
+    objective_recompute_progress(objective_ids=[objective.parent_id])
     return objective
 
 
@@ -123,6 +119,7 @@ def objective_update(
     objective = Objective.objects.select_for_update().get(pk=objective.pk)
     _check_version(objective, expected_version)
     scored_before = (objective.weight, objective.status, objective.title)
+    rollup_before = (objective.parent_id, objective.status, objective.rollup_weight)
     before = snapshot(objective, OBJECTIVE_AUDIT_FIELDS)
     for name, value in data.items():
         setattr(objective, name, value)
@@ -140,6 +137,9 @@ def objective_update(
     # priorities; the title is in their breakdowns.
     if (objective.weight, objective.status, objective.title) != scored_before:
         _announce(objective.key_results.values_list("id", flat=True), "edit")
+    # Where it counts in a parent's roll-up, and with what weight (cancelled: not at all).
+    if (objective.parent_id, objective.status, objective.rollup_weight) != rollup_before:
+        objective_recompute_progress(objective_ids=[rollup_before[0], objective.parent_id])
     return objective
 
 
@@ -162,7 +162,9 @@ def objective_delete(*, actor, objective: Objective) -> None:
         action="delete",
         changes=snapshot(objective, OBJECTIVE_AUDIT_FIELDS),
     )
+    parent_id = objective.parent_id
     objective.delete()
+    objective_recompute_progress(objective_ids=[parent_id])
 
 
 # --- Key results -------------------------------------------------------------
@@ -240,8 +242,14 @@ def key_result_delete(*, actor, key_result: KeyResult) -> None:
     objective_recompute_progress(objective_ids=[objective_id])
 
 
+@dataclass(frozen=True)
+class CheckInResult:
+    check_in: CheckIn
+    created: bool
+
+
 @transaction.atomic
-def check_in_create(
+def check_in_record(
     *,
     actor,
     key_result: KeyResult,
@@ -249,29 +257,46 @@ def check_in_create(
     confidence: str,
     note: str = "",
     checked_at: datetime | None = None,
-) -> CheckIn:
-    """Record a check-in: history row, new current value and confidence, rescore."""
+    external_id: str | None = None,
+) -> CheckInResult:
+    """Record a check-in (history, audited); the key result takes it if it is the newest value.
+
+    A check-in dated before the key result's newest reading or check-in is
+    kept in the history and changes neither `current` nor the scores. With an
+    `external_id` already used on this key result, the stored check-in is
+    changed instead of a second one added, so a retried request is harmless.
+    """
     kr = KeyResult.objects.select_for_update().get(pk=key_result.pk)
-    check_in = CheckIn(
-        key_result=kr,
-        value=value,
-        confidence=confidence,
-        note=note,
-        author=actor,
-        checked_at=checked_at or timezone.now(),
-    )
-    check_in.full_clean()
+    check_in = None
+    if external_id:
+        check_in = CheckIn.objects.filter(key_result=kr, external_id=external_id).first()
+    created = check_in is None
+    if created:
+        check_in = CheckIn(key_result=kr, author=actor, external_id=external_id or None)
+    before = {} if created else snapshot(check_in, CHECK_IN_AUDIT_FIELDS)
+    check_in.value = value
+    check_in.confidence = confidence
+    check_in.note = note
+    check_in.checked_at = checked_at or (check_in.checked_at if not created else timezone.now())
+    check_in.full_clean(exclude=["key_result", "author"], validate_constraints=False)
     check_in.save()
-    latest = kr.check_ins.order_by("-checked_at", "-id").first()
-    if latest.pk == check_in.pk:
-        kr.current = value
-        kr.confidence = confidence
-        _apply_progress(kr)
-        kr.version = F("version") + 1
-        kr.save(update_fields=["current", "confidence", "progress", "version", "updated_at"])
+    after = snapshot(check_in, CHECK_IN_AUDIT_FIELDS)
+    audit_record(
+        actor=actor,
+        instance=check_in,
+        action="create" if created else "update",
+        changes=after if created else diff(before, after),
+        related_to=_objective_key(kr.objective_id),
+    )
+    if key_result_settle(kr):
         objective_recompute_progress(objective_ids=[kr.objective_id])
         _announce([kr.pk], "metric")
-    return check_in
+    return CheckInResult(check_in=check_in, created=created)
+
+
+def check_in_create(*, actor, key_result: KeyResult, **fields) -> CheckIn:
+    """Record a check-in (see check_in_record) and return it."""
+    return check_in_record(actor=actor, key_result=key_result, **fields).check_in
 
 
 # --- Metrics -----------------------------------------------------------------
@@ -289,9 +314,10 @@ def metric_readings_ingest(*, actor, metric: Metric, items: list[dict]) -> Readi
     """Store readings (value, observed_at, source, external_id) for one metric.
 
     A repeated external_id updates the stored reading, so a retried batch is
-    harmless. The newest reading becomes `current` on every key result that
-    tracks the metric; each of them then asks for a rescore of the initiatives
-    aligned to it.
+    harmless. Every key result that tracks the metric takes the newest value of
+    its history (the newest reading, unless one of its check-ins is newer: a
+    late reading about an earlier moment changes nothing); each one that moved
+    asks for a rescore of the initiatives aligned to it.
     """
     metric = Metric.objects.select_for_update().get(pk=metric.pk)
     ext_ids = [item["external_id"] for item in items if item.get("external_id")]
@@ -320,19 +346,8 @@ def metric_readings_ingest(*, actor, metric: Metric, items: list[dict]) -> Readi
     if to_update:
         MetricReading.objects.bulk_update(to_update, ["value", "observed_at", "source"])
 
-    latest = metric.readings.order_by("-observed_at", "-id").first()
-    moved: list[int] = []
-    if latest is not None:
-        tracking = list(KeyResult.objects.select_for_update().filter(metric=metric))
-        for kr in tracking:
-            if kr.current == latest.value:
-                continue
-            kr.current = latest.value
-            _apply_progress(kr)
-            kr.version = F("version") + 1
-            kr.save(update_fields=["current", "progress", "version", "updated_at"])
-            moved.append(kr.pk)
-        objective_recompute_progress(objective_ids={kr.objective_id for kr in tracking})
+    moved, objective_ids = metric_settle(metric.pk)
+    objective_recompute_progress(objective_ids=objective_ids)
     _announce(moved, "metric")
     return ReadingIngestResult(readings=result, created=len(to_create), updated=len(to_update))
 
