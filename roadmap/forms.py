@@ -15,6 +15,7 @@ from roadmap.services.customers import CUSTOMER_AUDIT_FIELDS, SEGMENT_AUDIT_FIEL
 from web.forms import FingerprintForm, VersionedForm
 
 RICE_FIELDS = ("reach", "impact", "confidence", "effort")
+FRAMEWORK_FIELDS = ("ease", "business_value", "time_criticality", "risk_reduction", "job_size")
 
 
 class InitiativeForm(VersionedForm):
@@ -30,6 +31,7 @@ class InitiativeForm(VersionedForm):
             "owner",
             *RICE_FIELDS,
             "reach_source",
+            *FRAMEWORK_FIELDS,
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),

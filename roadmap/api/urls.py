@@ -1,7 +1,9 @@
+from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from . import views
+from .views.policy import PreviewView, ScoringPolicyView
 from .permissions import CanEditRoadmap
 
 
@@ -21,4 +23,8 @@ router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
+    path("scoring-policy/preview/", PreviewView.as_view(), name="scoring-policy-preview"),
+    *router.urls,
+]

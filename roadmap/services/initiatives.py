@@ -16,7 +16,16 @@ from .marks import initiatives_mark
 from .read_cache import priorities_changed
 
 # Fields whose change moves the score or the ranking.
-SCORED_FIELDS = {"reach", "impact", "confidence", "effort", "reach_source", "status"}
+FRAMEWORK_FIELDS = ["ease", "business_value", "time_criticality", "risk_reduction", "job_size"]
+SCORED_FIELDS = {
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "reach_source",
+    "status",
+    *FRAMEWORK_FIELDS,
+}
 AUDIT_FIELDS = [
     "title",
     "description",
@@ -30,6 +39,7 @@ AUDIT_FIELDS = [
     "confidence",
     "effort",
     "reach_source",
+    *FRAMEWORK_FIELDS,
 ]
 # What a person may set: the audited fields, and the owner by id as forms send it.
 EDITABLE_FIELDS = {*AUDIT_FIELDS, "owner_id"}

@@ -74,7 +74,8 @@ def scoring_settings_build(data: dict, base: ScoringSettings | None = None) -> S
     proposed.version = row.version
     for name, value in data.items():
         setattr(proposed, name, value)
-    proposed.full_clean(exclude=["id"], validate_unique=False)
+    # The CHECK constraints restate the validators; checking them would cost a query each.
+    proposed.full_clean(exclude=["id"], validate_unique=False, validate_constraints=False)
     return proposed
 
 

@@ -33,6 +33,7 @@ from ..serializers import (
     InitiativeSerializer,
     PrioritySerializer,
 )
+from .policy import initiative_preview
 
 TEAM_MAX_LENGTH = Initiative._meta.get_field("team").max_length
 
@@ -93,6 +94,17 @@ class InitiativeViewSet(
 
     def create_service(self, data):
         return services.initiative_create(actor=self.request.user, **data)
+
+    def update(self, request, *args, **kwargs):
+        # ?preview=1: the ranking the edit would give, nothing written (docs/API.md).
+        if request.query_params.get("preview") in ("1", "true"):
+            instance = self.get_object()
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=kwargs.get("partial", False)
+            )
+            serializer.is_valid(raise_exception=True)
+            return initiative_preview(request, instance, serializer.validated_data)
+        return super().update(request, *args, **kwargs)
 
     def perform_service_update(self, instance, data, version):
         services.initiative_update(

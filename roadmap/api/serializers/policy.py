@@ -1,0 +1,92 @@
+"""The scoring policy, and the body and answer of a what-if preview."""
+
+from rest_framework import serializers
+
+import bounds
+from api import serializers as strict
+from roadmap.models import ScoringSettings
+
+
+class ScoringPolicySerializer(strict.ModelSerializer):
+    """The team's scoring policy (docs/SCORING.md). `version` guards against stale edits."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you read; a stale one answers 409"
+    )
+    segment_weights = serializers.SerializerMethodField(
+        help_text="Each segment's weight (edited on the segments, not here)"
+    )
+
+    class Meta:
+        model = ScoringSettings
+        fields = [
+            "framework",
+            "formula",
+            "alignment_weight",
+            "unaligned_factor",
+            "importance_nice_to_have",
+            "importance_important",
+            "importance_critical",
+            "revenue_weight",
+            "experiment_confidence",
+            "half_life_days",
+            "segment_weights",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def get_segment_weights(self, obj) -> dict[str, float]:
+        return self.context.get("segment_weights", {})
+
+    def validate(self, attrs):
+        # The formula is checked by the model (ScoringSettings.clean) in the service.
+        return attrs
+
+
+class InitiativeChangeSerializer(serializers.Serializer):
+    """One initiative's edit to preview: its id and the scored fields to change."""
+
+    id = serializers.IntegerField(min_value=1)
+    changes = serializers.DictField(help_text="Fields as PATCH /initiatives/{id}/ takes them")
+
+
+class ObjectiveChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    weight = strict.StrictFloatField(min_value=bounds.WEIGHT_MIN, max_value=bounds.WEIGHT_MAX)
+
+
+class PreviewRequestSerializer(serializers.Serializer):
+    """What to preview: a policy (fields to change), initiative edits, objective weights."""
+
+    policy = serializers.DictField(required=False, help_text="Policy fields to change")
+    initiatives = InitiativeChangeSerializer(many=True, required=False, max_length=100)
+    objectives = ObjectiveChangeSerializer(many=True, required=False, max_length=100)
+
+
+class MoveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    rank_before = serializers.IntegerField(allow_null=True)
+    rank_after = serializers.IntegerField(allow_null=True)
+    places = serializers.IntegerField(
+        allow_null=True, help_text="Places moved: positive is up; null: enters or leaves"
+    )
+    score_before = serializers.FloatField()
+    score_after = serializers.FloatField()
+
+
+class PreviewSerializer(serializers.Serializer):
+    """The ranking that would result; nothing was written."""
+
+    ranked = serializers.IntegerField()
+    rescored = serializers.IntegerField(help_text="Initiatives scored again for the preview")
+    up = serializers.IntegerField(help_text="Initiatives that would move up")
+    down = serializers.IntegerField(help_text="Initiatives that would move down")
+    moves = MoveSerializer(many=True, help_text="The largest moves first (at most 50)")
+    top = MoveSerializer(many=True, help_text="The first 10 of the resulting ranking")
+    failures = serializers.DictField(child=serializers.CharField())
+    reaggregated = serializers.BooleanField(
+        help_text="Reach taken afresh from the evidence (the policy weighs evidence anew)"
+    )
+    seconds = serializers.FloatField()

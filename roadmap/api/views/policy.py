@@ -1,0 +1,162 @@
+"""The scoring policy (GET every role, PUT product) and the what-if preview (POST, product)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from okrs.api.base import ERROR_RESPONSES, ConflictSerializer, expected_version, service_errors
+from okrs.services import StaleVersion
+from roadmap import selectors
+from roadmap.models import Initiative, Segment
+from roadmap.selectors_preview import EDITABLE, Preview, ranking_preview
+from roadmap.services import policy as policy_services
+
+from ..permissions import CanEditRoadmap
+from ..serializers.initiatives import InitiativeSerializer
+from ..serializers.policy import (
+    PreviewRequestSerializer,
+    PreviewSerializer,
+    ScoringPolicySerializer,
+)
+
+ERRORS = {code: ERROR_RESPONSES[code] for code in ("400", "401", "403")}
+
+
+def policy_body(row) -> dict:
+    weights = dict(Segment.objects.order_by("name").values_list("name", "weight"))
+    return ScoringPolicySerializer(row, context={"segment_weights": weights}).data
+
+
+def preview_body(preview: Preview) -> dict:
+    def move(m):
+        return {
+            "id": m.id,
+            "title": m.title,
+            "rank_before": m.rank_before,
+            "rank_after": m.rank_after,
+            "places": m.places,
+            "score_before": m.score_before,
+            "score_after": m.score_after,
+        }
+
+    return {
+        "ranked": preview.ranked,
+        "rescored": preview.rescored,
+        "up": preview.up,
+        "down": preview.down,
+        "moves": [move(m) for m in preview.moves],
+        "top": [move(m) for m in preview.top],
+        "failures": {str(k): v for k, v in preview.failures.items()},
+        "reaggregated": preview.reaggregated,
+        "seconds": round(preview.seconds, 4),
+    }
+
+
+def policy_fields(data) -> dict:
+    """Validated policy fields from a request body (partial); `version` left out."""
+    serializer = ScoringPolicySerializer(data=data, partial=True)
+    serializer.is_valid(raise_exception=True)
+    fields = dict(serializer.validated_data)
+    fields.pop("version", None)
+    return fields
+
+
+def initiative_edits(user, changes: list[dict]) -> dict[int, dict]:
+    """{id: validated scored fields} for the initiatives' edits to preview (one query)."""
+    wanted = {c["id"] for c in changes}
+    found = {i.pk: i for i in selectors.initiative_list(viewer=user).filter(pk__in=wanted)}
+    edits: dict[int, dict] = {}
+    errors: dict[str, object] = {}
+    for n, change in enumerate(changes):
+        instance = found.get(change["id"])
+        if instance is None:
+            errors[str(n)] = {"id": [f"No initiative {change['id']}."]}
+            continue
+        serializer = InitiativeSerializer(instance, data=change["changes"], partial=True)
+        if not serializer.is_valid():
+            errors[str(n)] = serializer.errors
+            continue
+        edits[instance.pk] = {k: v for k, v in serializer.validated_data.items() if k in EDITABLE}
+    if errors:
+        raise ValidationError({"initiatives": errors})
+    return edits
+
+
+class ScoringPolicyView(APIView):
+    permission_classes = [IsAuthenticated, CanEditRoadmap]
+
+    @extend_schema(
+        summary="The scoring policy",
+        responses={200: ScoringPolicySerializer, **ERRORS},
+        tags=["scoring-policy"],
+    )
+    def get(self, request):
+        row = policy_services.scoring_settings_get()
+        return Response(policy_body(row), headers={"ETag": f'"{row.version}"'})
+
+    @extend_schema(
+        summary="Change the scoring policy (product): every initiative is rescored once",
+        request=ScoringPolicySerializer,
+        responses={
+            200: ScoringPolicySerializer,
+            409: OpenApiResponse(ConflictSerializer, description="Stale version; nothing changed"),
+            **ERRORS,
+        },
+        tags=["scoring-policy"],
+    )
+    def put(self, request):
+        fields = policy_fields(request.data)
+        version = expected_version(request)
+        try:
+            with service_errors():
+                row = policy_services.scoring_policy_update(
+                    actor=request.user, data=fields, expected_version=version
+                )
+        except StaleVersion as exc:
+            current = policy_body(exc.current)
+            return Response(
+                {"detail": str(exc), "current": current},
+                status=status.HTTP_409_CONFLICT,
+                headers={"ETag": f'"{current["version"]}"'},
+            )
+        return Response(policy_body(row), headers={"ETag": f'"{row.version}"'})
+
+    patch = put
+
+
+class PreviewView(APIView):
+    permission_classes = [IsAuthenticated, CanEditRoadmap]
+
+    @extend_schema(
+        summary="What-if: the ranking a policy change or edits would give; nothing is written",
+        request=PreviewRequestSerializer,
+        responses={200: PreviewSerializer, **ERRORS},
+        tags=["scoring-policy"],
+    )
+    def post(self, request):
+        body = PreviewRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        policy = None
+        if data.get("policy"):
+            try:
+                proposed = policy_services.scoring_settings_build(policy_fields(data["policy"]))
+            except DjangoValidationError as exc:
+                raise ValidationError({"policy": serializers.as_serializer_error(exc)}) from exc
+            policy = policy_services.policy_of(proposed)
+        edits = initiative_edits(request.user, data.get("initiatives", []))
+        weights = {o["id"]: o["weight"] for o in data.get("objectives", [])}
+        preview = ranking_preview(policy=policy, initiatives=edits, objective_weights=weights)
+        return Response(preview_body(preview))
+
+
+def initiative_preview(request, instance: Initiative, validated: dict) -> Response:
+    """`?preview=1` on an initiative's PUT/PATCH: the ranking the edit would give."""
+    edits = {instance.pk: {k: v for k, v in validated.items() if k in EDITABLE}}
+    return Response(preview_body(ranking_preview(initiatives=edits)))
