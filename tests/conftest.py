@@ -1,9 +1,20 @@
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
 from roadmap.services import read_cache
 from roadmap.services.marks import LAST_RUN_KEY, NUDGE_KEY
 from tests.factories import UserFactory
+
+# Hypothesis keeps its example database and caches outside the work tree, so
+# `make test` leaves nothing for git to list (schemathesis, run in process,
+# writes nothing; tests/test_packaging.py checks both).
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "priority-hypothesis")
+)
 
 
 @pytest.fixture(autouse=True)

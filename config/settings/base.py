@@ -12,6 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from celery.schedules import crontab
 
+from config.version import __version__
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -261,7 +263,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Priority API",
     "DESCRIPTION": "Objectives, initiatives, customer evidence and explainable priorities.",
-    "VERSION": "1.0.0",
+    "VERSION": __version__,  # the release (config/version.py)
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
