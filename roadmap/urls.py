@@ -43,6 +43,9 @@ urlpatterns = [
     path("customers/segments/<int:pk>/", views.segment_row, name="segment"),
     path("customers/segments/<int:pk>/edit/", views.segment_edit, name="segment-edit"),
     path("customers/segments/<int:pk>/delete/", views.segment_delete, name="segment-delete"),
+    path("scoring/", views.scoring_settings, name="scoring-settings"),
+    path("scoring/preview/", views.scoring_preview, name="scoring-preview"),
+    path("initiatives/<int:pk>/preview/", views.initiative_preview, name="initiative-preview"),
     path("alignment/", views.alignment, name="alignment"),
     path(
         "alignment/export/<slug:table>.csv",

@@ -34,6 +34,8 @@ POLICY_FIELDS = [
     "experiment_confidence",
     "half_life_days",
 ]
+# The names a custom formula may use, with what each means (for the settings page).
+FORMULA_INPUTS = scoring.expression.INPUTS
 # Fields whose change alters what the kept evidence sums hold: every sum is aggregated again.
 EVIDENCE_FIELDS = {
     "importance_nice_to_have",

@@ -21,6 +21,7 @@ from .initiatives import (
     initiative_detail,
     initiative_new,
 )
+from .policy import initiative_preview, scoring_preview, scoring_settings
 from .priorities import initiative_breakdown, priorities, priority_edit, priority_row
 
 __all__ = [
@@ -43,9 +44,12 @@ __all__ = [
     "initiative_detail",
     "initiative_move",
     "initiative_new",
+    "initiative_preview",
     "priorities",
     "priority_edit",
     "priority_row",
+    "scoring_preview",
+    "scoring_settings",
     "segment_add",
     "segment_delete",
     "segment_edit",
