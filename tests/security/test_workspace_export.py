@@ -1,4 +1,5 @@
-"""export_workspace / import_workspace: a round trip loses nothing, ids and all."""
+"""export_workspace / import_workspace: a round trip loses nothing, ids and all;
+secrets leave the system only when asked for, and loudly."""
 
 import io
 import json
@@ -47,9 +48,9 @@ NEXT_ATTEMPT = datetime(2026, 11, 1, 9, 30, 15, 123, tzinfo=UTC)
 
 
 def _dump() -> list[dict]:
-    """Every workspace row as the export writes it; many-to-many sets in a fixed order."""
+    """Every row as an export with secrets writes it; many-to-many sets in a fixed order."""
     stream = io.StringIO()
-    serialize_workspace(stream)
+    serialize_workspace(stream, with_secrets=True)
     rows = json.loads(stream.getvalue())
     for row in rows:
         model = apps.get_model(row["model"])
@@ -108,7 +109,9 @@ def test_every_model_is_exported_or_deliberately_left_out():
 
 def test_round_trip_through_an_empty_database_keeps_every_row_identical(tmp_path, workspace):
     path = tmp_path / "out.json"
-    call_command("export_workspace", str(path), stdout=io.StringIO())
+    call_command(
+        "export_workspace", str(path), "--with-secrets", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     file_rows = json.loads(path.read_text())
     assert {row["model"] for row in file_rows} == {
         m._meta.label_lower for m in workspace_models()
@@ -133,9 +136,11 @@ def test_round_trip_through_an_empty_database_keeps_every_row_identical(tmp_path
     assert f"Imported {len(workspace)} rows" in out.getvalue()
 
 
-def test_imported_accounts_log_in_and_tokens_still_work(tmp_path, workspace, client):
+def test_with_secrets_imported_accounts_log_in_and_tokens_still_work(tmp_path, workspace, client):
     path = tmp_path / "out.json"
-    call_command("export_workspace", str(path), stdout=io.StringIO())
+    call_command(
+        "export_workspace", str(path), "--with-secrets", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     key = Token.objects.get(user__username="integration").key
     call_command("flush", interactive=False, verbosity=0)
     call_command("import_workspace", str(path), stdout=io.StringIO())
@@ -160,7 +165,9 @@ def test_new_rows_after_an_import_get_fresh_ids(tmp_path, workspace):
 
 def test_import_refuses_a_database_that_already_has_a_workspace(tmp_path, workspace):
     path = tmp_path / "out.json"
-    call_command("export_workspace", str(path), stdout=io.StringIO())
+    call_command(
+        "export_workspace", str(path), "--with-secrets", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     Initiative.objects.filter(pk=Initiative.objects.first().pk).update(title="Changed since")
 
     with pytest.raises(CommandError, match=r"already holds a workspace: auth\.Group \(4\)"):
@@ -189,3 +196,89 @@ def test_a_file_that_is_not_an_export_is_refused(tmp_path, db):
     path.write_text('{"not": "a list"}')
     with pytest.raises(CommandError, match="is not a workspace export"):
         call_command("import_workspace", str(path), stdout=io.StringIO())
+
+
+def _secrets(rows):
+    """(password hashes, token keys, webhook secrets) found in exported rows."""
+    return (
+        {r["fields"]["password"] for r in rows if r["model"] == "auth.user"},
+        {r["pk"] for r in rows if r["model"] == "authtoken.token"},
+        {r["fields"]["secret"] for r in rows if r["model"] == "roadmap.webhooksubscription"},
+    )
+
+
+def test_by_default_the_file_holds_no_password_hash_token_or_signing_secret(tmp_path, workspace):
+    hashes, keys, signing = _secrets(workspace)
+    assert hashes
+    assert keys
+    assert signing == {"s3cret-signing-key"}
+    path = tmp_path / "out.json"
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_workspace", str(path), stdout=out, stderr=err)
+
+    text = path.read_text()
+    for secret in hashes | keys | signing:
+        assert secret not in text
+    rows = json.loads(text)
+    assert not any(row["model"] == "authtoken.token" for row in rows)
+    assert all(p.startswith("!") for p in _secrets(rows)[0])  # Django's unusable password
+    (subscription,) = (r["fields"] for r in rows if r["model"] == "roadmap.webhooksubscription")
+    assert (subscription["secret"], subscription["active"]) == ("", False)
+    assert "Secrets left out" in out.getvalue()
+    assert err.getvalue() == ""
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_with_secrets_the_command_warns_loudly_and_the_file_is_private(tmp_path, workspace):
+    path = tmp_path / "out.json"
+    path.write_text("an older export, readable by all")
+    path.chmod(0o644)
+    err = io.StringIO()
+    call_command("export_workspace", str(path), "--with-secrets", stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue().count(f"WARNING: {path} holds password hashes, API tokens") == 2
+    hashes, keys, signing = _secrets(workspace)
+    text = path.read_text()
+    assert all(secret in text for secret in hashes | keys | signing)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_file_without_secrets_imports_everything_else_and_says_what_to_set_again(
+    tmp_path, workspace, client
+):
+    path = tmp_path / "out.json"
+    call_command("export_workspace", str(path), stdout=io.StringIO())
+    call_command("flush", interactive=False, verbosity=0)
+    out = io.StringIO()
+    call_command("import_workspace", str(path), stdout=out)
+
+    def without_secrets(rows):
+        rows = [r for r in rows if r["model"] != "authtoken.token"]
+        for row in rows:
+            row["fields"].pop("password", None)
+            if row["model"] == "roadmap.webhooksubscription":
+                row["fields"].pop("secret")
+                row["fields"].pop("active")
+        return rows
+
+    assert without_secrets(_dump()) == without_secrets(workspace)
+    assert not Token.objects.exists()
+    assert not WebhookSubscription.objects.filter(active=True).exists()
+    response = client.post("/accounts/login/", {"username": "product", "password": "priority-demo"})
+    assert response.status_code == 200  # the form again: the old password is gone
+    users = User.objects.count()
+    assert f"{users} users have no usable password (admin, integration, marketing" in out.getvalue()
+    assert "No API tokens were imported" in out.getvalue()
+    assert "1 webhook subscriptions have no signing secret and are inactive" in out.getvalue()
+
+
+def test_a_file_with_secrets_imports_without_advice(tmp_path, workspace):
+    path = tmp_path / "out.json"
+    call_command(
+        "export_workspace", str(path), "--with-secrets", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    call_command("flush", interactive=False, verbosity=0)
+    out = io.StringIO()
+    call_command("import_workspace", str(path), stdout=out)
+    assert "usable password" not in out.getvalue()
+    assert "No API tokens" not in out.getvalue()

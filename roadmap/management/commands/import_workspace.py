@@ -9,16 +9,23 @@ refuses a database that already holds workspace rows (users, objectives,
 initiatives...), so it never merges two workspaces by accident; with --force
 it deletes the current workspace rows first, inside the same transaction.
 Sequences are reset afterwards so new rows get fresh ids.
+
+A file exported without secrets (the default) imports too; the command then
+lists what to set again: passwords, API tokens, webhook signing secrets.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from rest_framework.authtoken.models import Token
+
+from roadmap.models import WebhookSubscription
 
 from .export_workspace import workspace_models
 
@@ -101,3 +108,33 @@ class Command(BaseCommand):
         for label, count in sorted(counts.items()):
             self.stdout.write(f"  {label}: {count}")
         self.stdout.write(f"Imported {sum(counts.values())} rows of {len(counts)} models.")
+        for line in _secrets_to_restore():
+            self.stdout.write(self.style.WARNING(line))
+
+
+def _secrets_to_restore() -> list[str]:
+    """What an export without secrets left for the operator to set again."""
+    lines = []
+    users = sorted(
+        user.username
+        for user in get_user_model().objects.only("username", "password")
+        if not user.has_usable_password()
+    )
+    if users:
+        names = ", ".join(users[:10]) + (", ..." if len(users) > 10 else "")
+        lines.append(
+            f"{len(users)} users have no usable password ({names}): set one with "
+            "`manage.py changepassword <username>` or a password reset."
+        )
+    if not Token.objects.exists():
+        lines.append(
+            "No API tokens were imported: give each integration a new one with "
+            "`manage.py drf_create_token <username>`."
+        )
+    unsigned = WebhookSubscription.objects.filter(secret="").count()
+    if unsigned:
+        lines.append(
+            f"{unsigned} webhook subscriptions have no signing secret and are inactive: "
+            "set a new secret (and active) on each, and share it with its receiver."
+        )
+    return lines
