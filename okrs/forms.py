@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 import bounds
-from okrs.models import Confidence, KeyResult, Metric, Objective
+from okrs.models import Confidence, DerivedKind, KeyResult, Metric, Objective
 from okrs.periods import current_quarter
-from okrs.services import METRIC_AUDIT_FIELDS
+from okrs.services import METRIC_AUDIT_FIELDS, METRIC_DERIVED_FIELDS
 from web.forms import FingerprintForm, VersionedForm
 
 
@@ -142,12 +142,24 @@ class MetricForm(FingerprintForm):
 
     class Meta:
         model = Metric
-        fields = ("name", "unit", "direction", "description")
+        fields = ("name", "unit", "direction", "description", *METRIC_DERIVED_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "derived_kind": "Derived from survey answers",
+            "derived_window_days": "Window (days)",
+            "derived_segment": "Segment",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["derived_kind"].choices = [("", "No (pushed readings)"), *DerivedKind.choices]
+        self.fields[
+            "derived_kind"
+        ].help_text = "NPS from nps evidence scored 0-10, CSAT from survey evidence scored 1-5"
 
 
 class MetricCreateForm(MetricForm):
     fingerprint = None
 
     class Meta(MetricForm.Meta):
-        fields = ("key", "name", "unit", "direction", "description")
+        fields = ("key", "name", "unit", "direction", "description", *METRIC_DERIVED_FIELDS)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -88,6 +88,13 @@ class Objective(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def team_label(self) -> str:
+        """Its team; "Company" for a company objective (no team, no parent), else "Team"."""
+        if self.team:
+            return self.team
+        return "Company" if self.parent_id is None else "Team"
+
     def clean(self):
         """An objective may not sit under itself, directly or through its parents."""
         if self.pk is None or self.parent_id is None:
@@ -107,6 +114,16 @@ class Objective(models.Model):
             )
 
 
+DERIVED_WINDOW_MAX = 365
+
+
+class DerivedKind(models.TextChoices):
+    """What a derived metric computes from scored evidence (roadmap.services.derived_metrics)."""
+
+    NPS = "nps", "NPS"
+    CSAT = "csat", "CSAT"
+
+
 class Metric(models.Model):
     class Direction(models.TextChoices):
         HIGHER_IS_BETTER = "increase", "Higher is better"
@@ -119,12 +136,62 @@ class Metric(models.Model):
         max_length=8, choices=Direction.choices, default=Direction.HIGHER_IS_BETTER
     )
     description = models.TextField(blank=True, max_length=5_000)
+    # A derived metric's readings are computed from customer evidence by the
+    # pipeline (roadmap.services.derived_metrics), not pushed by integrations.
+    derived_kind = models.CharField(
+        max_length=4,
+        choices=DerivedKind.choices,
+        blank=True,
+        help_text="Computed from scored survey answers; empty for pushed readings",
+    )
+    derived_window_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(DERIVED_WINDOW_MAX)],
+        help_text=f"Rolling window in days (1 to {DERIVED_WINDOW_MAX})",
+    )
+    derived_segment = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Only customers of this segment (its name); empty for all customers",
+    )
 
     class Meta:
         ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(derived_kind__in=["", "nps", "csat"]), name="metric_derived_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(derived_kind="") & Q(derived_window_days__isnull=True))
+                | (
+                    ~Q(derived_kind="")
+                    & Q(derived_window_days__gte=1)
+                    & Q(derived_window_days__lte=DERIVED_WINDOW_MAX)
+                ),
+                name="metric_derived_window_set",
+            ),
+        ]
 
     def __str__(self):
         return self.key
+
+    def clean(self):
+        if self.derived_kind and not self.derived_window_days:
+            raise ValidationError(
+                {"derived_window_days": "A derived metric needs a window in days."}
+            )
+        if not self.derived_kind and (self.derived_window_days or self.derived_segment):
+            raise ValidationError(
+                {"derived_kind": "Choose NPS or CSAT, or clear the window and segment."}
+            )
+
+    @property
+    def derived_label(self) -> str:
+        if not self.derived_kind:
+            return ""
+        who = f"{self.derived_segment} customers" if self.derived_segment else "all customers"
+        return f"{self.get_derived_kind_display()}, last {self.derived_window_days} days, {who}"
 
 
 class MetricReading(models.Model):

@@ -56,7 +56,8 @@ KEY_RESULT_AUDIT_FIELDS = [
     "weight",
     "confidence",
 ]
-METRIC_AUDIT_FIELDS = ["key", "name", "unit", "direction", "description"]
+METRIC_DERIVED_FIELDS = ("derived_kind", "derived_window_days", "derived_segment")
+METRIC_AUDIT_FIELDS = ["key", "name", "unit", "direction", "description", *METRIC_DERIVED_FIELDS]
 
 
 def on_key_results_changed(listener: KeyResultListener) -> None:
@@ -363,7 +364,7 @@ def metric_create(*, actor, **fields) -> Metric:
     return metric
 
 
-METRIC_EDITABLE_FIELDS = {"name", "unit", "direction", "description"}
+METRIC_EDITABLE_FIELDS = {"name", "unit", "direction", "description", *METRIC_DERIVED_FIELDS}
 
 
 def metric_fingerprint(metric: Metric) -> str:

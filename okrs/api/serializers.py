@@ -96,7 +96,16 @@ class KeyResultSerializer(strict.ModelSerializer):
 class MetricSerializer(strict.ModelSerializer):
     class Meta:
         model = Metric
-        fields = ["key", "name", "unit", "direction", "description"]
+        fields = [
+            "key",
+            "name",
+            "unit",
+            "direction",
+            "description",
+            "derived_kind",
+            "derived_window_days",
+            "derived_segment",
+        ]
 
 
 class MetricUpdateSerializer(MetricSerializer):
