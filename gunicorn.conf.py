@@ -7,3 +7,40 @@ that the API's schema does not describe. 8,190 leaves the app to answer.
 """
 
 limit_request_line = 8190
+
+# Request metrics (ops.metrics) are counted by each worker process and summed
+# at every scrape from files in PROMETHEUS_MULTIPROC_DIR. The directory must
+# be set before a worker imports prometheus-client, and emptied at each start
+# (a file left by a previous run would be summed in): without the variable,
+# a fresh directory for this run, removed at exit; with it, its files cleared.
+_metrics_dir_made = False
+
+
+def on_starting(server):
+    global _metrics_dir_made
+    import os
+    import tempfile
+    from pathlib import Path
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="priority-metrics-")
+        _metrics_dir_made = True
+        return
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    import os
+    import shutil
+
+    if _metrics_dir_made:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -19,3 +19,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("priority")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The request id in task messages, a log line per task, the workers' heartbeat
+# (ops.worker). Imported after `app` exists: ops reads it back lazily.
+from ops.worker import WorkerHeartbeat  # noqa: E402
+
+app.steps["consumer"].add(WorkerHeartbeat)

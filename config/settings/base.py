@@ -6,6 +6,7 @@ SQLite file; with no CELERY_BROKER_URL Celery runs tasks eagerly in-process.
 """
 
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +14,7 @@ import environ
 from celery.schedules import crontab
 
 from config.version import __version__
+from ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -47,6 +49,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request's log line and metrics (ops.middleware) ...
+    "ops.middleware.RequestMiddleware",
+    # ... then /healthz, /readyz and /metrics, answered before the HTTPS redirect
+    # and the ALLOWED_HOSTS check, so a load balancer can probe a node by address.
+    "ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,6 +203,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60}
+# Workers log through LOGGING below (JSON in production, with the request id),
+# not through the format Celery would install on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Webhook deliveries wait on other people's servers, so they (and the fan-out
 # and the sweep, which touch only webhook tables) have a queue and workers of
 # their own: a slow receiver never holds up a rescore. Everything else goes to
@@ -310,15 +320,43 @@ WEBHOOK_RETRY_SWEEP_SECONDS = env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=3
 # however slowly the receiver answers; past it the attempt fails and is retried.
 WEBHOOK_DELIVERY_DEADLINE_SECONDS = env.float("WEBHOOK_DELIVERY_DEADLINE_SECONDS", default=10.0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Eager tasks would log a line per request otherwise.
-    "loggers": {
-        "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
-        "axes": {"level": "WARNING"},
-    },
-}
+# --- Operations (ops/) -------------------------------------------------------
+# /readyz answers 503 when a worker consuming each queue has not written its
+# heartbeat (every WORKER_HEARTBEAT_SECONDS) for this long ...
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+READYZ_WORKER_MAX_AGE_SECONDS = env.float("READYZ_WORKER_MAX_AGE_SECONDS", default=30.0)
+# ... when the periodic sweep (sent every RESCORE_SWEEP_SECONDS) has not run for this long ...
+READYZ_BEAT_MAX_AGE_SECONDS = env.float(
+    "READYZ_BEAT_MAX_AGE_SECONDS",
+    default=max(60.0, 6 * env.float("RESCORE_SWEEP_SECONDS", default=5)),
+)
+# ... and when the oldest unscored work (evidence, marks, full runs) is older than this.
+READYZ_STALENESS_MAX_SECONDS = env.float("READYZ_STALENESS_MAX_SECONDS", default=120.0)
+# /metrics: with a token, only `Authorization: Bearer <token>` reads it; without
+# one it is open where METRICS_WITHOUT_TOKEN is true (here; production: 404).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_WITHOUT_TOKEN = env.bool("METRICS_WITHOUT_TOKEN", default=True)
+# The probes skip the HTTPS redirect (ops.middleware answers them before it;
+# this keeps them exempt should that middleware move).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# Error email: ADMINS="Ann Ops <ann@example.com>,ops@example.com" get every
+# logged error (500s and failed tasks), sent through EMAIL_URL.
+ADMINS = [
+    (name or address, address)
+    for name, address in getaddresses(env.list("ADMINS", default=[]))
+    if address
+]
+MANAGERS = ADMINS
+SERVER_EMAIL = env("SERVER_EMAIL", default="root@localhost")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", default="[Priority] ")
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+
+# One line per record on stderr: LOG_FORMAT=json (one JSON object a line, the
+# production default) or text; each carries the request id (ops.logs).
+LOGGING = logging_config(
+    fmt=env("LOG_FORMAT", default="text"),
+    level=env("LOG_LEVEL", default="INFO"),
+    trace_level=env("CELERY_TRACE_LOG_LEVEL", default="WARNING"),
+)

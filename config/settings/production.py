@@ -16,6 +16,8 @@ unless set:
 
 import logging
 
+from ops.logs import logging_config
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -45,4 +47,24 @@ if INSECURE_HTTP:
         "cookies are not Secure, there is no SSL redirect and no HSTS; passwords and "
         "sessions cross the network in clear text. For a trial on a trusted network "
         "only, never with real data."
+    )
+
+# JSON log lines unless LOG_FORMAT=text; /metrics only with METRICS_TOKEN.
+LOGGING = logging_config(
+    fmt=env("LOG_FORMAT", default="json"),
+    level=env("LOG_LEVEL", default="INFO"),
+    trace_level=env("CELERY_TRACE_LOG_LEVEL", default="WARNING"),
+)
+METRICS_WITHOUT_TOKEN = env.bool("METRICS_WITHOUT_TOKEN", default=False)
+
+# Errors to Sentry when SENTRY_DSN is set (never required). No personal data:
+# no user details, cookies, request bodies or IP addresses.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
