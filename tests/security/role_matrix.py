@@ -335,6 +335,8 @@ PAGES = {
     # Probes for load balancers and monitoring: public, and they show no workspace data.
     "ops:healthz": {"GET": (EVERYONE, "/healthz", None)},
     "ops:readyz": {"GET": (EVERYONE, "/readyz", None)},
+    # Open without a token in tests and development; production needs METRICS_TOKEN (tests/ops).
+    "ops:metrics": {"GET": (EVERYONE, "/metrics", None)},
     # Account pages: the login page is the one thing anonymous visitors get.
     "login": {
         "GET": (EVERYONE, "/accounts/login/", None),
