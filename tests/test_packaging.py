@@ -90,3 +90,60 @@ def test_every_signed_in_page_shows_the_version_in_its_footer(client, marketing_
 def test_the_login_page_does_not_tell_strangers_the_version(client):
     page = client.get("/accounts/login/").content.decode()
     assert __version__ not in page
+
+
+def _variables_read_by_the_code():
+    """Every environment variable config/, ops/ and gunicorn.conf.py read."""
+    pattern = re.compile(
+        r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"|os\.environ(?:\.get|\.setdefault)?[(\[]\s*"([A-Z0-9_]+)"'
+    )
+    files = [*ROOT.glob("config/**/*.py"), *ROOT.glob("ops/**/*.py"), ROOT / "gunicorn.conf.py"]
+    return {
+        name
+        for f in files
+        for match in pattern.finditer(f.read_text())
+        for name in match.groups()
+        if name
+    }
+
+
+def _documented():
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.M))
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    read = _variables_read_by_the_code()
+    assert {"DATABASE_URL", "DJANGO_SECRET_KEY", "CELERY_BROKER_URL"} <= read
+    assert read - _documented() == set()
+
+
+def test_env_example_documents_every_variable_the_procfile_reads():
+    procfile = (ROOT / "Procfile").read_text()
+    read = set(re.findall(r"\$\{([A-Z0-9_]+)", procfile)) | {"WEB_CONCURRENCY"}
+    assert read - _documented() == set()
+
+
+def test_the_procfile_runs_web_beat_and_a_worker_for_every_queue_tasks_go_to():
+    processes = dict(
+        line.split(":", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert set(processes) == {"web", "worker", "webhooks", "beat"}
+    assert processes["web"].split()[:4] == [
+        "gunicorn",
+        "config.wsgi",
+        "--config",
+        "gunicorn.conf.py",
+    ]
+    assert " beat " in processes["beat"]
+    consumed = {cmd.split(" -Q ")[1].split()[0] for cmd in processes.values() if " worker " in cmd}
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert consumed == routed | {"celery"}
+
+
+def test_test_runs_write_no_example_database_or_cache_into_the_checkout():
+    from hypothesis.configuration import storage_directory
+
+    assert not storage_directory("examples", intent_to_write=False).path.is_relative_to(ROOT)
