@@ -23,6 +23,37 @@ class EvidenceSignal:
     received_at: datetime
     customer_id: int | None = None
     segment_weight: float | None = None  # None: the customer has no segment
+    importance: str | None = None  # None: counts 1 whatever the policy
+    revenue: float = 0.0  # its customer's annual revenue
+
+
+# A customer's weight grows with the log of its annual revenue, capped:
+# min(REVENUE_CAP, 1 + revenue_weight x log10(1 + revenue / REVENUE_UNIT)).
+# With weight 1: no revenue 1, 100k 1.30, 1M 2.04, 10M 3.00, 100M 4.00, 1B+ 5.
+REVENUE_UNIT = 100_000.0
+REVENUE_CAP = 5.0
+
+
+def revenue_factor(revenue: float, revenue_weight: float) -> float:
+    """What a customer's annual revenue multiplies its weight by under `revenue_weight`."""
+    if revenue_weight == 0:
+        return 1.0
+    return min(
+        REVENUE_CAP, 1.0 + revenue_weight * math.log10(1.0 + max(revenue, 0.0) / REVENUE_UNIT)
+    )
+
+
+def customer_weight(segment_weight: float | None, revenue: float, policy: ScoringPolicy) -> float:
+    """A customer's weight: its segment's (the default without one) times its revenue factor."""
+    weight = policy.default_segment_weight if segment_weight is None else segment_weight
+    if policy.revenue_weight == 0:
+        return weight
+    return weight * revenue_factor(revenue, policy.revenue_weight)
+
+
+def importance_weight(importance: str | None, policy: ScoringPolicy) -> float:
+    """What an item's importance multiplies it by (an item of no stated importance: 1)."""
+    return 1.0 if importance is None else policy.importance_weight(importance)
 
 
 @dataclass(frozen=True)
@@ -66,23 +97,29 @@ def evidence_reach(
     """Reach derived from evidence.
 
     Each customer counts once, weighted by its segment's weight (the default
-    weight when it has none) and by the age of its newest evidence. Evidence
-    without a customer counts once per item, decayed by its own age.
+    weight when it has none), its revenue factor, the heaviest importance
+    weight of its items and the age of its newest evidence. Evidence without
+    a customer counts once per item, times its importance weight, decayed by
+    its own age.
     """
     newest: dict[int, EvidenceSignal] = {}
+    heaviest: dict[int, float] = {}
     anonymous = 0.0
     anonymous_items = 0
     for s in signals:
+        weight = importance_weight(s.importance, policy)
         if s.customer_id is None:
-            anonymous += decay((now - s.received_at).total_seconds() / 86400, policy.half_life_days)
+            age = (now - s.received_at).total_seconds() / 86400
+            anonymous += weight * decay(age, policy.half_life_days)
             anonymous_items += 1
             continue
+        heaviest[s.customer_id] = max(heaviest.get(s.customer_id, 0.0), weight)
         seen = newest.get(s.customer_id)
         if seen is None or s.received_at > seen.received_at:
             newest[s.customer_id] = s
     from_customers = 0.0
     for s in newest.values():
-        weight = policy.default_segment_weight if s.segment_weight is None else s.segment_weight
+        weight = customer_weight(s.segment_weight, s.revenue, policy) * heaviest[s.customer_id]
         age = (now - s.received_at).total_seconds() / 86400
         from_customers += weight * decay(age, policy.half_life_days)
     return reach_from_totals(
@@ -123,15 +160,17 @@ def anchored_term(received_at: datetime, anchor: datetime, half_life_days: float
 def reach_delta(
     sums: AnchoredReach,
     new: Iterable[EvidenceSignal],
-    newest: dict[int, datetime],
+    newest: dict[int, tuple[datetime, float]],
     *,
     policy: ScoringPolicy = DEFAULT_POLICY,
 ) -> AnchoredReach:
     """What adding the `new` evidence items adds to `sums` (same anchor and half-life).
 
-    `newest` holds each customer's newest item so far (None: none yet) and is
-    updated in place. A customer counts once, at its newest item: a newer item
-    swaps its term, an older one adds nothing but the item count.
+    `newest` holds each customer's newest item so far and the heaviest
+    importance weight of its items (absent: none yet), and is updated in
+    place. A customer counts once, at its newest item, times its heaviest
+    weight: a newer or heavier item swaps its term, any other adds nothing
+    but the item count.
     """
     anchor, half_life = sums.anchor, sums.half_life_days
     weighted = anonymous = 0.0
@@ -139,20 +178,24 @@ def reach_delta(
     for s in new:
         items += 1
         term = anchored_term(s.received_at, anchor, half_life)
+        importance = importance_weight(s.importance, policy)
         if s.customer_id is None:
-            anonymous += term
+            anonymous += importance * term
             anonymous_items += 1
             continue
-        weight = policy.default_segment_weight if s.segment_weight is None else s.segment_weight
+        weight = customer_weight(s.segment_weight, s.revenue, policy)
         before = newest.get(s.customer_id)
         if before is None:
-            weighted += weight * term
+            weighted += weight * importance * term
             customers += 1
-        elif s.received_at > before:
-            weighted += weight * (term - anchored_term(before, anchor, half_life))
-        else:
+            newest[s.customer_id] = (s.received_at, importance)
             continue
-        newest[s.customer_id] = s.received_at
+        at, heaviest = before
+        after = (max(at, s.received_at), max(heaviest, importance))
+        if after != before:
+            swapped = after[1] * anchored_term(after[0], anchor, half_life)
+            weighted += weight * (swapped - heaviest * anchored_term(at, anchor, half_life))
+            newest[s.customer_id] = after
     return AnchoredReach(anchor, half_life, weighted, anonymous, customers, anonymous_items, items)
 
 
@@ -165,6 +208,20 @@ class PendingItem(NamedTuple):
     received_at: datetime | None
     segment_weight: float | None  # None: no customer, or a customer with no segment
     newest_before: datetime | None  # its customer's newest item already in the sums
+    # Read only when the policy weighs evidence (`reach_sql.pending_items_sql`):
+    importance: str | None  # None: counts 1
+    revenue: float  # its customer's annual revenue
+    importances_before: int  # IMPORTANCE_BITS of its customer's items already in the sums
+
+
+# Each importance's bit in `PendingItem.importances_before`.
+IMPORTANCE_BITS = {"nice_to_have": 1, "important": 2, "critical": 4}
+
+
+def heaviest_of(bits: int, policy: ScoringPolicy) -> float:
+    """The heaviest importance weight among those `bits` name (none: 1, as no weight)."""
+    weights = [policy.importance_weight(i) for i, bit in IMPORTANCE_BITS.items() if bits & bit]
+    return max(weights) if weights else 1.0
 
 
 def fold(
@@ -184,8 +241,17 @@ def fold(
     for item in items:
         customer_id = item.customer_id
         if customer_id is not None and item.newest_before is not None:
-            newest[customer_id] = item.newest_before
-        signals.append(EvidenceSignal(min(item.received_at, now), customer_id, item.segment_weight))
+            heaviest = heaviest_of(item.importances_before, policy) if item.importance else 1.0
+            newest[customer_id] = (item.newest_before, heaviest)
+        signals.append(
+            EvidenceSignal(
+                min(item.received_at, now),
+                customer_id,
+                item.segment_weight,
+                item.importance,
+                float(item.revenue or 0.0),
+            )
+        )
     return reach_delta(sums, signals, newest, policy=policy)
 
 

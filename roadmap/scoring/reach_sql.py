@@ -11,6 +11,11 @@ Pure text, no database: each function returns SQL for a vendor
     each item without a customer, decayed      SUM(decay_sql("received_at")), customer NULL
     customers, anonymous items, items          COUNT and SUM of the group counts
 
+A policy that weighs evidence (`ScoringPolicy.weighs_evidence`) adds,
+term for term, `reach.importance_weight` (IMPORTANCE, each item's) and
+`reach.revenue_factor` (REVENUE, each customer's); the default policy's SQL
+has neither, so it reads only the covering index.
+
 `reach_delta` (new items folded into kept sums) takes its inputs from
 `pending_items_sql`: each new item with its customer's segment weight and
 that customer's newest item already in the sums.
@@ -28,6 +33,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .policy import ScoringPolicy
+from .reach import IMPORTANCE_BITS, REVENUE_CAP, REVENUE_UNIT
 
 # Half-lives past which an item's weight is taken as 0.5 ** this (~1e-301):
 # PostgreSQL's POWER raises on underflow instead of returning 0, so an item
@@ -65,21 +71,59 @@ def decay_sql(column: str, vendor: str) -> str:
 SEGMENT_WEIGHT = (
     f"COALESCE(CASE WHEN s.weight < {WEIGHT_FLOOR} THEN 0.0 ELSE s.weight END, %(default_weight)s)"
 )
-CUSTOMER_WEIGHT = {
-    "postgresql": "(SELECT weights FROM w)[pc.customer_id]",
-    "sqlite": f"(SELECT {SEGMENT_WEIGHT} FROM roadmap_customer c"
-    " LEFT JOIN roadmap_segment s ON s.id = c.segment_id WHERE c.id = pc.customer_id)",
+# `reach.revenue_factor` of customer c's annual revenue, with %(revenue_weight)s.
+REVENUE = {
+    "postgresql": "LEAST({cap}, 1.0 + %(revenue_weight)s::float8"
+    " * ln(1.0 + GREATEST(COALESCE(c.annual_revenue, 0)::float8, 0) / {unit}) / ln(10.0))",
+    "sqlite": "MIN({cap}, 1.0 + CAST(%(revenue_weight)s AS REAL)"
+    " * ln(1.0 + MAX(COALESCE(CAST(c.annual_revenue AS REAL), 0.0), 0.0) / {unit}) / ln(10.0))",
 }
-WEIGHTS = {
-    "postgresql": f"""
+
+
+def customer_weight_sql(vendor: str, revenue: bool) -> str:
+    """A customer's weight (segment, floored; times its revenue factor when `revenue`)."""
+    if not revenue:
+        return SEGMENT_WEIGHT
+    factor = REVENUE[vendor].format(cap=REVENUE_CAP, unit=REVENUE_UNIT)
+    return f"{SEGMENT_WEIGHT} * {factor}"
+
+
+def customer_weight_lookup(vendor: str, revenue: bool) -> str:
+    if vendor == "postgresql":
+        return "(SELECT weights FROM w)[pc.customer_id]"
+    return (
+        f"(SELECT {customer_weight_sql(vendor, revenue)} FROM roadmap_customer c"
+        " LEFT JOIN roadmap_segment s ON s.id = c.segment_id WHERE c.id = pc.customer_id)"
+    )
+
+
+def weights_cte(vendor: str, revenue: bool) -> str:
+    if vendor != "postgresql":
+        return ""
+    return f"""
         WITH w AS MATERIALIZED (
-            SELECT array_agg(({SEGMENT_WEIGHT})::float8 ORDER BY g.id) AS weights
+            SELECT array_agg(({customer_weight_sql(vendor, revenue)})::float8 ORDER BY g.id)
+                   AS weights
             FROM generate_series(1, (SELECT COALESCE(MAX(id), 0) FROM roadmap_customer)) g(id)
             LEFT JOIN roadmap_customer c ON c.id = g.id
             LEFT JOIN roadmap_segment s ON s.id = c.segment_id
-        )""",
-    "sqlite": "",
-}
+        )"""
+
+
+# The unweighted forms, as named fragments (the bench reads them).
+CUSTOMER_WEIGHT = {v: customer_weight_lookup(v, False) for v in ("postgresql", "sqlite")}
+WEIGHTS = {v: weights_cte(v, False) for v in ("postgresql", "sqlite")}
+
+
+def importance_sql(column: str) -> str:
+    """`reach.importance_weight` of the importance in `column`, from the policy's parameters."""
+    return (
+        f"(CASE {column} WHEN 'critical' THEN CAST(%(w_critical)s AS float8)"
+        " WHEN 'nice_to_have' THEN CAST(%(w_nice)s AS float8)"
+        " ELSE CAST(%(w_important)s AS float8) END)"
+    )
+
+
 # An int4 count sums to an int8 (a Python int); an int8 count to a numeric.
 GROUP_ITEMS = {"postgresql": "COUNT(*)::int4", "sqlite": "COUNT(*)"}
 
@@ -95,28 +139,41 @@ class ReachRow(NamedTuple):
     items: int
 
 
-def reach_totals_sql(vendor: str, where: str = "initiative_id IS NOT NULL") -> str:
+def reach_totals_sql(
+    vendor: str,
+    where: str = "initiative_id IS NOT NULL",
+    policy: ScoringPolicy | None = None,
+) -> str:
     """Per initiative with evidence where `where` holds: a `ReachRow`, in id order, no NULLs.
 
     Parameters by name: `reach_totals_params`, and any that `where` adds.
     On PostgreSQL the covering index (initiative, customer, received_at)
     hands the rows over in order, so both levels are GroupAggregates that
     keep one group in memory and emit the initiatives in id order (the
-    ORDER BY costs no sort); nothing hashes 850k groups.
+    ORDER BY costs no sort); nothing hashes 850k groups. A policy that weighs
+    importance reads each item's importance too (from the table, not the index).
     """
+    importance = policy is not None and policy.weighs_importance
+    revenue = policy is not None and policy.revenue_weight != 0
+    item_weight = f"{importance_sql('importance')} * " if importance else ""
+    heaviest = f"MAX({importance_sql('importance')})" if importance else "1.0"
+    weight = customer_weight_lookup(vendor, revenue)
+    if importance:
+        weight = f"{weight} * pc.heaviest"
     return f"""
-        {WEIGHTS[vendor]}
+        {weights_cte(vendor, revenue)}
         SELECT pc.initiative_id,
-               COALESCE(SUM({CUSTOMER_WEIGHT[vendor]} * {decay_sql("pc.newest", vendor)}), 0.0),
+               COALESCE(SUM({weight} * {decay_sql("pc.newest", vendor)}), 0.0),
                COUNT(pc.customer_id),
                COALESCE(SUM(pc.anonymous), 0.0),
                COALESCE(SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END), 0),
                SUM(pc.items)
         FROM (
             SELECT initiative_id, customer_id, MAX(received_at) AS newest,
+                   {heaviest} AS heaviest,
                    {GROUP_ITEMS[vendor]} AS items,
                    SUM(CASE WHEN customer_id IS NULL
-                            THEN {decay_sql("received_at", vendor)} END) AS anonymous
+                            THEN {item_weight}{decay_sql("received_at", vendor)} END) AS anonymous
             FROM roadmap_evidence
             WHERE {where}
             GROUP BY initiative_id, customer_id
@@ -129,10 +186,29 @@ def reach_totals_sql(vendor: str, where: str = "initiative_id IS NOT NULL") -> s
 def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
     """The named parameters of `reach_totals_sql` at `epoch` (the run's now), under `policy`."""
     default_weight = policy.default_segment_weight
-    return {
+    params = {
         "epoch": epoch,
         "half_life": policy.half_life_days,
         "default_weight": default_weight if default_weight >= WEIGHT_FLOOR else 0.0,
+    }
+    if policy.weighs_importance:
+        params |= importance_params(policy)
+    if policy.revenue_weight != 0:
+        params["revenue_weight"] = float(policy.revenue_weight)
+    return params
+
+
+def importance_params(policy: ScoringPolicy) -> dict:
+    """The parameters of `importance_sql` (a weight below the floor counts as 0)."""
+
+    def floored(name: str) -> float:
+        weight = float(policy.importance_weight(name))
+        return weight if weight >= WEIGHT_FLOOR else 0.0
+
+    return {
+        "w_critical": floored("critical"),
+        "w_important": floored("important"),
+        "w_nice": floored("nice_to_have"),
     }
 
 
@@ -143,19 +219,32 @@ def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
 # hash join, which it picks from the pending table's stale statistics (1.2 s
 # instead of ~0.2 s for 15,000 rows).
 PENDING_ITEM = {
-    "postgresql": "LEFT JOIN LATERAL (SELECT initiative_id, customer_id, received_at"
+    "postgresql": "LEFT JOIN LATERAL (SELECT initiative_id, customer_id, received_at, importance"
     " FROM roadmap_evidence WHERE id = p.evidence_id LIMIT 1) e ON true",
     "sqlite": "LEFT JOIN roadmap_evidence e ON e.id = p.evidence_id",  # no LATERAL there
 }
 
 
-def pending_items_sql(vendor: str) -> str:
+def pending_items_sql(vendor: str, weighs: bool = False) -> str:
     """Every pending item, as a `reach.PendingItem` for `reach.fold`. No parameters.
 
     Its customer's newest item already in the sums is the newest of the same
     initiative and customer that is not pending. Rows of deleted or unlinked
     items come too (initiative id NULL). SQLite gives the dates as text.
+    `weighs` (the policy weighs evidence): also the item's importance, its
+    customer's revenue and the importances of that customer's items already
+    in the sums (`reach.IMPORTANCE_BITS`, summed once each); else NULL, 0, 0.
     """
+    extra = "NULL, 0.0, 0"
+    if weighs:
+        bits = " ".join(f"WHEN '{name}' THEN {bit}" for name, bit in IMPORTANCE_BITS.items())
+        extra = f"""e.importance,
+               (SELECT c.annual_revenue FROM roadmap_customer c WHERE c.id = e.customer_id),
+               COALESCE((SELECT SUM(DISTINCT CASE o.importance {bits} ELSE 0 END)
+                FROM roadmap_evidence o
+                WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
+                  AND NOT EXISTS (
+                      SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id)), 0)"""
     return f"""
         SELECT p.evidence_id, e.initiative_id, e.customer_id, e.received_at,
                (SELECT s.weight FROM roadmap_customer c
@@ -163,7 +252,8 @@ def pending_items_sql(vendor: str) -> str:
                (SELECT MAX(o.received_at) FROM roadmap_evidence o
                 WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
                   AND NOT EXISTS (
-                      SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id))
+                      SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id)),
+               {extra}
         FROM roadmap_pendingevidence p
         {PENDING_ITEM[vendor]}
         """

@@ -149,7 +149,10 @@ def customer_create(*, actor, **fields) -> Customer:
 def customer_update(
     *, actor, customer: Customer, data: dict, expected_fingerprint: str | None = None
 ) -> Customer:
-    """Change a customer; a new segment rescores what its evidence supports."""
+    """Change a customer; a new segment or revenue rescores what its evidence supports.
+
+    (Revenue weighs a customer when the scoring policy says so: docs/SCORING.md.)
+    """
     locked, changes = _update(
         customer,
         actor=actor,
@@ -158,7 +161,7 @@ def customer_update(
         audited=CUSTOMER_AUDIT_FIELDS,
         expected_fingerprint=expected_fingerprint,
     )
-    if "segment" in changes:
+    if "segment" in changes or "annual_revenue" in changes:
         _mark_evidence_of([locked])
     return locked
 

@@ -1,5 +1,8 @@
 """The scoring policy through the API and its service: roles, versions, rescoring, previews."""
 
+import math
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -242,3 +245,39 @@ def test_default_policy_keeps_todays_scores():
     assert a.priority_score == pytest.approx(40 * (1 + 1.9))
     with CaptureQueriesContext(connection):
         assert policy_current() == policy_current()
+
+
+def test_evidence_weights_change_reach_through_the_rescore(product_user):
+    from tests.factories import CustomerFactory, EvidenceFactory
+
+    initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    EvidenceFactory(initiative=initiative, customer=None, importance="critical")
+    EvidenceFactory(initiative=initiative, customer=None, importance="nice_to_have")
+    rich = CustomerFactory(segment=None, annual_revenue=Decimal("1000000"))
+    EvidenceFactory(initiative=initiative, customer=rich, importance="important")
+    initiatives_rescore_marked()
+    initiative.refresh_from_db()
+    assert initiative.reach == pytest.approx(3.0, rel=1e-3)  # today: every item counts 1
+
+    scoring_policy_update(
+        actor=product_user,
+        data={"importance_critical": 3.0, "importance_nice_to_have": 0.5, "revenue_weight": 1.0},
+    )
+    initiatives_rescore_marked()
+    initiative.refresh_from_db()
+    # 3 + 0.5 anonymous; the customer x (1 + log10(1 + 1,000,000 / 100,000)) = 2.04
+    assert initiative.reach == pytest.approx(3.5 + 1 + math.log10(11), rel=1e-3)
+
+
+def test_a_customers_revenue_change_reaggregates_its_initiatives(product_user):
+    from roadmap.services.customers import customer_update
+    from tests.factories import CustomerFactory, EvidenceFactory
+
+    customer = CustomerFactory(annual_revenue=Decimal("0"))
+    initiative = InitiativeFactory(reach_source="evidence")
+    EvidenceFactory(initiative=initiative, customer=customer)
+    initiatives_rescore_marked()
+    customer_update(actor=product_user, customer=customer, data={"annual_revenue": Decimal("5")})
+    initiative.refresh_from_db()
+    assert initiative.needs_rescore
+    assert initiative.reach_anchor is None

@@ -8,6 +8,7 @@ rows are rolled back with a savepoint.
 """
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -59,11 +60,25 @@ def dates(latest: datetime):
     )
 
 
-# Half-lives from a day to ten years, and the weight of customers with no segment.
+IMPORTANCES = ["nice_to_have", "important", "critical"]
+importances = st.sampled_from(IMPORTANCES)
+weight_0_10 = st.one_of(st.just(1.0), st.just(0.0), st.floats(min_value=0, max_value=10))
+# Half-lives from a day to ten years, the weight of customers with no segment,
+# and the policy's evidence weights: by importance (often all 1: not weighed)
+# and by customer revenue (often 0: off).
 policies = st.builds(
     ScoringPolicy,
     half_life_days=st.floats(min_value=1, max_value=3650),
     default_segment_weight=st.floats(min_value=0, max_value=100),
+    importance_weights=st.one_of(
+        st.just(dict.fromkeys(IMPORTANCES, 1.0)),
+        st.fixed_dictionaries(dict.fromkeys(IMPORTANCES, weight_0_10)),
+    ),
+    revenue_weight=st.one_of(st.just(0.0), st.floats(min_value=0, max_value=10)),
+)
+revenues = st.one_of(
+    st.just(Decimal("0")),
+    st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2),
 )
 
 
@@ -74,12 +89,15 @@ def evidence(draw, latest: datetime, most_customers: int = 6):
     customer_segment = st.none()
     if segments:
         customer_segment = st.one_of(st.none(), st.integers(0, len(segments) - 1))
-    customers = draw(st.lists(customer_segment, max_size=most_customers))
+    customers = draw(st.lists(st.tuples(customer_segment, revenues), max_size=most_customers))
     customer = st.none()
     if customers:
         customer = st.one_of(st.none(), st.integers(0, len(customers) - 1))
     items = draw(
-        st.lists(st.tuples(st.integers(0, INITIATIVES - 1), customer, dates(latest)), max_size=30)
+        st.lists(
+            st.tuples(st.integers(0, INITIATIVES - 1), customer, dates(latest), importances),
+            max_size=30,
+        )
     )
     return segments, customers, items
 
@@ -93,9 +111,11 @@ def _store(segments, customers, items, initiatives, customer_rows=None):
         ]
         customer_rows = [
             Customer.objects.create(
-                name=f"customer {n}", segment=None if s is None else segment_rows[s]
+                name=f"customer {n}",
+                segment=None if s is None else segment_rows[s],
+                annual_revenue=revenue,
             )
-            for n, s in enumerate(customers)
+            for n, (s, revenue) in enumerate(customers)
         ]
     return customer_rows, Evidence.objects.bulk_create(
         Evidence(
@@ -104,8 +124,9 @@ def _store(segments, customers, items, initiatives, customer_rows=None):
             initiative=initiatives[i],
             customer=None if c is None else customer_rows[c],
             received_at=received_at,
+            importance=importance,
         )
-        for i, c, received_at in items
+        for i, c, received_at, importance in items
     )
 
 
@@ -116,6 +137,8 @@ def _reference(initiative: Initiative, now: datetime, policy: ScoringPolicy):
             e.received_at,
             customer_id=e.customer_id,
             segment_weight=e.customer.segment.weight if e.customer and e.customer.segment else None,
+            importance=e.importance,
+            revenue=float(e.customer.annual_revenue) if e.customer else 0.0,
         )
         for e in Evidence.objects.filter(initiative=initiative).select_related("customer__segment")
     ]
@@ -174,6 +197,7 @@ def test_the_reach_aggregate_is_the_pure_reach_of_each_initiative(data, policy, 
             st.integers(0, INITIATIVES - 1),
             st.one_of(st.none(), st.integers(0, 2)),
             dates(NOW + timedelta(days=401)),
+            importances,
         ),
         max_size=20,
     ),
@@ -203,10 +227,12 @@ def test_pending_items_folded_into_kept_sums_give_the_pure_reach(before, after, 
                 )
                 for row in aggregate.reach_rows(cursor, None, NOW, policy)
             }
-            new = [(i, c if c is None or c < len(customers) else None, t) for i, c, t in after]
+            new = [
+                (i, c if c is None or c < len(customers) else None, t, m) for i, c, t, m in after
+            ]
             _, created = _store(None, None, new, initiatives, customers)
             PendingEvidence.objects.bulk_create(PendingEvidence(evidence_id=e.pk) for e in created)
-            pending = aggregate.pending_items(cursor, None)
+            pending = aggregate.pending_items(cursor, None, policy.weighs_evidence)
         assert sorted(item.evidence_id for item in pending) == sorted(e.pk for e in created)
         for initiative in initiatives:
             sums = kept.get(initiative.pk, AnchoredReach(NOW, policy.half_life_days, 0, 0, 0, 0, 0))

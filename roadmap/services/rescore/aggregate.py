@@ -43,7 +43,7 @@ def reach_totals_query(
         if bound is not None:
             where += f" AND initiative_id {operator} %({name})s"
             params[name] = bound
-    return reach_sql.reach_totals_sql(connection.vendor, where), params
+    return reach_sql.reach_totals_sql(connection.vendor, where, policy), params
 
 
 def reach_rows(
@@ -58,15 +58,18 @@ def reach_rows(
     return fetch_numbers(cursor, sql, params, ReachRow)
 
 
-def pending_items(cursor, claimed: list[int] | None) -> list[PendingItem]:
+def pending_items(cursor, claimed: list[int] | None, weighs: bool = False) -> list[PendingItem]:
     """The new evidence waiting to be folded in, for the `claimed` initiatives (None: all).
+
+    `weighs`: the run's policy weighs evidence (importance, revenue), so each
+    item comes with what the fold needs for it (`reach_sql.pending_items_sql`).
 
     Rows of deleted or unlinked items come too (initiative id None), to be
     dropped. Items of initiatives not claimed (committed since the claim)
     are left for the next run; filtered here, as `= ANY` of 10,000 ids costs
     a scan of the array per row.
     """
-    cursor.execute(reach_sql.pending_items_sql(connection.vendor))
+    cursor.execute(reach_sql.pending_items_sql(connection.vendor, weighs))
     items = list(map(PendingItem._make, cursor.fetchall()))
     if not is_postgres():  # dates as text
         items = [

@@ -144,11 +144,11 @@ class Arrivals:
                 yield from item
 
 
-def pending_at(cursor, claimed: list[int] | None) -> list[PendingItem]:
+def pending_at(cursor, claimed: list[int] | None, weighs: bool = False) -> list[PendingItem]:
     """`aggregate.pending_items` on a reader's connection."""
     # A few thousand index probes: not worth starting parallel workers.
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-    items = aggregate.pending_items(cursor, claimed)
+    items = aggregate.pending_items(cursor, claimed, weighs)
     cursor.execute("RESET max_parallel_workers_per_gather")
     return items
 
@@ -177,7 +177,7 @@ def stream_evidence(
     def reader(between: tuple[int | None, int | None], first: bool):
         def read(cursor, put) -> None:
             if pending and first:
-                put(PendingItems(pending_at(cursor, claimed)))
+                put(PendingItems(pending_at(cursor, claimed, policy.weighs_evidence)))
             if aggregate_rows:
                 chunk = []
                 make = ReachRow._make
