@@ -1,10 +1,10 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from . import views
-from .views.policy import PreviewView, ScoringPolicyView
 from .permissions import CanEditRoadmap
+from .views.history import PriorityHistoryView
 
 
 class RootView(APIRootView):
@@ -24,7 +24,11 @@ router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
-    path("scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
-    path("scoring-policy/preview/", PreviewView.as_view(), name="scoring-policy-preview"),
+    # Any text as the id, as the router's routes take it: the view answers 404 in JSON.
+    re_path(
+        r"^priorities/(?P<pk>[^/.]+)/history/$",
+        PriorityHistoryView.as_view(),
+        name="priority-history",
+    ),
     *router.urls,
 ]

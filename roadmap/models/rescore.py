@@ -61,6 +61,21 @@ class ScoreSnapshot(models.Model):
         return f"{self.initiative_id} #{self.rank} {self.priority_score:.1f}"
 
     @property
+    def score_change(self) -> float | None:
+        if self.previous_priority_score is None:
+            return None
+        return self.priority_score - self.previous_priority_score
+
+    @property
+    def listed_causes(self) -> list[dict]:
+        """Its causes as read: the only cause takes the whole score change as its `share`."""
+        causes = self.causes or []
+        change = self.score_change
+        if len(causes) == 1 and change is not None and "share" not in causes[0]:
+            return [{**causes[0], "share": round(change, 4)}]
+        return causes
+
+    @property
     def rank_change(self) -> int | None:
         """Positive when the initiative moved up (rank number went down)."""
         if self.rank is None or self.previous_rank is None:

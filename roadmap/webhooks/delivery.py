@@ -72,6 +72,7 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
             "previous_priority_score": s.previous_priority_score,
             "rank": s.rank,
             "previous_rank": s.previous_rank,
+            "causes": s.listed_causes,
         }
         for s in ScoreSnapshot.objects.filter(id__in=snapshot_ids)
         .select_related("initiative")
@@ -82,6 +83,7 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
             "previous_priority_score",
             "rank",
             "previous_rank",
+            "causes",
         )
         .order_by("rank", "initiative_id")
     ]

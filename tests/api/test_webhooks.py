@@ -164,6 +164,7 @@ def test_enqueue_makes_one_delivery_per_active_subscription_with_the_changes(
             "previous_priority_score": None,
             "rank": 1,
             "previous_rank": None,
+            "causes": [],
         },
         {
             "id": first.pk,
@@ -172,6 +173,7 @@ def test_enqueue_makes_one_delivery_per_active_subscription_with_the_changes(
             "previous_priority_score": None,
             "rank": 2,
             "previous_rank": None,
+            "causes": [],
         },
     ]
 
@@ -287,6 +289,7 @@ def test_an_api_edit_that_moves_priorities_sends_a_signed_webhook(product, recei
             "previous_priority_score": None,
             "rank": 1,
             "previous_rank": None,
+            "causes": [{"kind": "edit", "field": "created", "by": "pat"}],
         }
     ]
     assert Initiative.objects.count() == 1

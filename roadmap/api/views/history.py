@@ -1,0 +1,129 @@
+"""`GET /api/v1/priorities/{id}/history/`: an initiative's score snapshots and their causes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+
+from okrs.api.base import PriorityAutoSchema
+from roadmap.models import ScoreSnapshot
+from roadmap.selectors_history import initiative_snapshots
+from roadmap.services.causes import CAUSE_KINDS
+
+from ..permissions import CanEditRoadmap
+
+PAGE_SIZE_ERROR = "Send page_size as a whole number from 1 to 200."
+
+
+class PassedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class CauseSerializer(serializers.Serializer):
+    """Why a priority moved; `kind` says which other fields it carries (docs/API.md)."""
+
+    kind = serializers.ChoiceField(choices=CAUSE_KINDS)
+    share = serializers.FloatField(
+        required=False,
+        help_text="The part of the score change this cause accounts for, where it is known.",
+    )
+    count = serializers.IntegerField(
+        required=False, help_text="How many changes of the same thing it stands for."
+    )
+    title = serializers.CharField(required=False)
+    by = serializers.CharField(required=False, allow_null=True, help_text="Who: a username.")
+    key_result = serializers.IntegerField(required=False)
+    from_progress = serializers.FloatField(required=False, allow_null=True)
+    to_progress = serializers.FloatField(required=False)
+    via = serializers.ChoiceField(choices=["reading", "check_in", "edit"], required=False)
+    reading = serializers.IntegerField(required=False)
+    check_in = serializers.IntegerField(required=False)
+    source = serializers.CharField(required=False, help_text="The reading's source.")
+    objective = serializers.IntegerField(required=False)
+    field = serializers.CharField(required=False)
+    vars()["from"] = serializers.JSONField(required=False, help_text="The value before.")
+    to = serializers.JSONField(required=False, help_text="The value after.")
+    added = serializers.IntegerField(required=False, help_text="Evidence items folded in.")
+    customers = serializers.IntegerField(required=False, help_text="Distinct customers of them.")
+    segments = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="Items by segment name."
+    )
+    passed_by = PassedSerializer(many=True, required=False)
+    passed = PassedSerializer(many=True, required=False)
+
+    def to_representation(self, instance):
+        # As stored: the fields above document the shapes; a cause carries only its own.
+        return dict(instance)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    at = serializers.DateTimeField(source="created_at")
+    causes = CauseSerializer(many=True, source="listed_causes")
+
+    class Meta:
+        model = ScoreSnapshot
+        fields = [
+            "id",
+            "at",
+            "priority_score",
+            "previous_priority_score",
+            "rank",
+            "previous_rank",
+            "trigger",
+            "reach",
+            "impact",
+            "confidence",
+            "effort",
+            "rice_score",
+            "alignment_score",
+            "causes",
+        ]
+        read_only_fields = fields
+
+
+class HistoryPagination(CursorPagination):
+    """Newest first by id: rows added between two reads are neither skipped nor repeated."""
+
+    ordering = "-id"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        text = raw.strip()
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise ValidationError({self.page_size_query_param: [PAGE_SIZE_ERROR]})
+        return min(int(text), self.max_page_size)
+
+
+class PriorityHistoryView(generics.ListAPIView):
+    """An initiative's score snapshots, newest first, each with what moved it."""
+
+    serializer_class = SnapshotSerializer
+    permission_classes = [IsAuthenticated, CanEditRoadmap]
+    pagination_class = HistoryPagination
+    filter_backends = []
+    schema = PriorityAutoSchema()
+
+    def get_queryset(self):
+        return initiative_snapshots(viewer=self.request.user, initiative_id=self.kwargs["pk"])
+
+    @extend_schema(
+        operation_id="priorities_history_list",
+        description=(
+            "The initiative's score snapshots, newest first (cursor-paginated: follow `next`),"
+            " each with its score and rank before and after and its causes: key results moved"
+            " (by a reading, a check-in or an edit), evidence added, edits (field, values, who),"
+            " objective changes, policy changes, decay, and rank shifts (who passed it). The"
+            " audit trail of edits is `initiatives/{id}/history/`."
+        ),
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
