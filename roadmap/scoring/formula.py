@@ -202,8 +202,18 @@ class Score:
             },
         }
         if self.framework is not None:
-            breakdown["factors"] = [dict(f) for f in self.framework.factors]
-            breakdown["missing"] = list(self.framework.missing)
+            explained = framework_score(
+                policy.framework,
+                policy.formula,
+                reach=self.reach,
+                impact=inputs.impact,
+                confidence=self.confidence,
+                effort=inputs.effort,
+                alignment=self.alignment_score,
+                extra=inputs.extra,
+            )
+            breakdown["factors"] = [dict(f) for f in explained.factors]
+            breakdown["missing"] = list(explained.missing)
             if policy.framework == "custom":
                 breakdown["custom_formula"] = policy.formula
         return breakdown
@@ -214,6 +224,34 @@ def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Sco
 
     `rice_score` is the framework's score before alignment (RICE by default).
     """
+    reach, confidence, terms, alignment_score, base, framework = _parts(inputs, policy)
+    priority_score = _checked(
+        weighted_priority(base, alignment_score, bool(terms), policy), reach, base, alignment_score
+    )
+    return Score(
+        reach=reach,
+        rice_score=base,
+        alignment_score=alignment_score,
+        priority_score=priority_score,
+        unaligned=not terms,
+        inputs=inputs,
+        policy=policy,
+        terms=terms,
+        confidence=confidence,
+        framework=framework,
+    )
+
+
+def priority_of(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> float:
+    """`score(inputs, policy=policy).priority_score`, without the Score: for previews."""
+    reach, _, terms, alignment_score, base, _ = _parts(inputs, policy)
+    return _checked(
+        weighted_priority(base, alignment_score, bool(terms), policy), reach, base, alignment_score
+    )
+
+
+def _parts(inputs: ScoreInputs, policy: ScoringPolicy) -> tuple:
+    """(reach, confidence as scored, terms, alignment, base score, its FrameworkScore)."""
     if inputs.reach_source == "evidence":
         reach = inputs.evidence.value if inputs.evidence else 0.0
     else:
@@ -237,9 +275,13 @@ def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Sco
             effort=inputs.effort,
             alignment=alignment_score,
             extra=inputs.extra,
+            explain=False,
         )
         base = framework.value
-    priority_score = weighted_priority(base, alignment_score, bool(terms), policy)
+    return reach, confidence, terms, alignment_score, base, framework
+
+
+def _checked(priority_score: float, reach: float, base: float, alignment_score: float) -> float:
     if not math.isfinite(priority_score) or not math.isfinite(reach):
         # Bounded inputs cannot get here (see bounds/); a stored value from
         # before the bounds can. A score is a number or it is not written.
@@ -247,15 +289,4 @@ def score(inputs: ScoreInputs, *, policy: ScoringPolicy = DEFAULT_POLICY) -> Sco
             f"the score is not a finite number (reach {reach!r}, score {base!r},"
             f" alignment {alignment_score!r})"
         )
-    return Score(
-        reach=reach,
-        rice_score=base,
-        alignment_score=alignment_score,
-        priority_score=priority_score,
-        unaligned=not terms,
-        inputs=inputs,
-        policy=policy,
-        terms=terms,
-        confidence=confidence,
-        framework=framework,
-    )
+    return priority_score

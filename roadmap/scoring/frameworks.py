@@ -101,14 +101,20 @@ def framework_score(
     effort: float,
     alignment: float,
     extra: FrameworkInputs,
+    explain: bool = True,
 ) -> FrameworkScore:
-    """The score before alignment under `framework`, with its factors; RICE is not done here."""
+    """The score before alignment under `framework`; RICE is not done here.
+
+    `explain=False` leaves the factors out (the breakdown asks again for them):
+    a full rescore or a preview scores 10,000 initiatives and explains few.
+    """
+    factor = _factor if explain else _no_factor
     if framework == "ice":
         impact10, confidence10 = ICE_IMPACT[impact], confidence / 10.0
         factors = (
-            _factor("impact", "Impact", impact10, f"{IMPACT_SCALE[impact]} ({impact:g}) on 1-10"),
-            _factor("confidence", "Confidence", confidence10, f"{confidence:g}% on 1-10"),
-            _factor("ease", "Ease", extra.ease, "1-10"),
+            factor("impact", "Impact", impact10, f"{IMPACT_SCALE[impact]} ({impact:g}) on 1-10"),
+            factor("confidence", "Confidence", confidence10, f"{confidence:g}% on 1-10"),
+            factor("ease", "Ease", extra.ease, "1-10"),
         )
         if extra.ease is None:
             return FrameworkScore(0.0, factors, ("ease",))
@@ -116,7 +122,7 @@ def framework_score(
     if framework == "wsjf":
         values = [getattr(extra, name) for name in WSJF_FIELDS]
         factors = tuple(
-            _factor(name, name.replace("_", " ").capitalize(), value, "1, 2, 3, 5, 8, 13, 20")
+            factor(name, name.replace("_", " ").capitalize(), value, "1, 2, 3, 5, 8, 13, 20")
             for name, value in zip(WSJF_FIELDS, values, strict=True)
         )
         missing = tuple(n for n, v in zip(WSJF_FIELDS, values, strict=True) if v is None)
@@ -139,7 +145,7 @@ def framework_score(
         }
         names = sorted(parsed.names, key=list(expression.INPUTS).index)
         factors = tuple(
-            _factor(name, name.replace("_", " ").capitalize(), values[name], "") for name in names
+            factor(name, name.replace("_", " ").capitalize(), values[name], "") for name in names
         )
         missing = tuple(name for name in names if values[name] is None)
         if missing:
@@ -149,6 +155,10 @@ def framework_score(
             raise ScoringError("the formula's value is not a finite number")
         return FrameworkScore(value, factors, ())
     raise ScoringError(f"unknown framework {framework!r}")
+
+
+def _no_factor(name: str, label: str, value: float | None, note: str) -> None:
+    return None
 
 
 def _factor(name: str, label: str, value: float | None, note: str) -> dict:
