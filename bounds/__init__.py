@@ -20,6 +20,9 @@ key results at WEIGHT_MAX keeps the priority below 1e17, far from float's 1.8e30
     experiments      lift -1e6 .. 1e6 (percent), p-value 0 .. 1, sample 1 .. 1e12
     dates            evidence received_at, reading observed_at, check-in
                      checked_at: from 1970-01-01 to one day ahead of now
+    survey scores    evidence `score`: 0 .. 10 on `nps` items (would you
+                     recommend us?), 1 .. 5 on `survey` items (CSAT); none
+                     on other sources
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ VALUE_ABS_MAX = 1e15
 REVENUE_MAX = Decimal("999999999999.99")
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 AHEAD = timedelta(days=1)
+# The scale of an evidence item's `score`, by source: (lowest, highest).
+SCORE_SCALES = {"nps": (0, 10), "survey": (1, 5)}
+SCORE_MAX = 10
 
 EASE_MIN = 1.0
 EASE_MAX = 10.0
@@ -78,6 +84,18 @@ class WeightMinValidator(MinValueValidator):
 
 
 weight_min_validator = WeightMinValidator()
+
+
+def score_error(source, score) -> str | None:
+    """Why `score` cannot go with an evidence item of `source`, or None if it can."""
+    if score is None:
+        return None
+    scale = SCORE_SCALES.get(source)
+    if scale is None:
+        return "Only nps (0 to 10) and survey (1 to 5) evidence carries a score."
+    if type(score) is not int or not scale[0] <= score <= scale[1]:
+        return f"A {source} score is a whole number from {scale[0]} to {scale[1]}."
+    return None
 
 
 def latest() -> datetime:

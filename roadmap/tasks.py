@@ -8,8 +8,10 @@ which task each name starts:
     a write marks initiatives  --rescore.requested-->  recompute_priorities
     a rescore moved priorities --priority.changed-->   deliver_priority_changed
     the fan-out queued a delivery  --webhook.due-->    deliver_webhook
+    scored evidence arrived    --derived-metrics.due-->  recompute_derived_metrics
     periodic (beat): sweep_marked_initiatives, rescore_all_initiatives,
-                     retry_due_webhook_deliveries (--webhook.due--> deliver_webhook)
+                     retry_due_webhook_deliveries (--webhook.due--> deliver_webhook),
+                     recompute_derived_metrics (hourly: rolling windows move on)
 """
 
 import logging
@@ -19,8 +21,10 @@ from django.core.cache import cache
 
 from roadmap import webhooks
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
+from roadmap.services.derived_metrics import derived_metrics_compute, derived_run_started
 from roadmap.services.marks import NUDGE_KEY, rescore_took, sweep_heartbeat
 from roadmap.services.nudges import (
+    DERIVED_METRICS_DUE,
     PRIORITY_CHANGED,
     RESCORE_REQUESTED,
     WEBHOOK_DUE,
@@ -102,6 +106,21 @@ def retry_due_webhook_deliveries() -> int:
     return len(due)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recompute_derived_metrics() -> int:
+    """Write today's reading of every derived NPS/CSAT metric from scored evidence.
+
+    Idempotent (the day's reading is updated). Coalesced: the pending-nudge
+    key is cleared first, so answers committed during the run nudge another.
+    """
+    derived_run_started()
+    return derived_metrics_compute().written
+
+
+def _derived_after(countdown: float) -> None:
+    recompute_derived_metrics.apply_async(countdown=countdown)
+
+
 def _rescore_after(countdown: float) -> None:
     recompute_priorities.apply_async(countdown=countdown)
 
@@ -110,3 +129,4 @@ def _rescore_after(countdown: float) -> None:
 nudge_handler(RESCORE_REQUESTED)(_rescore_after)
 nudge_handler(PRIORITY_CHANGED)(deliver_priority_changed.delay)
 nudge_handler(WEBHOOK_DUE)(deliver_webhook.delay)
+nudge_handler(DERIVED_METRICS_DUE)(_derived_after)

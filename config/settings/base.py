@@ -238,6 +238,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=47, day_of_week="sunday"),
         "kwargs": {"reaggregate": True},
     },
+    # Derived NPS/CSAT metrics: new answers nudge a run; this moves their
+    # rolling windows on without new answers and catches a lost nudge.
+    "recompute-derived-metrics-hourly": {
+        "task": "roadmap.tasks.recompute_derived_metrics",
+        "schedule": crontab(minute=7),
+    },
 }
 
 # --- REST API ---------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Customer evidence, and the new items the rescore has not folded into reach yet."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -59,6 +61,15 @@ class Evidence(models.Model):
         related_name="+",
         db_index=False,
     )
+    # A survey answer's score: 0-10 on `nps` items, 1-5 (CSAT) on `survey` ones
+    # (bounds.SCORE_SCALES). Derived NPS/CSAT metrics are computed from it
+    # (roadmap.services.derived_metrics).
+    score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(bounds.SCORE_MAX)],
+        help_text="nps: 0 to 10; survey: 1 to 5 (CSAT); empty on other sources",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,6 +87,14 @@ class Evidence(models.Model):
                 fields=["-received_at"],
                 condition=Q(initiative__isnull=True),
                 name="evidence_inbox",
+            ),
+            # Derived NPS/CSAT read the scored answers of a window; only
+            # scored items feed this index.
+            models.Index(
+                fields=["source", "received_at"],
+                include=["score", "customer"],
+                condition=Q(score__isnull=False),
+                name="evidence_scored",
             ),
         ]
         constraints = [
@@ -98,10 +117,21 @@ class Evidence(models.Model):
                 condition=Q(importance__in=["nice_to_have", "important", "critical"]),
                 name="evidence_importance_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True)
+                | Q(source="nps", score__gte=0, score__lte=10)
+                | Q(source="survey", score__gte=1, score__lte=5),
+                name="evidence_score_on_its_scale",
+            ),
         ]
 
     def __str__(self):
         return self.text[:60]
+
+    def clean(self):
+        problem = bounds.score_error(self.source, self.score)
+        if problem:
+            raise ValidationError({"score": problem})
 
 
 class PendingEvidence(models.Model):

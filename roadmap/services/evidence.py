@@ -14,6 +14,7 @@ from access.roles import can_edit_roadmap
 from audit.services import audit_record, audit_record_many, snapshot
 from roadmap.models import Evidence, Initiative
 
+from .derived_metrics import request_derived_metrics
 from .evidence_store import (
     clean_fields,
     existing_rows,
@@ -27,7 +28,15 @@ from .marks import initiatives_mark, request_rescore
 
 MAX_BATCH = 1000
 # What a deleted item's audit entry keeps of it.
-EVIDENCE_AUDIT_FIELDS = ["source", "text", "customer", "importance", "received_at", "external_id"]
+EVIDENCE_AUDIT_FIELDS = [
+    "source",
+    "text",
+    "customer",
+    "importance",
+    "received_at",
+    "external_id",
+    "score",
+]
 # Fields an update may change, as the audit names them (attname -> name).
 AUDITED = {
     "source": "source",
@@ -36,6 +45,7 @@ AUDITED = {
     "received_at": "received_at",
     "initiative_id": "initiative",
     "customer_id": "customer",
+    "score": "score",
 }
 # A batch that collides with a concurrent first-time ingest of the same
 # external ids is tried again (it then finds the other's rows): at most this often.
@@ -97,9 +107,10 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
     """Store evidence items; all or nothing.
 
     Each item has source, text, received_at (default now), importance, and
-    optionally customer (a Customer or its id), customer_external_id (+
-    customer_name, customer_segment), initiative (an Initiative, its id, or
-    None) and external_id. Ids are taken as they are (the API has checked
+    optionally score (nps 0-10, survey 1-5: bounds.SCORE_SCALES), customer
+    (a Customer or its id), customer_external_id (+ customer_name,
+    customer_segment), initiative (an Initiative, its id, or None) and
+    external_id. Ids are taken as they are (the API has checked
     them; the foreign keys refuse a missing one). A repeated external_id
     updates the stored item instead of adding one, so a retried batch is
     harmless; an item another account added may be changed only by `product`
@@ -160,6 +171,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
         row["text"] = item.get("text")
         row["importance"] = item.get("importance") or default_importance
         row["received_at"] = item.get("received_at") or now
+        row["score"] = item.get("score")
         if "initiative" in item or row["id"] is None:
             row["initiative_id"] = _pk(item.get("initiative"))
         if item.get("customer_external_id"):
@@ -192,6 +204,11 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
     initiatives_mark(ids=rewritten, trigger=Initiative.Trigger.EVIDENCE)
     if folded:
         request_rescore()
+    # Derived NPS/CSAT metrics read scored answers: one coalesced run after commit.
+    if any(row["score"] is not None for row in rows) or any(
+        old["score"] is not None for old in before.values()
+    ):
+        request_derived_metrics()
     return EvidenceIngestResult(
         evidence=[IngestedEvidence(row["id"], row["external_id"]) for row in rows],
         created=len(to_create),
@@ -271,6 +288,8 @@ def evidence_delete(*, actor, evidence: Evidence) -> None:
     evidence.delete()
     if initiative_id:
         initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EVIDENCE)
+    if evidence.score is not None:
+        request_derived_metrics()
 
 
 @transaction.atomic

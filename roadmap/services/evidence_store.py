@@ -25,7 +25,9 @@ EVIDENCE_FIELDS = ("source", "text", "importance", "received_at")
 # The fields an item sets. The related objects are instances the caller already
 # holds; checking that each still exists would cost a query per item (3,000 for
 # a full batch), and the foreign keys refuse a vanished one at insert.
-CLEANED_FIELDS = [Evidence._meta.get_field(name) for name in (*EVIDENCE_FIELDS, "external_id")]
+CLEANED_FIELDS = [
+    Evidence._meta.get_field(name) for name in (*EVIDENCE_FIELDS, "external_id", "score")
+]
 
 
 def plainly_valid(field: models.Field) -> Callable[[object, datetime], bool]:
@@ -83,6 +85,10 @@ def clean_fields(row: dict, latest: datetime | None = None) -> dict[str, list[st
             row[field.attname] = field.clean(raw, None)
         except ValidationError as exc:
             errors[field.name] = exc.messages
+    if row["score"] is not None and "score" not in errors and "source" not in errors:
+        problem = bounds.score_error(row["source"], row["score"])
+        if problem:
+            errors["score"] = [problem]
     return errors
 
 
@@ -98,6 +104,7 @@ COPY_COLUMNS = (
     "created_by_id",
     "created_at",
     "updated_at",
+    "score",
 )
 
 
@@ -147,6 +154,7 @@ UPDATE_COLUMNS = [
     ("received_at", "timestamptz"),
     ("initiative_id", "bigint"),
     ("customer_id", "bigint"),
+    ("score", "smallint"),
 ]
 
 
@@ -169,7 +177,8 @@ def update_rows(rows: list[dict], now) -> None:
         cursor.execute(
             "UPDATE roadmap_evidence SET source = v.source, text = v.text,"
             " importance = v.importance, received_at = v.received_at,"
-            " initiative_id = v.initiative_id, customer_id = v.customer_id, updated_at = %s"
+            " initiative_id = v.initiative_id, customer_id = v.customer_id, score = v.score,"
+            " updated_at = %s"
             f" FROM {json_rows_sql(UPDATE_COLUMNS)} WHERE roadmap_evidence.id = v.id",
             [db_timestamp(now), dumps(payload)],
         )

@@ -19,6 +19,7 @@ _handlers: dict[str, Callable[..., object]] = {}
 PRIORITY_CHANGED = "priority.changed"  # args: snapshot ids
 RESCORE_REQUESTED = "rescore.requested"  # args: countdown (seconds)
 WEBHOOK_DUE = "webhook.due"  # args: delivery id
+DERIVED_METRICS_DUE = "derived-metrics.due"  # args: countdown (seconds)
 
 
 def nudge_handler(name: str) -> Callable[[Callable], Callable]:

@@ -52,6 +52,7 @@ class EvidenceSerializer(strict.ModelSerializer):
             "importance",
             "received_at",
             "external_id",
+            "score",
             "customer",
             "customer_name",
             "segment",
@@ -81,6 +82,15 @@ class EvidenceIngestSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Your id for this item: sending it again updates the item",
     )
+    score = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=bounds.SCORE_MAX,
+        help_text="A survey answer's score: 0 to 10 on `nps` items (would you recommend us?),"
+        " 1 to 5 on `survey` items (CSAT); none on other sources. Derived NPS and CSAT"
+        " metrics are computed from it",
+    )
     customer = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="Customer id"
     )
@@ -104,6 +114,9 @@ class EvidenceIngestSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"customer": "Name the customer by `customer` or `customer_external_id`, not both."}
             )
+        problem = bounds.score_error(attrs.get("source"), attrs.get("score"))
+        if problem:
+            raise serializers.ValidationError({"score": problem})
         return attrs
 
 
