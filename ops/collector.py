@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection
 from django.db.models import Max
 from prometheus_client.core import (
@@ -15,6 +17,8 @@ from roadmap.models import Evidence, RecomputeRun, ScoreQuarantine, WebhookDeliv
 
 from . import backlog, counters, heartbeats
 from .rescore_totals import BUCKETS, rescore_totals
+
+logger = logging.getLogger(__name__)
 
 
 def _version() -> str:
@@ -43,11 +47,24 @@ def evidence_ingested() -> int:
 
 
 class StateCollector(Collector):
+    """Each part read on its own: one that fails (the database is down) is left out, and
+    `priority_scrape_errors` says which, so the request metrics still reach Prometheus."""
+
     def collect(self):
-        yield from self._rescore()
-        yield from self._backlog()
-        yield from self._ingest_and_webhooks()
-        yield from self._processes()
+        errors = GaugeMetricFamily(
+            "priority_scrape_errors",
+            "1 for each part of this scrape that could not be read (its series are missing).",
+            labels=["part", "error"],
+        )
+        for part in (self._rescore, self._backlog, self._ingest_and_webhooks, self._processes):
+            try:
+                families = list(part())
+            except Exception as exc:  # the scrape goes on without this part
+                logger.warning("metrics: %s failed: %s", part.__name__, type(exc).__name__)
+                errors.add_metric([part.__name__.strip("_"), type(exc).__name__], 1)
+                continue
+            yield from families
+        yield errors
         info = GaugeMetricFamily(
             "priority_build_info", "The running release (value is always 1).", labels=["version"]
         )

@@ -197,3 +197,22 @@ def test_a_scrape_runs_the_same_queries_whatever_the_data(client, django_assert_
     scrape(client)  # the first scrape of a process folds the settled runs once
     with django_assert_max_num_queries(14):
         scrape(client)
+
+
+def test_a_part_that_cannot_be_read_is_left_out_and_named(client, monkeypatch):
+    from ops import collector
+
+    def down():
+        raise ConnectionRefusedError("redis://:hunter2@redis.internal:6379")
+
+    monkeypatch.setattr(collector.heartbeats, "queue_lengths", down)
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    samples = scrape(client)
+    assert (
+        value(samples, "priority_scrape_errors", part="processes", error="ConnectionRefusedError")
+        == 1
+    )
+    assert value(samples, "priority_rescore_runs_total") == 0  # the other parts are there
+    assert ("priority_rescore_runs_total", ()) in samples
+    assert b"hunter2" not in response.content
