@@ -1,8 +1,9 @@
-"""`make bench` (python -m bench [--quick] [--runs N] [--keep]).
+"""`make bench` (python -m bench [--quick] [--runs N] [--keep] [--workers N]).
 
 Creates its own PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/priority_bench), fills it at full scale,
-starts its own gunicorn and Celery worker (Redis db BENCH_CELERY_BROKER_URL,
+starts its own gunicorn and Celery worker (`--workers N`: N worker processes,
+for the scale-out figures; Redis db BENCH_CELERY_BROKER_URL,
 default redis://127.0.0.1:6379/9), measures, prints a table of every figure
 next to its baseline, writes bench/results/latest.json, and drops the database.
 
@@ -60,7 +61,15 @@ def main(argv: list[str]) -> int:
         default=",".join(PHASES),
         help=f"comma-separated phases to measure (default all: {','.join(PHASES)})",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Celery worker processes for memory, ingest, freshness and reads (default 1)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     only = set(args.only.split(","))
     if only - set(PHASES):
         parser.error(f"unknown phases: {', '.join(sorted(only - set(PHASES)))}")
@@ -78,7 +87,12 @@ def main(argv: list[str]) -> int:
     from bench.phases import run_all
 
     call_command("migrate", verbosity=0)
-    results: dict = {"machine": machine(), "quick": args.quick, "runs": runs}
+    results: dict = {
+        "machine": machine(),
+        "quick": args.quick,
+        "runs": runs,
+        "celery_workers": args.workers,
+    }
     logdir = Path(tempfile.mkdtemp(prefix="priority-bench-"))
     procs = []
     try:
@@ -90,6 +104,7 @@ def main(argv: list[str]) -> int:
             procs=procs,
             only=only,
             reuse=args.reuse,
+            workers=args.workers,
         )
     finally:
         for proc in reversed(procs):

@@ -68,8 +68,8 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
         )
         _copy(
             cur,
-            "COPY okrs_objective (title, description, period, team, weight, status, progress,"
-            " version, created_at, updated_at) FROM STDIN",
+            "COPY okrs_objective (title, description, period, team, weight, rollup_weight,"
+            " status, progress, version, created_at, updated_at) FROM STDIN",
             (
                 (
                     f"Objective {i}",
@@ -77,6 +77,7 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
                     "2026-Q4",
                     "",
                     round(rng.uniform(0.5, 3), 2),
+                    1.0,
                     "active",
                     0.0,
                     1,

@@ -44,6 +44,7 @@ def run_all(
     procs: list,
     only: set[str],
     reuse: bool,
+    workers: int = 1,
 ) -> None:
     sizes = dict(QUICK_SIZES if quick else dataset.SIZES)
     product = Group.objects.get_or_create(name="product")[0]
@@ -100,6 +101,7 @@ def run_all(
             only=only,
             sizes=sizes,
             token=token,
+            workers=workers,
         )
     results["breakdown_json_bytes"] = dataset.breakdown_json_size()
     results["machine"]["load_after"] = os.getloadavg()
@@ -152,21 +154,28 @@ def serve_phases(
     only: set[str],
     sizes: dict,
     token: str,
+    workers: int = 1,
 ) -> None:
-    """6. worker memory, 1. ingest, 3. freshness, 4. reads: with gunicorn and a worker."""
-    """6. worker memory, 1. ingest, 3. freshness, 4. reads: with gunicorn and a worker."""
+    """6. worker memory, 1. ingest, 3. freshness, 4. reads: with gunicorn and `workers` workers.
+
+    Several workers are several processes on both queues, as a scaled-out
+    deployment runs them; rescores still go one at a time (the advisory lock).
+    """
     # External ids unique to this invocation: a --reuse run must insert, not update.
     tag = f"{int(time.time()) % 1_000_000:06d}"
-    worker = p.celery_worker(logdir)
-    procs.append(worker)
+    started = [p.celery_worker(logdir, index=k) for k in range(workers)]
+    procs.extend(started)
     port = p.free_port()
     web_workers = 4
     procs.append(p.gunicorn(port, web_workers, logdir))
     results["gunicorn_workers"] = web_workers
-    log(f"gunicorn on :{port} ({web_workers} sync workers), celery worker pid {worker.pid}")
+    log(
+        f"gunicorn on :{port} ({web_workers} sync workers),"
+        f" celery worker pids {', '.join(str(w.pid) for w in started)}"
+    )
 
     if "memory" in only:
-        worker_memory_phase(results, runs=runs, worker=worker)
+        worker_memory_phase(results, runs=runs, workers=started)
     if "ingest" in only:
         ingest_phase(
             results,
@@ -186,12 +195,13 @@ def serve_phases(
         reads_phase(results, runs=runs, quick=quick, port=port, token=token)
 
 
-def worker_memory_phase(results: dict, *, runs: int, worker) -> None:
+def worker_memory_phase(results: dict, *, runs: int, workers: list) -> None:
     """6. worker memory during full rescores."""
-    # The worker has two children, the pool process and the embedded beat,
-    # in no fixed order: the pool process is the one that runs the task
-    # (its peak grows). Each run's peak is its own: VmHWM is reset before it.
-    children = p.children(worker.pid)
+    # The first worker has two children, the pool process and the embedded
+    # beat, in no fixed order; the others one each. The pool process that
+    # runs the task is the one whose peak grows. Each run's peak is its own:
+    # VmHWM is reset before it.
+    children = [pid for worker in workers for pid in p.children(worker.pid)]
     before = {pid: p.memory_kb(pid) for pid in children}
     durations, peaks = [], []
     for _ in range(runs):

@@ -85,31 +85,31 @@ def gunicorn(port: int, workers: int, logdir: Path) -> Proc:
     return proc
 
 
-def celery_worker(logdir: Path, concurrency: int = 1) -> Proc:
-    proc = Proc(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "config",
-            "worker",
-            # Both queues, as one small deployment would run them.
-            "-Q",
-            "celery,webhooks",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-            # As in production: beat sweeps marked initiatives every 5 s.
-            "--beat",
-            "--schedule",
-            str(logdir / "celerybeat-schedule"),
-        ],
-        logdir / "celery.log",
-    )
+def celery_worker(logdir: Path, concurrency: int = 1, index: int = 0) -> Proc:
+    """Worker `index` (0, 1, ...): each its own process and node name; only the first runs beat."""
+    args = [
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        # Both queues, as one small deployment would run them.
+        "-Q",
+        "celery,webhooks",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "WARNING",
+        "-n",
+        f"bench{index}@%h",
+    ]
+    if index == 0:
+        # As in production: one beat (the bench's schedule is empty: see bench.settings).
+        args += ["--beat", "--schedule", str(logdir / "celerybeat-schedule")]
+    proc = Proc(args, logdir / ("celery.log" if index == 0 else f"celery-{index}.log"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not children(proc.pid):
         time.sleep(0.2)

@@ -62,7 +62,8 @@ def table(r: dict) -> str:
         p95 = fr["p95"]["median"]
         lines.append(
             f"| 3 | Freshness, evidence POST → new priority in the API, under"
-            f" {fr['background_items_per_s']:,.0f} items/s of other ingest |"
+            f" {fr['background_items_per_s']:,.0f} items/s of other ingest,"
+            f" {r.get('celery_workers', 1)} Celery worker process(es) |"
             f" p50 {_s(fr['p50'], 1000, '{:.0f}')} ms, p95 {_s(fr['p95'], 1000, '{:.0f}')} ms"
             f" ({len(fr['p95']['runs'])} runs of {fr['probes_per_run']} probes) | — |"
             f" p95 < 1 s at 1,000 items/s |"
