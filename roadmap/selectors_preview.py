@@ -22,14 +22,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap import scoring
 from roadmap.models import Initiative
 from roadmap.services.policy import policy_current
-from roadmap.services.rescore import aggregate, links
-from roadmap.services.sql import fetch_numbers
+from roadmap.services.rescore import aggregate, links, rescore_tuning
+from roadmap.services.rescore.tuning import tune
+from roadmap.services.sql import fetch_numbers, is_postgres
 
 RANKED = frozenset(str(s) for s in Initiative.RANKED_STATUSES)
 
@@ -114,7 +115,7 @@ def ranking_preview(
         alignments = links.alignment_links(cursor, None if wide else sorted(initiatives))
         fresh = None
         if proposed.evidence_terms() != current.evidence_terms():
-            fresh = {r.initiative_id: r for r in aggregate.reach_rows(cursor, None, now, proposed)}
+            fresh = _fresh_totals(cursor, now, proposed)
     if objective_weights:
         alignments = _reweighed(alignments, objective_weights)
     if policy_changed:
@@ -178,6 +179,21 @@ def ranking_preview(
         reaggregated=fresh is not None,
         seconds=time.perf_counter() - started,
     )
+
+
+def _fresh_totals(cursor, now: datetime, policy: scoring.ScoringPolicy) -> dict:
+    """Every initiative's reach totals under `policy`, with the rescore's planner settings."""
+    with transaction.atomic():
+        if is_postgres():
+            tune(cursor, rescore_tuning())
+        rows = aggregate.reach_rows(cursor, None, now, policy)
+        if is_postgres():
+            # SET LOCAL lasts to the outermost commit: a request's own
+            # transaction must not keep the rescore's settings.
+            cursor.execute(
+                "RESET work_mem; RESET enable_hashagg; RESET jit; RESET synchronous_commit"
+            )
+    return {r.initiative_id: r for r in rows}
 
 
 def _places(before: int | None, after: int | None) -> int | None:
