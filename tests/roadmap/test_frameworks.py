@@ -172,3 +172,22 @@ def test_experiment_raises_confidence_when_the_policy_says_so():
 def test_validate_framework(framework, formula, message):
     with pytest.raises(ScoringError, match=message):
         validate_framework(framework, formula)
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ({"lift": 4.2, "p_value": 0.01}, True),
+        ({"lift": 4.2, "p_value": 0.05}, False),  # not below 0.05
+        ({"lift": -3.0, "p_value": 0.001}, False),  # significant, but worse
+        ({"lift": 4.2}, False),  # no evidence of significance
+        ({"ci_low": 0.5, "ci_high": 7.0}, True),
+        ({"ci_low": -0.5, "ci_high": 7.0, "lift": 3.0}, False),
+        ({"ci_low": 0.0, "ci_high": 2.0}, False),
+        ({}, False),
+    ],
+)
+def test_significant_positive_experiment_rule(result, expected):
+    from roadmap.scoring.experiments import ExperimentResult, significant
+
+    assert significant(ExperimentResult(**result)) is expected
