@@ -15,6 +15,8 @@ urlpatterns = [
     path("initiatives/<int:pk>/", views.initiative_detail, name="initiative"),
     path("initiatives/<int:pk>/move/", views.initiative_move, name="initiative-move"),
     path("initiatives/<int:pk>/breakdown/", views.initiative_breakdown, name="breakdown"),
+    path("initiatives/<int:pk>/timeline/", views.initiative_timeline, name="initiative-timeline"),
+    path("initiatives/<int:pk>/compare/", views.snapshot_compare, name="snapshot-compare"),
     path("initiatives/<int:pk>/alignments/", views.alignment_add, name="alignment-add"),
     path(
         "initiatives/<int:pk>/alignments/<int:alignment_pk>/",

@@ -23,6 +23,7 @@ from .initiatives import (
 )
 from .policy import initiative_preview, scoring_preview, scoring_settings
 from .priorities import initiative_breakdown, priorities, priority_edit, priority_row
+from .score_history import initiative_timeline, snapshot_compare
 
 __all__ = [
     "alignment",
@@ -45,6 +46,7 @@ __all__ = [
     "initiative_move",
     "initiative_new",
     "initiative_preview",
+    "initiative_timeline",
     "priorities",
     "priority_edit",
     "priority_row",
@@ -54,5 +56,6 @@ __all__ = [
     "segment_delete",
     "segment_edit",
     "segment_row",
+    "snapshot_compare",
     "timeline",
 ]

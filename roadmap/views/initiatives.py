@@ -24,26 +24,17 @@ from roadmap.selectors import (
     evidence_list,
     initiative_get_for_user,
     initiative_quarantine,
-    snapshot_history,
 )
 from web.forms import apply_service_errors, conflict_rows
 
 from ._access import editor_required, viewer_required
+from .score_history import history_chart, timeline_page
 
 HISTORY_PAGE_SIZE = 20
 
 
-def _history_chart(snapshots) -> dict:
-    return {
-        "labels": [s.created_at.strftime("%Y-%m-%d %H:%M") for s in snapshots],
-        "priority": [round(s.priority_score, 2) for s in snapshots],
-        "rank": [s.rank for s in snapshots],
-    }
-
-
 def _page(request, initiative: Initiative, form=None, conflict=None, status=200):
     editable = can_edit_roadmap(request.user)
-    snapshots = snapshot_history(viewer=request.user, initiative=initiative)
     history = Paginator(audit_for_object(instance=initiative), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("history")
     )
@@ -55,8 +46,8 @@ def _page(request, initiative: Initiative, form=None, conflict=None, status=200)
         "alignment_form": AlignmentForm() if editable else None,
         "contributions": Alignment.Contribution.choices,
         "evidence": list(evidence_list(viewer=request.user, filters={"initiative": initiative.pk})),
-        "snapshots": snapshots[-10:][::-1],
-        "chart": _history_chart(snapshots),
+        "chart": history_chart(viewer=request.user, initiative_id=initiative.pk),
+        **timeline_page(viewer=request.user, initiative_id=initiative.pk),
         "history_page": history,
         "history": history_rows(history.object_list),
         "quarantine": initiative_quarantine(viewer=request.user, initiative=initiative),

@@ -126,8 +126,35 @@
   }
 
   function historyChart(canvas, data) {
+    // A real time axis (x in epoch milliseconds, spaced by time) and steps:
+    // a score holds from one rescore to the next, so it is drawn flat, then moves.
     var accent = cssVar("--accent", "#5b5bd6");
     var options = baseOptions();
+    var points = data.points || [];
+    var now = Date.now();
+    var last = points[points.length - 1];
+    var priority = points.map(function (p) { return { x: p.t, y: p.priority }; });
+    var rank = points.map(function (p) { return { x: p.t, y: p.rank }; });
+    if (last && now > last.t) {  // the current value holds until now
+      priority.push({ x: now, y: last.priority });
+      rank.push({ x: now, y: last.rank });
+    }
+    var day = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+    var full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    options.scales.x = {
+      type: "linear",
+      min: points.length ? points[0].t : undefined,
+      max: points.length ? Math.max(now, last.t) : undefined,
+      grid: { display: false },
+      ticks: {
+        color: options.scales.y.ticks.color, maxRotation: 0, autoSkip: true, maxTicksLimit: 6,
+        callback: function (value) { return day.format(new Date(value)); }
+      }
+    };
+    options.plugins.tooltip.callbacks = {
+      title: function (items) { return items.length ? full.format(new Date(items[0].parsed.x)) : ""; }
+    };
+    options.interaction = { mode: "nearest", axis: "x", intersect: false };
     options.scales.rank = {
       position: "right",
       reverse: true,
@@ -139,10 +166,9 @@
     return new window.Chart(canvas, {
       type: "line",
       data: {
-        labels: data.labels,
         datasets: [
-          { label: "Priority", data: data.priority, borderColor: accent, backgroundColor: accent, tension: 0.25, pointRadius: data.labels.length < 3 ? 4 : 2, yAxisID: "y" },
-          { label: "Rank", data: data.rank, borderColor: "#9aa0ae", backgroundColor: "#9aa0ae", borderDash: [4, 4], stepped: true, pointRadius: 0, yAxisID: "rank" }
+          { label: "Priority", data: priority, borderColor: accent, backgroundColor: accent, stepped: "after", tension: 0, pointRadius: points.length < 30 ? 3 : 0, yAxisID: "y" },
+          { label: "Rank", data: rank, borderColor: "#9aa0ae", backgroundColor: "#9aa0ae", borderDash: [4, 4], stepped: "after", tension: 0, pointRadius: 0, yAxisID: "rank" }
         ]
       },
       options: options

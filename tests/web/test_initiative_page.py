@@ -127,8 +127,10 @@ def test_history_chart_data_comes_from_snapshots_via_json_script(product_client,
     html = product_client.get(reverse("roadmap:initiative", args=[alpha.pk])).content.decode()
     data = re.search(r'<script id="history-data" type="application/json">(.*?)</script>', html)
     chart = json.loads(data.group(1))
-    assert chart["rank"] == [1]
-    assert chart["priority"] == [480.0]
+    (point,) = chart["points"]
+    assert (point["rank"], point["priority"]) == (1, 480.0)
+    # The time axis: each point at its snapshot's moment, in epoch milliseconds.
+    assert point["t"] == int(alpha.snapshots.get().created_at.timestamp() * 1000)
     assert 'data-chart="history" data-chart-source="history-data"' in html
 
 
