@@ -91,10 +91,9 @@ class Evidence(models.Model):
             # Derived NPS/CSAT read the scored answers of a window; only
             # scored items feed this index.
             models.Index(
-                fields=["source", "received_at"],
-                include=["score", "customer"],
+                fields=["source", "received_at", "customer", "score"],
                 condition=Q(score__isnull=False),
-                name="evidence_scored",
+                name="evidence_scored_window",
             ),
         ]
         constraints = [
