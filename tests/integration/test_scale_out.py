@@ -182,7 +182,11 @@ class Stack:
 
 
 @pytest.fixture
-def stack(worker_env, transactional_db, settings):
+def stack(celery_worker, worker_env, transactional_db, settings):
+    # The package's own workers (conftest) would take tasks from the same
+    # queues with another half-life: stopped for this test (real_celery
+    # starts them again for the next one that needs them).
+    celery_worker.stop()
     settings.PRIORITY_EVIDENCE_HALF_LIFE_DAYS = HALF_LIFE_DAYS
     env = {
         **worker_env,
