@@ -17,9 +17,15 @@ def test_seed_demo_loads_a_company_once():
         Initiative.objects.count(),
         Evidence.objects.count(),
     )
-    assert counts == (4, 10, 4, 60, 30, 400)
+    assert counts == (4, 11, 4, 60, 30, 400)
     assert Evidence.objects.filter(initiative__isnull=True).count() == 60
     assert MetricReading.objects.filter(metric__key="nps").count() == 12
+    # the derived Enterprise NPS: computed from the scored nps answers, day by day
+    assert MetricReading.objects.filter(metric__key="nps_enterprise").count() > 30
+    assert Evidence.objects.filter(source="nps", score__isnull=False).exists()
+    assert KeyResult.objects.get(metric__key="nps_enterprise").current == (
+        MetricReading.objects.filter(metric__key="nps_enterprise").first().value
+    )
     assert Alignment.objects.exists()
     assert set(User.objects.values_list("groups__name", flat=True)) >= {
         "product",

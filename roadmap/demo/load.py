@@ -3,7 +3,9 @@
 `demo_users()` makes sure the demo accounts exist (one per role, and an admin);
 `demo_load(rng=..., cpo=...)` writes the company in this order: metrics,
 objectives and their key results, segments and customers, initiatives and
-their alignments, feedback, metric readings, check-ins. Every write that moves
+their alignments, feedback (the `nps` items scored 0-10), metric readings
+(the derived Enterprise NPS computed from those scores, 90 days back),
+check-ins. Every write that moves
 a score goes through the services, so the demo priorities are computed exactly
 as they would be in production. The caller holds the transaction.
 """
@@ -21,6 +23,7 @@ from okrs.models import KeyResult, Metric, Objective
 from roadmap import services
 from roadmap.models import Customer, Initiative, Segment
 from roadmap.permissions import Role
+from roadmap.services.derived_metrics import derived_metric_backfill, derived_metrics_compute
 
 from .content import (
     COMPANY_NAMES,
@@ -40,6 +43,22 @@ FEEDBACK_ITEMS = 400
 LINKED_FEEDBACK_ITEMS = 340
 REVENUE_BY_SEGMENT = {"Enterprise": 240_000, "Mid-market": 60_000, "Startup": 9_000}
 OTHER_SEGMENT_REVENUE = 18_000
+# A metric computed from survey answers (roadmap.services.derived_metrics), the
+# key result tracking it, and the initiative aligned to it.
+DERIVED_NPS = {
+    "key": "nps_enterprise",
+    "name": "Enterprise NPS (from survey answers)",
+    "unit": "pts",
+    "direction": "increase",
+    "description": "NPS of Enterprise customers' nps answers over the last 90 days.",
+    "derived_kind": "nps",
+    "derived_window_days": 90,
+    "derived_segment": "Enterprise",
+}
+DERIVED_NPS_KR = ("Enterprise NPS from 30 to 45", 30, 45)
+DERIVED_NPS_INITIATIVE = "SAML single sign-on and SCIM provisioning"
+# Scores come from a generator of their own, so the rest of the demo stays as it was.
+SCORE_SEED = 19
 
 
 def demo_loaded() -> bool:
@@ -75,8 +94,11 @@ def demo_load(*, rng: random.Random, cpo: User) -> None:
     key_results = _objectives(cpo, metrics, period=f"{now.year}-Q{(now.month - 1) // 3 + 1}")
     customers = _customers(cpo, rng)
     initiatives = _initiatives(cpo, key_results)
+    _derived_nps(cpo, key_results[0].objective, initiatives)
     _feedback(cpo, rng, initiatives, customers, now=now)
     _readings(cpo, metrics, now=now)
+    derived_metric_backfill(metric=Metric.objects.get(key=DERIVED_NPS["key"]), days=90, now=now)
+    derived_metrics_compute(now=now)
     _check_ins(cpo, key_results)
     Initiative.objects.filter(pk__in=[i.pk for i in initiatives]).update(owner=cpo)
 
@@ -192,6 +214,34 @@ def _initiatives(cpo: User, key_results: list[KeyResult]) -> list[Initiative]:
     return initiatives
 
 
+def _derived_nps(cpo: User, objective: Objective, initiatives: list[Initiative]) -> None:
+    metric = okr_services.metric_create(actor=cpo, **DERIVED_NPS)
+    title, start, target = DERIVED_NPS_KR
+    kr = okr_services.key_result_create(
+        actor=cpo,
+        objective=objective,
+        title=title,
+        metric=metric,
+        start=start,
+        target=target,
+        current=start,
+        unit=metric.unit,
+    )
+    initiative = next(i for i in initiatives if i.title == DERIVED_NPS_INITIATIVE)
+    services.alignment_set(actor=cpo, initiative=initiative, key_result=kr, contribution="strong")
+
+
+def _score(scores: random.Random, age_days: float) -> int:
+    """An NPS answer: promoters grow and detractors shrink from five months ago to now."""
+    recent = 1 - min(age_days, 150) / 150
+    draw = scores.random()
+    if draw < 0.4 + 0.2 * recent:
+        return scores.choice([9, 10])
+    if draw < 0.7 + 0.15 * recent:
+        return scores.choice([7, 8])
+    return scores.choice([2, 4, 5, 6])
+
+
 def _feedback(
     cpo: User,
     rng: random.Random,
@@ -202,6 +252,8 @@ def _feedback(
 ) -> None:
     """FEEDBACK_ITEMS items over the last five months; the last ones wait in the inbox."""
     items = []
+    scores = random.Random(SCORE_SEED)
+    enterprise = [c for c in customers if c.segment and c.segment.name == "Enterprise"]
     sources = list(OPENERS)
     for n in range(FEEDBACK_ITEMS):
         if n < LINKED_FEEDBACK_ITEMS:
@@ -221,17 +273,22 @@ def _feedback(
         source = sources[rng.randrange(len(sources))]
         opener = rng.choice(OPENERS[source])
         customer = rng.choice(customers) if rng.random() < 0.9 else None
-        items.append(
-            {
-                "source": source,
-                "text": opener + quote,
-                "customer": customer,
-                "importance": rng.choice(["nice_to_have", "important", "important", "critical"]),
-                "received_at": now - timedelta(days=rng.uniform(0, 150), hours=rng.uniform(0, 23)),
-                "initiative": initiative,
-                "external_id": f"demo-{n}",
-            }
-        )
+        item = {
+            "source": source,
+            "text": opener + quote,
+            "customer": customer,
+            "importance": rng.choice(["nice_to_have", "important", "important", "critical"]),
+            "received_at": now - timedelta(days=rng.uniform(0, 150), hours=rng.uniform(0, 23)),
+            "initiative": initiative,
+            "external_id": f"demo-{n}",
+        }
+        if source == "nps":
+            # Most answers from Enterprise customers: the derived metric's segment.
+            if scores.random() < 0.7:
+                item["customer"] = scores.choice(enterprise)
+            item["score"] = _score(scores, (now - item["received_at"]).days)
+            item["text"] = f"NPS {item['score']} — {quote}"
+        items.append(item)
     services.evidence_ingest(actor=cpo, items=items)
 
 
