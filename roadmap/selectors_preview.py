@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from roadmap import scoring
 from roadmap.models import Initiative
+from roadmap.scoring import experiments
 from roadmap.services.policy import policy_current
 from roadmap.services.rescore import aggregate, links, rescore_tuning
 from roadmap.services.rescore.tuning import tune
@@ -52,10 +53,12 @@ class Row(NamedTuple):
     job_size: int | None
     priority_score: float
     rank: int | None
+    experiment: bool  # a significant positive experiment (read when the policy uses it)
 
 
-ROW_SQL = f"SELECT {', '.join(Row._fields)} FROM roadmap_initiative"  # noqa: S608 - fixed names
-EDITABLE = frozenset(Row._fields) - {"id", "priority_score", "rank"}
+# Fixed names only.
+ROW_SQL = f"SELECT {', '.join(Row._fields[:-1])}, {{experiment}} FROM roadmap_initiative"  # noqa: S608
+EDITABLE = frozenset(Row._fields) - {"id", "priority_score", "rank", "experiment"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,11 @@ def ranking_preview(
     objective_weights = objective_weights or {}
     policy_changed = proposed != current
     with connection.cursor() as cursor:
-        rows = {row.id: row for row in fetch_numbers(cursor, ROW_SQL, [], Row)}
+        experiment = "false"
+        if proposed.experiment_confidence is not None:
+            experiment = experiments.initiative_has_significant_sql("roadmap_initiative.id")
+        sql = ROW_SQL.format(experiment=experiment)
+        rows = {row.id: row for row in fetch_numbers(cursor, sql, [], Row)}
         # Every initiative's links when the policy or an objective may touch
         # any of them; else only the edited ones'.
         wide = policy_changed or bool(objective_weights)
@@ -244,6 +251,7 @@ def _score(row: Row, links_: list, policy: scoring.ScoringPolicy, fresh: dict | 
             evidence,
             tuple(links_),
             extra,
+            bool(row.experiment),
         ),
         policy=policy,
     )

@@ -1,10 +1,11 @@
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from . import views
 from .permissions import CanEditRoadmap
 from .views.history import PriorityHistoryView
+from .views.policy import ExperimentView, PreviewView, ScoringPolicyView
 
 
 class RootView(APIRootView):
@@ -30,5 +31,8 @@ urlpatterns = [
         PriorityHistoryView.as_view(),
         name="priority-history",
     ),
+    path("scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
+    path("scoring-policy/preview/", PreviewView.as_view(), name="scoring-policy-preview"),
+    path("evidence/<int:pk>/experiment/", ExperimentView.as_view(), name="evidence-experiment"),
     *router.urls,
 ]

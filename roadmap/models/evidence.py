@@ -70,6 +70,37 @@ class Evidence(models.Model):
         validators=[MaxValueValidator(bounds.SCORE_MAX)],
         help_text="nps: 0 to 10; survey: 1 to 5 (CSAT); empty on other sources",
     )
+    # An experiment's result (source `experiment` only; docs/SCORING.md): lift and
+    # its confidence interval in percent, treatment over control. A significant
+    # positive result (scoring.experiments.significant, the same rule as
+    # EXPERIMENT_SIGNIFICANT_SQL) may raise its initiative's confidence.
+    experiment_metric = models.CharField(
+        max_length=100, blank=True, default="", db_default="", help_text="e.g. activation rate"
+    )
+    experiment_variant = models.CharField(
+        max_length=100, blank=True, default="", db_default="", help_text="e.g. B (new onboarding)"
+    )
+    experiment_lift = models.FloatField(
+        null=True, blank=True, validators=bounds.lift_validators, help_text="Lift, percent"
+    )
+    experiment_ci_low = models.FloatField(
+        null=True,
+        blank=True,
+        validators=bounds.lift_validators,
+        help_text="Confidence interval of the lift, lower bound, percent",
+    )
+    experiment_ci_high = models.FloatField(
+        null=True,
+        blank=True,
+        validators=bounds.lift_validators,
+        help_text="Confidence interval of the lift, upper bound, percent",
+    )
+    experiment_p_value = models.FloatField(
+        null=True, blank=True, validators=bounds.p_value_validators, help_text="0 to 1"
+    )
+    experiment_sample_size = models.PositiveBigIntegerField(
+        null=True, blank=True, validators=bounds.sample_validators
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +109,12 @@ class Evidence(models.Model):
         verbose_name_plural = "evidence"
         # Each index is written by every ingested row; these are the ones read.
         indexes = [
+            # The experiments of each initiative, for the rescore's significance test.
+            models.Index(
+                fields=["initiative"],
+                condition=Q(source="experiment"),
+                name="evidence_experiments",
+            ),
             # Covers the reach aggregate: group by (initiative, customer) reading
             # only the index.
             models.Index(
@@ -127,10 +164,54 @@ class Evidence(models.Model):
     def __str__(self):
         return self.text[:60]
 
+    EXPERIMENT_FIELDS = (
+        "experiment_metric",
+        "experiment_variant",
+        "experiment_lift",
+        "experiment_ci_low",
+        "experiment_ci_high",
+        "experiment_p_value",
+        "experiment_sample_size",
+    )
+
+    @property
+    def has_experiment_result(self) -> bool:
+        return any(getattr(self, name) not in (None, "") for name in self.EXPERIMENT_FIELDS)
+
+    @property
+    def experiment_significant(self) -> bool:
+        from roadmap.scoring.experiments import ExperimentResult, significant
+
+        return significant(
+            ExperimentResult(
+                lift=self.experiment_lift,
+                ci_low=self.experiment_ci_low,
+                ci_high=self.experiment_ci_high,
+                p_value=self.experiment_p_value,
+            )
+        )
+
+    def clean_experiment(self):
+        """An experiment result only on an experiment, with a whole, ordered interval."""
+        if self.has_experiment_result and self.source != self.Source.EXPERIMENT:
+            raise ValidationError(
+                {"source": "Only evidence of source “experiment” carries an experiment result."}
+            )
+        low, high = self.experiment_ci_low, self.experiment_ci_high
+        if (low is None) != (high is None):
+            raise ValidationError(
+                {"experiment_ci_low": "Give both bounds of the confidence interval, or neither."}
+            )
+        if low is not None and low > high:
+            raise ValidationError(
+                {"experiment_ci_low": "The lower bound is above the upper bound."}
+            )
+
     def clean(self):
         problem = bounds.score_error(self.source, self.score)
         if problem:
             raise ValidationError({"score": problem})
+        self.clean_experiment()
 
 
 class PendingEvidence(models.Model):

@@ -38,3 +38,17 @@ def significant(result: ExperimentResult) -> bool:
         and result.p_value < SIGNIFICANCE
         and result.lift > 0
     )
+
+
+def initiative_has_significant_sql(initiative_id: str) -> str:
+    """SQL: whether initiative `initiative_id` (a column) has a significant positive experiment.
+
+    `significant` in SQL, over the experiments of one initiative (the partial
+    index evidence_experiments finds them). Fixed text, no parameters.
+    """
+    return (
+        "EXISTS (SELECT 1 FROM roadmap_evidence x"  # noqa: S608 - fixed text
+        f" WHERE x.initiative_id = {initiative_id} AND x.source = 'experiment'"
+        " AND (x.experiment_ci_low > 0"
+        f" OR (x.experiment_p_value < {SIGNIFICANCE} AND x.experiment_lift > 0)))"
+    )

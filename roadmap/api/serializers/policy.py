@@ -90,3 +90,57 @@ class PreviewSerializer(serializers.Serializer):
         help_text="Reach taken afresh from the evidence (the policy weighs evidence anew)"
     )
     seconds = serializers.FloatField()
+
+
+class ExperimentResultSerializer(serializers.Serializer):
+    """An experiment item's result (docs/SCORING.md, "Experiments"); null clears a field."""
+
+    metric = strict.StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    variant = strict.StrictCharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    lift = strict.StrictFloatField(
+        required=False,
+        allow_null=True,
+        min_value=-bounds.LIFT_ABS_MAX,
+        max_value=bounds.LIFT_ABS_MAX,
+        help_text="Lift of the variant over control, percent",
+    )
+    ci_low = strict.StrictFloatField(
+        required=False,
+        allow_null=True,
+        min_value=-bounds.LIFT_ABS_MAX,
+        max_value=bounds.LIFT_ABS_MAX,
+        help_text="Confidence interval of the lift, lower bound, percent",
+    )
+    ci_high = strict.StrictFloatField(
+        required=False,
+        allow_null=True,
+        min_value=-bounds.LIFT_ABS_MAX,
+        max_value=bounds.LIFT_ABS_MAX,
+        help_text="Confidence interval of the lift, upper bound, percent",
+    )
+    p_value = strict.StrictFloatField(required=False, allow_null=True, min_value=0, max_value=1)
+    sample_size = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=bounds.SAMPLE_MAX
+    )
+
+
+class ExperimentSerializer(serializers.Serializer):
+    """The result as stored, and whether it counts as significant and positive."""
+
+    evidence = serializers.IntegerField(source="pk")
+    initiative = serializers.IntegerField(source="initiative_id", allow_null=True)
+    metric = serializers.CharField(source="experiment_metric")
+    variant = serializers.CharField(source="experiment_variant")
+    lift = serializers.FloatField(source="experiment_lift", allow_null=True)
+    ci_low = serializers.FloatField(source="experiment_ci_low", allow_null=True)
+    ci_high = serializers.FloatField(source="experiment_ci_high", allow_null=True)
+    p_value = serializers.FloatField(source="experiment_p_value", allow_null=True)
+    sample_size = serializers.IntegerField(source="experiment_sample_size", allow_null=True)
+    significant = serializers.BooleanField(
+        source="experiment_significant",
+        help_text="p < 0.05 and lift > 0, or a confidence interval above 0",
+    )

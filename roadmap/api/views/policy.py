@@ -1,11 +1,12 @@
-"""The scoring policy (GET every role, PUT product) and the what-if preview (POST, product)."""
+"""The scoring policy (GET every role, PUT product), the what-if preview (POST, product),
+and an experiment item's result (GET every role, PUT product)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,10 +17,13 @@ from roadmap import selectors
 from roadmap.models import Initiative, Segment
 from roadmap.selectors_preview import EDITABLE, Preview, ranking_preview
 from roadmap.services import policy as policy_services
+from roadmap.services.experiments import evidence_experiment_set
 
 from ..permissions import CanEditRoadmap
 from ..serializers.initiatives import InitiativeSerializer
 from ..serializers.policy import (
+    ExperimentResultSerializer,
+    ExperimentSerializer,
     PreviewRequestSerializer,
     PreviewSerializer,
     ScoringPolicySerializer,
@@ -160,3 +164,41 @@ def initiative_preview(request, instance: Initiative, validated: dict) -> Respon
     """`?preview=1` on an initiative's PUT/PATCH: the ranking the edit would give."""
     edits = {instance.pk: {k: v for k, v in validated.items() if k in EDITABLE}}
     return Response(preview_body(ranking_preview(initiatives=edits)))
+
+
+class ExperimentView(APIView):
+    """An experiment item's result: GET every role, PUT product."""
+
+    permission_classes = [IsAuthenticated, CanEditRoadmap]
+
+    def _evidence(self, request, pk: int):
+        found = selectors.evidence_list(viewer=request.user).filter(pk=pk).first()
+        if found is None:
+            raise NotFound("No such evidence item.")
+        return found
+
+    @extend_schema(
+        summary="An experiment item's result",
+        responses={200: ExperimentSerializer, **ERRORS},
+        tags=["evidence"],
+    )
+    def get(self, request, pk: int):
+        return Response(ExperimentSerializer(self._evidence(request, pk)).data)
+
+    @extend_schema(
+        summary="Set an experiment item's result (product); its initiative is rescored",
+        request=ExperimentResultSerializer,
+        responses={200: ExperimentSerializer, **ERRORS},
+        tags=["evidence"],
+    )
+    def put(self, request, pk: int):
+        evidence = self._evidence(request, pk)
+        body = ExperimentResultSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            saved = evidence_experiment_set(
+                actor=request.user, evidence=evidence, result=dict(body.validated_data)
+            )
+        return Response(ExperimentSerializer(saved).data)
+
+    patch = put

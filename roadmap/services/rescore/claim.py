@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from roadmap import scoring
+from roadmap.scoring import experiments
 
 from ..sql import fetch_numbers, ids_param, in_ids_sql, is_postgres
 from .tuning import Tuning, tune
@@ -68,6 +69,9 @@ class Claim(NamedTuple):
     time_criticality: float | None = None
     risk_reduction: float | None = None
     job_size: float | None = None
+    # A linked experiment shows a significant positive result (read only when
+    # the policy raises confidence for one: scoring.experiments).
+    experiment: bool = False
 
 
 # The initiatives with new evidence waiting: an index probe per pending row.
@@ -82,7 +86,7 @@ CLAIM_COLUMNS = (
     " reach_source, reach, impact, confidence, effort, priority_score, rank, evidence_count,"
     " scored_at IS NULL, {anchor}, reach_half_life, reach_weighted, reach_anonymous,"
     " reach_customers, reach_anonymous_items, reach_items,"
-    " ease, business_value, time_criticality, risk_reduction, job_size"
+    " ease, business_value, time_criticality, risk_reduction, job_size, {experiment}"
 )
 
 
@@ -112,7 +116,10 @@ def claim_rows(cursor, requests: list[FullRequest], policy: scoring.ScoringPolic
     else:
         trigger, params = "ELSE 'evidence'", [False, half_life]
         where = f"needs_rescore OR id IN ({PENDING_INITIATIVES})"
-    columns = CLAIM_COLUMNS.format(trigger=trigger, anchor=anchor)
+    experiment = "false"
+    if policy.experiment_confidence is not None:
+        experiment = experiments.initiative_has_significant_sql("roadmap_initiative.id")
+    columns = CLAIM_COLUMNS.format(trigger=trigger, anchor=anchor, experiment=experiment)
     return fetch_numbers(
         cursor, f"SELECT {columns} FROM roadmap_initiative WHERE {where} ORDER BY id", params, Claim
     )

@@ -129,6 +129,7 @@ class Scorer:
                 else None,
                 links=tuple(self.links.get(claim.id, ())),
                 extra=framework_inputs(claim) if policy.framework != "rice" else NO_EXTRA,
+                experiment=bool(claim.experiment),
             ),
             policy=policy,
         )
