@@ -42,7 +42,9 @@ def _key_result(cause: dict) -> SafeString:
         how = format_html(" (check-in{})", _who(cause))
     else:
         how = format_html(" (edited{})", _who(cause))
-    if "to_progress" in cause:
+    if "to_progress" in cause and cause.get("from_progress") is None:
+        moved = format_html(" at {}", _pct(cause["to_progress"]))
+    elif "to_progress" in cause:
         moved = format_html(
             " moved {} → {}", _pct(cause.get("from_progress")), _pct(cause["to_progress"])
         )

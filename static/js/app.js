@@ -139,7 +139,10 @@
       priority.push({ x: now, y: last.priority });
       rank.push({ x: now, y: last.rank });
     }
-    var day = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+    var span = points.length ? Math.max(now, last.t) - points[0].t : 0;
+    var day = span < 2 * 86400000  // under two days: the time of day tells changes apart
+      ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" })
+      : new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
     var full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
     options.scales.x = {
       type: "linear",
