@@ -9,8 +9,10 @@ snapshots it writes and deletes them in its own transaction
 the next one, as it leaves the marks.
 
 A cause is a small JSON object with a `kind` (`CAUSE_KINDS`); docs/RESCORE.md
-lists each kind's fields. Evidence, decay and rank shifts are not recorded
-here: the rescore derives them from what it reads.
+lists each kind's fields. New evidence, decay and rank shifts are not
+recorded here: the rescore derives them from what it reads. Key-result and
+objective causes are read here (`key_result_causes`) when okrs announces
+that key results moved.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ CAUSE_KINDS = (
     "key_result",  # a key result's progress moved: via a reading, a check-in or an edit
     "objective",  # an objective's weight, status or title changed, or it was removed
     "alignment",  # the initiative was aligned to a key result, or its contribution changed
-    "evidence",  # new evidence folded in (derived by the rescore from PendingEvidence)
+    "evidence",  # new evidence (derived by the rescore), or removed, moved, reweighed
     "edit",  # a scored field of the initiative changed, by someone
     "policy",  # the scoring policy changed (every initiative)
     "decay",  # a full run, nothing else recorded: evidence aged
     "rank_shift",  # the score stood, others passed it (or it passed others)
     "more",  # {"kind": "more", "count": N}: causes left off (MAX_CAUSES)
 )
-RECORDED_KINDS = frozenset(CAUSE_KINDS) - {"evidence", "decay", "rank_shift", "more"}
+RECORDED_KINDS = frozenset(CAUSE_KINDS) - {"decay", "rank_shift", "more"}
 MAX_TEXT = 120  # characters of a title or a value kept in a cause
 MAX_KEYS = 16  # fields of one cause
 

@@ -18,6 +18,7 @@ from audit.services import audit_record, diff, fingerprint, snapshot
 from okrs.services import StaleVersion
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
+from .causes import actor_name, cause_value, record_causes
 from .marks import initiatives_mark
 
 SEGMENT_AUDIT_FIELDS = ["name", "description", "weight"]
@@ -47,13 +48,13 @@ def _initiatives_with_evidence_from(customers) -> list[int]:
     )
 
 
-def _mark_evidence_of(customers) -> None:
-    """Rescore what these customers' evidence supports, re-aggregating its reach."""
-    initiatives_mark(
-        ids=_initiatives_with_evidence_from(customers),
-        trigger=Initiative.Trigger.EDIT,
-        forget_sums=True,
-    )
+def _mark_evidence_of(customers, *, actor, changes: dict, **about) -> None:
+    """Rescore what these customers' evidence supports, re-aggregating its reach; say why."""
+    ids = _initiatives_with_evidence_from(customers)
+    initiatives_mark(ids=ids, trigger=Initiative.Trigger.EDIT, forget_sums=True)
+    for field, (before, after) in changes.items():
+        cause = {"kind": "evidence", **about, "field": field, "from": cause_value(before)}
+        record_causes(ids, {**cause, "to": cause_value(after), "by": actor_name(actor)})
 
 
 def segment_fingerprint(segment: Segment) -> str:
@@ -113,7 +114,12 @@ def segment_update(
         expected_fingerprint=expected_fingerprint,
     )
     if "weight" in changes:
-        _mark_evidence_of(Customer.objects.filter(segment=locked))
+        _mark_evidence_of(
+            Customer.objects.filter(segment=locked),
+            actor=actor,
+            changes={"weight": changes["weight"]},
+            segment=locked.name,
+        )
     return locked
 
 
@@ -162,7 +168,8 @@ def customer_update(
         expected_fingerprint=expected_fingerprint,
     )
     if "segment" in changes or "annual_revenue" in changes:
-        _mark_evidence_of([locked])
+        scored = {k: v for k, v in changes.items() if k in ("segment", "annual_revenue")}
+        _mark_evidence_of([locked], actor=actor, changes=scored, customer=locked.name)
     return locked
 
 

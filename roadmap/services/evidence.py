@@ -14,6 +14,7 @@ from access.roles import can_edit_roadmap
 from audit.services import audit_record, audit_record_many, snapshot
 from roadmap.models import Evidence, Initiative
 
+from .causes import actor_name, record_causes
 from .derived_metrics import request_derived_metrics
 from .evidence_store import (
     clean_fields,
@@ -272,6 +273,16 @@ def evidence_link(*, actor, evidence_ids: Iterable[int], initiative: Initiative 
     if new_id is not None:
         touched.add(new_id)
     initiatives_mark(ids=touched, trigger=Initiative.Trigger.EVIDENCE)
+    by = actor_name(actor)
+    left: dict[int, int] = {}
+    for _, old_id, _ in was:
+        if old_id and old_id != new_id:
+            left[old_id] = left.get(old_id, 0) + 1
+    for old_id, n in left.items():
+        record_causes([old_id], {"kind": "evidence", "unlinked": n, "by": by})
+    joined = sum(1 for _, old_id, _ in was if old_id != new_id)
+    if new_id is not None and joined:
+        record_causes([new_id], {"kind": "evidence", "linked": joined, "by": by})
     return count
 
 
@@ -288,6 +299,7 @@ def evidence_delete(*, actor, evidence: Evidence) -> None:
     evidence.delete()
     if initiative_id:
         initiatives_mark(ids=[initiative_id], trigger=Initiative.Trigger.EVIDENCE)
+        record_causes([initiative_id], {"kind": "evidence", "removed": 1, "by": actor_name(actor)})
     if evidence.score is not None:
         request_derived_metrics()
 

@@ -75,7 +75,48 @@ def _alignment(cause: dict) -> SafeString:
     return format_html("contribution to <em>{}</em> {} → {}{}", title, before, after, _who(cause))
 
 
+def _evidence_change(cause: dict) -> SafeString | None:
+    """Evidence changed other than by new items: removed, moved, or its weight changed."""
+    if cause.get("removed"):
+        return format_html(
+            "{} evidence item{} removed{}",
+            cause["removed"],
+            "" if cause["removed"] == 1 else "s",
+            _who(cause),
+        )
+    if cause.get("linked"):
+        return format_html(
+            "{} evidence item{} linked{}",
+            cause["linked"],
+            "" if cause["linked"] == 1 else "s",
+            _who(cause),
+        )
+    if cause.get("unlinked"):
+        return format_html(
+            "{} evidence item{} moved away{}",
+            cause["unlinked"],
+            "" if cause["unlinked"] == 1 else "s",
+            _who(cause),
+        )
+    whose = cause.get("segment") or cause.get("customer")
+    if whose:
+        what = "segment" if cause.get("segment") else "customer"
+        return format_html(
+            "{} <em>{}</em>: {} {} → {}{}",
+            what,
+            whose,
+            str(cause.get("field", "")).replace("_", " "),
+            _value(cause.get("from")),
+            _value(cause.get("to")),
+            _who(cause),
+        )
+    return None
+
+
 def _evidence(cause: dict) -> SafeString:
+    changed = _evidence_change(cause)
+    if changed is not None:
+        return changed
     added, customers = cause.get("added", 0), cause.get("customers", 0)
     segments = cause.get("segments") or {}
     text = format_html("{} new evidence item{}", added, "" if added == 1 else "s")

@@ -257,3 +257,28 @@ def test_a_run_that_fails_leaves_the_causes_for_the_next(monkeypatch):
     _rescore()
     assert _latest(initiative).causes[0]["field"] == "effort"
     assert not PendingCause.objects.exists()
+
+
+def test_removed_evidence_and_a_segment_weight_are_named():
+    enterprise = SegmentFactory(name="Enterprise", weight=1)
+    initiative = InitiativeFactory(reach_source="evidence", impact=1, confidence=100, effort=1)
+    item = EvidenceFactory(initiative=initiative, customer=CustomerFactory(segment=enterprise))
+    EvidenceFactory(initiative=initiative)
+    _rescore()
+    services.segment_update(
+        actor=UserFactory(username="ana"), segment=enterprise, data={"weight": 3}
+    )
+    _rescore()
+    assert _latest(initiative).causes == [
+        {
+            "kind": "evidence",
+            "segment": "Enterprise",
+            "field": "weight",
+            "from": 1.0,
+            "to": 3.0,
+            "by": "ana",
+        }
+    ]
+    services.evidence_delete(actor=None, evidence=item)
+    _rescore()
+    assert _latest(initiative).causes == [{"kind": "evidence", "removed": 1, "by": None}]

@@ -52,6 +52,11 @@ class CauseSerializer(serializers.Serializer):
     segments = serializers.DictField(
         child=serializers.IntegerField(), required=False, help_text="Items by segment name."
     )
+    removed = serializers.IntegerField(required=False, help_text="Evidence items deleted.")
+    linked = serializers.IntegerField(required=False, help_text="Evidence items linked to it.")
+    unlinked = serializers.IntegerField(required=False, help_text="Evidence items moved away.")
+    segment = serializers.CharField(required=False, help_text="A segment whose weight changed.")
+    customer = serializers.CharField(required=False, help_text="A customer that changed.")
     passed_by = PassedSerializer(many=True, required=False)
     passed = PassedSerializer(many=True, required=False)
 
