@@ -1,8 +1,8 @@
 """Reads of the metrics pages: latest values, period change, sparklines, history, readings.
 
 Every function runs a fixed number of queries whatever the number of metrics
-and readings; histories are downsampled by the database (GROUP BY a truncated
-date), so a metric with a million readings sends the page a few hundred points.
+and readings; a long history is sampled through the index (metric_history),
+so a metric with a million readings sends the page a few hundred points.
 
 The change over the period: the latest reading against the last reading taken
 before the current quarter began; a metric first read during the quarter is
@@ -11,12 +11,12 @@ compared with its first reading of the quarter (no change with one reading).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
-    Avg,
-    Count,
     Max,
     Min,
     OuterRef,
@@ -25,20 +25,19 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import TruncDay, TruncHour, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from access.roles import can_view
 from okrs.models import KeyResult, Metric, MetricReading
 
-# At most this many readings are drawn as they are; more are averaged in buckets.
+# At most this many readings are drawn as they are; more are sampled (metric_history).
 RAW_MAX = 400
-# The bucket sizes a history may be drawn in, finest first, with their length.
+# The steps a longer history is sampled at, finest first.
 BUCKETS = [
-    ("hourly", TruncHour, timedelta(hours=1)),
-    ("daily", TruncDay, timedelta(days=1)),
-    ("weekly", TruncWeek, timedelta(days=7)),
-    ("monthly", TruncMonth, timedelta(days=31)),
+    ("hour", timedelta(hours=1)),
+    ("day", timedelta(days=1)),
+    ("week", timedelta(days=7)),
+    ("month", timedelta(days=30)),
 ]
 # The periods a metric's chart can show (the last N days; None: everything).
 PERIODS = {"30d": 30, "90d": 90, "1y": 365, "all": None}
@@ -91,56 +90,103 @@ def period_change(metric: Metric) -> float | None:
     return metric.latest_value - metric.first_value
 
 
+# For each metric of a list and each time of a list: the value of the metric's
+# last reading at or before that time, not before `since`. One index probe each.
+SPARK_SQL = {
+    "postgresql": (
+        "SELECT m.id, w.at, (SELECT r.value FROM okrs_metricreading r WHERE r.metric_id = m.id"
+        " AND r.observed_at >= %s AND r.observed_at <= w.at"
+        " ORDER BY r.observed_at DESC, r.id DESC LIMIT 1)"
+        " FROM okrs_metric m CROSS JOIN unnest(%s::timestamptz[]) AS w(at)"
+        " WHERE m.id = ANY(%s) ORDER BY m.id, w.at"
+    ),
+    "sqlite": (
+        "SELECT m.id, w.value, (SELECT r.value FROM okrs_metricreading r WHERE r.metric_id = m.id"
+        " AND r.observed_at >= %s AND r.observed_at <= w.value"
+        " ORDER BY r.observed_at DESC, r.id DESC LIMIT 1)"
+        " FROM okrs_metric m, json_each(%s) AS w"
+        " WHERE m.id IN (SELECT value FROM json_each(%s)) ORDER BY m.id, w.value"
+    ),
+}
+
+
 def metric_sparklines(
-    *, viewer, metric_ids, since: datetime | None = None
+    *, viewer, metric_ids, since: datetime | None = None, now: datetime | None = None
 ) -> dict[int, list[float]]:
-    """Weekly means of each metric's readings since `since` (13 weeks ago), oldest first.
-    One query whatever the number of metrics and readings."""
-    ids = set(metric_ids)
+    """Each metric's value at the end of each of the last 13 weeks (its last reading by
+    then, from `since` on), oldest first. One query of one index probe per metric and
+    week, whatever the number of readings."""
+    ids = sorted(set(metric_ids))
     if not ids or not can_view(viewer):
         return {}
-    since = since or timezone.now() - timedelta(days=SPARK_DAYS)
-    rows = (
-        MetricReading.objects.filter(metric_id__in=ids, observed_at__gte=since)
-        .annotate(bucket=TruncWeek("observed_at"))
-        .values("metric_id", "bucket")
-        .annotate(mean=Avg("value"))
-        .order_by("metric_id", "bucket")
-    )
+    now = now or timezone.now()
+    since = since or now - timedelta(days=SPARK_DAYS)
+    weeks = SPARK_DAYS // 7
+    cuts = [now - timedelta(weeks=weeks - 1 - n) for n in range(weeks)]
+    vendor = connection.vendor
+    adapt = connection.ops.adapt_datetimefield_value
+    if vendor == "postgresql":
+        params = [since, cuts, ids]
+    else:
+        params = [adapt(since), json.dumps([adapt(c) for c in cuts]), json.dumps(ids)]
     out: dict[int, list[float]] = {metric_id: [] for metric_id in ids}
-    for row in rows:
-        out[row["metric_id"]].append(row["mean"])
+    with connection.cursor() as cursor:
+        cursor.execute(SPARK_SQL[vendor], params)
+        for metric_id, _at, value in cursor.fetchall():
+            if value is not None:
+                out[metric_id].append(value)
     return out
 
 
 @dataclass(frozen=True)
 class HistoryPoint:
-    at: datetime  # the reading's time; for a bucket, its latest reading's
-    value: float  # the reading's value; for a bucket, the mean of its readings
-    count: int  # readings behind the point
+    at: datetime
+    value: float
 
 
 @dataclass(frozen=True)
 class History:
     points: list[HistoryPoint]
-    bucket: str | None  # hourly, daily, weekly, monthly; None: every reading as it is
-    readings: int  # readings in the period
+    bucket: str | None  # hour, day, week, month: one point each; None: every reading
+    readings: int | None  # readings in the period when drawn as they are; None: more
     start: datetime | None  # the period's start (None: from the first reading)
 
 
-def _bucket_for(span: timedelta):
-    for name, trunc, length in BUCKETS:
+def _bucket_for(span: timedelta) -> tuple[str, timedelta]:
+    for name, length in BUCKETS:
         if span / length <= RAW_MAX:
-            return name, trunc
-    return BUCKETS[-1][0], BUCKETS[-1][1]
+            return name, length
+    return BUCKETS[-1]
+
+
+# For each time `t` of a list: the id of the metric's last reading at or before
+# `t` (and not before the period's start). One index probe per point, not a scan.
+SAMPLE_SQL = {
+    "postgresql": (
+        "SELECT (SELECT r.id FROM okrs_metricreading r WHERE r.metric_id = %s"
+        " AND r.observed_at >= %s AND r.observed_at <= t.at"
+        " ORDER BY r.observed_at DESC, r.id DESC LIMIT 1)"
+        " FROM unnest(%s::timestamptz[]) AS t(at)"
+    ),
+    "sqlite": (
+        "SELECT (SELECT r.id FROM okrs_metricreading r WHERE r.metric_id = %s"
+        " AND r.observed_at >= %s AND r.observed_at <= t.value"
+        " ORDER BY r.observed_at DESC, r.id DESC LIMIT 1)"
+        " FROM json_each(%s) AS t"
+    ),
+}
 
 
 def metric_history(*, viewer, metric: Metric, days: int | None, now=None) -> History:
-    """A metric's readings over the last `days` (None: all), downsampled in the database.
+    """A metric's readings over the last `days` (None: all), at most RAW_MAX points.
 
-    Two queries: the period's count and span, then its points (the readings
-    themselves up to RAW_MAX, else one point per hour, day, week or month, the
-    finest that keeps the points at or under RAW_MAX).
+    Up to RAW_MAX readings are drawn as they are (one query). A longer history
+    is sampled: the period is cut into hours, days, weeks or months (the finest
+    that gives at most RAW_MAX of them) and each point is the last reading at
+    or before a cut, found by one index probe per cut, so the cost grows with
+    the points drawn, not with the readings stored (a million readings draw as
+    fast as a thousand). A level such as NPS or churn reads right this way;
+    a spike between two cuts is not drawn. Four queries at most.
     """
     if not can_view(viewer):
         return History([], None, 0, None)
@@ -149,24 +195,27 @@ def metric_history(*, viewer, metric: Metric, days: int | None, now=None) -> His
     qs = MetricReading.objects.filter(metric=metric)
     if start is not None:
         qs = qs.filter(observed_at__gte=start)
-    stats = qs.aggregate(n=Count("id"), first=Min("observed_at"), last=Max("observed_at"))
-    if not stats["n"]:
-        return History([], None, 0, start)
-    if stats["n"] <= RAW_MAX:
-        points = [
-            HistoryPoint(at, value, 1)
-            for at, value in qs.order_by("observed_at", "id").values_list("observed_at", "value")
-        ]
-        return History(points, None, stats["n"], start)
-    name, trunc = _bucket_for(stats["last"] - stats["first"])
-    rows = (
-        qs.annotate(bucket=trunc("observed_at"))
-        .values("bucket")
-        .annotate(mean=Avg("value"), at=Max("observed_at"), n=Count("id"))
-        .order_by("bucket")
+    first = list(
+        qs.order_by("observed_at", "id").values_list("observed_at", "value")[: RAW_MAX + 1]
     )
-    points = [HistoryPoint(row["at"], row["mean"], row["n"]) for row in rows]
-    return History(points, name, stats["n"], start)
+    if len(first) <= RAW_MAX:
+        return History([HistoryPoint(at, v) for at, v in first], None, len(first), start)
+    span = qs.aggregate(first=Min("observed_at"), last=Max("observed_at"))
+    name, length = _bucket_for(span["last"] - span["first"])
+    cuts, cut = [], span["first"] + length
+    while cut < span["last"]:
+        cuts.append(cut)
+        cut += length
+    cuts.append(span["last"])
+    vendor = connection.vendor
+    adapt = connection.ops.adapt_datetimefield_value
+    param = cuts if vendor == "postgresql" else json.dumps([adapt(c) for c in cuts])
+    with connection.cursor() as cursor:
+        cursor.execute(SAMPLE_SQL[vendor], [metric.pk, adapt(span["first"]), param])
+        ids = {pk for (pk,) in cursor.fetchall() if pk is not None}
+    rows = MetricReading.objects.filter(pk__in=ids).order_by("observed_at", "id")
+    points = [HistoryPoint(at, v) for at, v in rows.values_list("observed_at", "value")]
+    return History(points, name, None, start)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from okrs.selectors import metric_get_for_user
 from okrs.selectors_metrics import (
     DEFAULT_PERIOD,
     PERIODS,
+    RAW_MAX,
     metric_board,
     metric_history,
     metric_sparklines,
@@ -57,7 +58,9 @@ def _decorate(viewer, rows: list[Metric]) -> list[Metric]:
         else:
             better = (row.change > 0) == (row.direction == Metric.Direction.HIGHER_IS_BETTER)
             row.change_tone = "good" if better else "bad"
-        row.spark = sparkline(series.get(row.pk, []), label=f"{row.key}, weekly, last 13 weeks")
+        row.spark = sparkline(
+            series.get(row.pk, []), label=f"{row.key} at the end of each of the last 13 weeks"
+        )
     return rows
 
 
@@ -95,7 +98,7 @@ def _row_response(request, row, *, form=None, conflict=None, status=200, saved=F
 
 def _chart(viewer, metric: Metric, period: str):
     history = metric_history(viewer=viewer, metric=metric, days=PERIODS[period])
-    how = f"{history.bucket} means" if history.bucket else "each reading"
+    how = f"the last reading of each {history.bucket}" if history.bucket else "each reading"
     label = f"{metric.key} over {_PERIOD_NAMES[period]}: {how}"
     chart = time_chart(
         [Series(metric.name, [Point(p.at, p.value) for p in history.points])],
@@ -129,6 +132,7 @@ def _metric_page(request, row, context, *, status=200):
         "page": reading_page(viewer=request.user, metric=row, after=after),
         "first_page": after is None,
         "period_start": quarter_start(),
+        "raw_max": RAW_MAX,
     }
     if request.htmx and request.htmx.target == "metric-chart":
         return render(request, "okrs/_metric_chart.html", context, status=status)

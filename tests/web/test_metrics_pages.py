@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from okrs.models import MetricReading
-from okrs.selectors_metrics import RAW_MAX, metric_history, quarter_start
+from okrs.selectors_metrics import RAW_MAX, metric_history, metric_sparklines, quarter_start
 from tests.factories import KeyResultFactory, MetricFactory, MetricReadingFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,10 +122,10 @@ def test_period_links_swap_only_the_chart(product_client):
         url + "?period=all", headers={**HTMX, "HX-Target": "metric-chart"}
     ).content.decode()
     assert html.lstrip().startswith('<section class="card" id="metric-chart"')
-    assert "500 readings in this period, drawn as weekly means" in html
+    assert "More than 400 readings in this period, drawn as the last reading of each week" in html
 
 
-def test_a_long_history_is_bucketed_by_the_database(product_client):
+def test_a_long_history_is_sampled_through_the_index(product_client):
     metric = MetricFactory(key="events")
     now = timezone.now()
     MetricReading.objects.bulk_create(
@@ -133,13 +133,27 @@ def test_a_long_history_is_bucketed_by_the_database(product_client):
         for n in range(2_000)
     )
     history = metric_history(viewer=product_client_user(product_client), metric=metric, days=None)
-    assert history.readings == 2_000
-    assert history.bucket == "hourly"
+    assert history.bucket == "hour"
     assert len(history.points) <= RAW_MAX
-    assert sum(p.count for p in history.points) == 2_000
+    stored = dict(MetricReading.objects.filter(metric=metric).values_list("observed_at", "value"))
+    assert all(stored[p.at] == p.value for p in history.points)  # real readings, sampled
+    newest = max(stored)
+    assert history.points[-1].at == newest  # the history ends at the latest reading
+    assert [p.at for p in history.points] == sorted({p.at for p in history.points})
 
 
 def product_client_user(client):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(pk=client.session["_auth_user_id"])
+
+
+def test_a_sparkline_is_the_value_at_the_end_of_each_week(product_client):
+    metric = MetricFactory(key="nps")
+    now = timezone.now()
+    for age, value in ((timedelta(days=200), 99), (timedelta(days=20), 1), (timedelta(days=6), 5)):
+        MetricReadingFactory(metric=metric, value=value, observed_at=now - age)
+    MetricReadingFactory(metric=metric, value=7, observed_at=now - timedelta(hours=1))
+    viewer = product_client_user(product_client)
+    series = metric_sparklines(viewer=viewer, metric_ids=[metric.pk], now=now)
+    assert series == {metric.pk: [1, 1, 7]}  # weeks before the first reading in 13 weeks: none
