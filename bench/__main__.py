@@ -1,4 +1,4 @@
-"""`make bench` (python -m bench [--quick] [--runs N] [--keep] [--workers N]).
+"""`make bench` (python -m bench [--quick] [--runs N] [--keep] [--workers N] [--probes N]).
 
 Creates its own PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/priority_bench), fills it at full scale,
@@ -67,6 +67,12 @@ def main(argv: list[str]) -> int:
         default=1,
         help="Celery worker processes for memory, ingest, freshness and reads (default 1)",
     )
+    parser.add_argument(
+        "--probes",
+        type=int,
+        default=None,
+        help="freshness probes per run (default 40; 10 with --quick)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -105,6 +111,7 @@ def main(argv: list[str]) -> int:
             only=only,
             reuse=args.reuse,
             workers=args.workers,
+            probes=args.probes,
         )
     finally:
         for proc in reversed(procs):

@@ -45,6 +45,7 @@ def run_all(
     only: set[str],
     reuse: bool,
     workers: int = 1,
+    probes: int | None = None,
 ) -> None:
     sizes = dict(QUICK_SIZES if quick else dataset.SIZES)
     product = Group.objects.get_or_create(name="product")[0]
@@ -102,6 +103,7 @@ def run_all(
             sizes=sizes,
             token=token,
             workers=workers,
+            probes=probes,
         )
     results["breakdown_json_bytes"] = dataset.breakdown_json_size()
     results["machine"]["load_after"] = os.getloadavg()
@@ -155,6 +157,7 @@ def serve_phases(
     sizes: dict,
     token: str,
     workers: int = 1,
+    probes: int | None = None,
 ) -> None:
     """6. worker memory, 1. ingest, 3. freshness, 4. reads: with gunicorn and `workers` workers.
 
@@ -189,7 +192,14 @@ def serve_phases(
         )
     if "freshness" in only:
         freshness_phase(
-            results, runs=runs, quick=quick, sizes=sizes, port=port, token=token, tag=tag
+            results,
+            runs=runs,
+            quick=quick,
+            sizes=sizes,
+            port=port,
+            token=token,
+            tag=tag,
+            probes=probes,
         )
     if "reads" in only:
         reads_phase(results, runs=runs, quick=quick, port=port, token=token)
@@ -292,7 +302,15 @@ def ingest_phase(
 
 
 def freshness_phase(
-    results: dict, *, runs: int, quick: bool, sizes: dict, port: int, token: str, tag: str
+    results: dict,
+    *,
+    runs: int,
+    quick: bool,
+    sizes: dict,
+    port: int,
+    token: str,
+    tag: str,
+    probes: int | None = None,
 ) -> None:
     """3. freshness under 1,000 items/s."""
     background = load.evidence_batches(
@@ -309,7 +327,7 @@ def freshness_phase(
         .order_by("id")
         .values_list("id", flat=True)
     )
-    probes = 10 if quick else 40
+    probes = probes or (10 if quick else 40)
     # Each run probes its own initiatives, spread over the ids.
     step = max(1, len(targets) // (probes * runs))
     picks = targets[::step]
