@@ -124,7 +124,9 @@ def history_rows(entries) -> list[HistoryRow]:
         kr_field = _model_field(model, "key_result") if model else None
         if kr_field is not None and "key_result" in pairs:
             kr_id = pairs["key_result"][1] if pairs["key_result"][1] else pairs["key_result"][0]
-            subject = f"{subject} to “{_display(kr_field, kr_id, labels)}”"
+            # An alignment is "to" its key result; anything else (a check-in) is "on" it.
+            joiner = "to" if model._meta.model_name == "alignment" else "on"
+            subject = f"{subject} {joiner} “{_display(kr_field, kr_id, labels)}”"
             # The pair [id, id] on a changed contribution says which, not what changed.
             if pairs["key_result"][0] == pairs["key_result"][1]:
                 del pairs["key_result"]

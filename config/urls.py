@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("config.api")),
     path("okrs/", include("okrs.urls")),
+    path("activity/", include("audit.urls")),
     path("", include("roadmap.urls")),
 ]

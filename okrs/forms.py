@@ -48,7 +48,17 @@ class ObjectiveForm(VersionedForm):
 
     class Meta:
         model = Objective
-        fields = ("title", "description", "owner", "period", "parent", "team", "weight", "status")
+        fields = (
+            "title",
+            "description",
+            "owner",
+            "period",
+            "parent",
+            "team",
+            "weight",
+            "rollup_weight",
+            "status",
+        )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "period": forms.TextInput(attrs={"placeholder": "2026-Q4"}),
@@ -65,7 +75,16 @@ class ObjectiveForm(VersionedForm):
         self.fields["parent"].empty_label = "None (a company objective)"
         self.fields["parent"].label_from_instance = lambda o: f"{o.title} ({o.period})"
         self.fields["team"].help_text = ""
-        _decimal_inputs(self, "weight")
+        self.fields["rollup_weight"].help_text = "How much it counts in its parent's progress"
+        _decimal_inputs(self, "weight", "rollup_weight")
+        self.fields["rollup_weight"].required = False
+
+    def clean_rollup_weight(self):
+        """Left empty: the stored weight, or 1 for a new objective."""
+        value = self.cleaned_data.get("rollup_weight")
+        if value is None:
+            return self.instance.rollup_weight if self.instance.pk else 1.0
+        return value
 
 
 class ObjectiveCreateForm(ObjectiveForm):

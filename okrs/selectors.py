@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from access.roles import can_view
@@ -158,23 +159,68 @@ def readings_for_metrics(
 
 
 def check_ins_for_key_results(*, viewer, key_result_ids, per_key_result: int = 30):
-    """Recent check-ins of several key results in one query, oldest first per key result."""
+    """Recent check-ins of several key results in one query, oldest first per key result.
+
+    At most `per_key_result` rows each are read (a window function numbers
+    them), however long a key result's history.
+    """
     ids = set(key_result_ids)
     if not ids or not _can_view(viewer):
         return {}
     out: dict[int, list[CheckIn]] = {kr_id: [] for kr_id in ids}
+    newest_first = Window(
+        RowNumber(),
+        partition_by=[F("key_result_id")],
+        order_by=[F("checked_at").desc(), F("id").desc()],
+    )
     for check_in in (
         CheckIn.objects.filter(key_result_id__in=ids)
+        .annotate(position=newest_first)
+        .filter(position__lte=per_key_result)
         .select_related("author")
         .order_by("key_result_id", "-checked_at", "-id")
     ):
-        bucket = out[check_in.key_result_id]
-        if len(bucket) < per_key_result:
-            bucket.append(check_in)
+        out[check_in.key_result_id].append(check_in)
     return {kr_id: bucket[::-1] for kr_id, bucket in out.items()}
+
+
+def check_in_page(
+    *, viewer, key_result: KeyResult, before: tuple | None = None, size: int = 20
+) -> tuple[list[CheckIn], tuple | None]:
+    """One page of a key result's check-ins, newest first, after the cursor `before`.
+
+    `before` is the (checked_at, id) of the last row shown; the answer is the
+    rows and the cursor of the next page (None on the last). Keyset paging on
+    the (key_result, -checked_at, -id) index: the same cost on page 1 and 100.
+    """
+    qs = check_in_list(viewer=viewer, key_result=key_result).order_by("-checked_at", "-id")
+    if before is not None:
+        at, pk = before
+        qs = qs.filter(checked_at__lte=at).filter(
+            Q(checked_at__lt=at) | Q(checked_at=at, id__lt=pk)
+        )
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, ((rows[-1].checked_at, rows[-1].pk) if more else None)
 
 
 def objective_periods(*, viewer) -> list[str]:
     if not _can_view(viewer):
         return []
     return list(Objective.objects.order_by("period").values_list("period", flat=True).distinct())
+
+
+def objective_child_counts(*, viewer, objective_ids) -> dict[int, int]:
+    """How many child objectives (cancelled ones aside) each objective rolls up; one query."""
+    ids = set(objective_ids)
+    if not ids or not _can_view(viewer):
+        return {}
+    rows = (
+        Objective.objects.filter(parent_id__in=ids)
+        .exclude(status=Objective.Status.CANCELLED)
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
+    )
+    return dict(rows)

@@ -11,6 +11,9 @@ urlpatterns = [
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective-delete"),
     path("objectives/<int:pk>/key-results/", views.key_result_add, name="key-result-add"),
     path("key-results/<int:pk>/", views.key_result_row, name="key-result"),
+    path(
+        "key-results/<int:pk>/check-ins/", views.key_result_check_ins, name="key-result-check-ins"
+    ),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key-result-edit"),
     path("key-results/<int:pk>/delete/", views.key_result_delete, name="key-result-delete"),
     path("key-results/<int:pk>/check-in/", views.check_in, name="check-in"),

@@ -30,6 +30,11 @@ class ObjectiveSerializer(strict.ModelSerializer):
     )
     version = version_field()
     key_results = KeyResultSummarySerializer(many=True, read_only=True)
+    team_label = serializers.CharField(
+        read_only=True,
+        help_text="What the objective is labelled with: its team, or `Company` for a company"
+        " objective (no team, no parent)",
+    )
 
     class Meta:
         model = Objective
@@ -41,7 +46,9 @@ class ObjectiveSerializer(strict.ModelSerializer):
             "period",
             "parent",
             "team",
+            "team_label",
             "weight",
+            "rollup_weight",
             "status",
             "progress",
             "version",
@@ -51,7 +58,11 @@ class ObjectiveSerializer(strict.ModelSerializer):
         ]
         read_only_fields = ["progress", "created_at", "updated_at"]
         extra_kwargs = {
-            "progress": {"help_text": "Weighted mean of its key results, 0 to 1"},
+            "progress": {
+                "help_text": "0 to 1: the weighted mean of its key results (their weights) and its"
+                " child objectives not cancelled (their `rollup_weight`), kept up to date when"
+                " any of them moves"
+            },
             "period": {
                 "required": False,
                 "help_text": "Quarter, e.g. 2026-Q4; a new objective left without one is set"

@@ -33,6 +33,7 @@ from .base import (
     service_errors,
     validate_items,
 )
+from .check_ins import CheckInsMixin
 from .serializers import (
     KeyResultSerializer,
     MetricSerializer,
@@ -146,6 +147,7 @@ class ObjectiveViewSet(
 
 
 class KeyResultViewSet(
+    CheckInsMixin,
     HistoryMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,

@@ -1,5 +1,6 @@
 """HTML views for goals: thin (parse → selector → one service call → render)."""
 
+from .key_result_page import key_result_check_ins
 from .key_results import key_result_add, key_result_delete, key_result_edit, key_result_row
 from .metrics import metric_add, metric_delete, metric_edit, metric_row, metrics
 from .objectives import objective_delete, objective_detail, objective_new
@@ -9,6 +10,7 @@ __all__ = [
     "check_in",
     "index",
     "key_result_add",
+    "key_result_check_ins",
     "key_result_delete",
     "key_result_edit",
     "key_result_row",

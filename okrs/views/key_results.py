@@ -24,6 +24,7 @@ from web.forms import apply_service_errors, conflict_rows
 from web.htmx import redirect_after_write
 
 from ._access import editor_required, viewer_required
+from .key_result_page import key_result_detail
 from .objectives import key_result_entries, objective_page, objective_url
 
 
@@ -67,7 +68,9 @@ def key_result_add(request, pk: int):
 @require_safe
 @viewer_required
 def key_result_row(request, pk: int):
-    """One key result as it reads (what "Cancel" puts back)."""
+    """One key result as it reads (what "Cancel" puts back); without htmx, its page."""
+    if not request.htmx:
+        return key_result_detail(request, pk)
     return _item(request, key_result_get_for_user(viewer=request.user, pk=pk))
 
 

@@ -39,11 +39,24 @@ def objective_url(objective_id: int) -> str:
 
 
 def key_result_entries(viewer, key_results) -> list[dict]:
-    """Each key result with its latest check-ins, newest first (one query for all)."""
+    """Each key result with its latest check-ins, newest first (one query for all), and
+    whether it has more (its page lists them all)."""
     check_ins = check_ins_for_key_results(
-        viewer=viewer, key_result_ids=[kr.pk for kr in key_results], per_key_result=CHECK_INS_SHOWN
+        viewer=viewer,
+        key_result_ids=[kr.pk for kr in key_results],
+        per_key_result=CHECK_INS_SHOWN + 1,
     )
-    return [{"kr": kr, "check_ins": check_ins.get(kr.pk, [])[::-1]} for kr in key_results]
+    entries = []
+    for kr in key_results:
+        recent = check_ins.get(kr.pk, [])[::-1]
+        entries.append(
+            {
+                "kr": kr,
+                "check_ins": recent[:CHECK_INS_SHOWN],
+                "more_check_ins": len(recent) > CHECK_INS_SHOWN,
+            }
+        )
+    return entries
 
 
 def objective_page(

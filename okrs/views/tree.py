@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -14,6 +15,7 @@ from okrs.permissions import can_edit_okrs, can_view_okrs
 from okrs.selectors import (
     check_ins_for_key_results,
     key_result_get_for_user,
+    objective_child_counts,
     objective_periods,
     objective_tree,
     readings_for_metrics,
@@ -71,10 +73,12 @@ def index(request):
     check_ins = check_ins_for_key_results(
         viewer=request.user, key_result_ids=[kr.pk for kr in key_results]
     )
+    rolls_up = objective_child_counts(viewer=request.user, objective_ids=[o.pk for o, _ in tree])
     objectives = [
         {
             "objective": objective,
             "depth": depth,
+            "rolls_up": rolls_up.get(objective.pk, 0),
             "entries": [
                 _entry(request, kr, readings, check_ins) for kr in objective.key_results.all()
             ],
@@ -110,6 +114,13 @@ def check_in(request, pk: int):
             kr = key_result_get_for_user(viewer=request.user, pk=pk)
             form = None
     if not request.htmx:
+        if form is not None and form.errors:
+            problems = " ".join(e for errors in form.errors.values() for e in errors)
+            messages.error(request, f"The check-in was not saved: {problems}")
+        elif saved:
+            messages.success(request, "Checked in. Aligned initiatives are re-prioritised.")
+        if request.POST.get("next") == "key-result":
+            return redirect("okrs:key-result", pk=kr.pk)
         return redirect("okrs:index")
     readings = readings_for_metrics(viewer=request.user, metric_ids=[kr.metric_id or 0])
     check_ins = check_ins_for_key_results(viewer=request.user, key_result_ids=[kr.pk])
