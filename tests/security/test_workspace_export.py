@@ -22,11 +22,14 @@ from roadmap.models import (
     Evidence,
     FullRescore,
     Initiative,
+    PendingCause,
     PendingEvidence,
     ScoreQuarantine,
+    ScoringSettings,
     WebhookDelivery,
     WebhookSubscription,
 )
+from roadmap.models.policy import SINGLETON_ID
 from tests.factories import CheckInFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,8 +89,16 @@ def workspace():
     CheckInFactory(key_result=KeyResult.objects.first(), note="On track <b>really</b>")
     # New evidence the worker has not folded into its initiative's sums yet.
     PendingEvidence.objects.create(evidence_id=Evidence.objects.first().pk)
-    # A full rescore asked for and not yet run.
+    # A full rescore asked for and not yet run, and why an initiative was marked.
     FullRescore.objects.create(reaggregate=True)
+    PendingCause.objects.create(
+        initiative=Initiative.objects.first(),
+        payload={"kind": "edit", "field": "effort", "from": 1.0, "to": 2.0, "by": "product"},
+    )
+    # The team's scoring policy (no row until product first saves it).
+    ScoringSettings.objects.update_or_create(
+        pk=SINGLETON_ID, defaults={"framework": "ice", "alignment_weight": 0.5}
+    )
     ScoreQuarantine.objects.create(
         initiative=Initiative.objects.last(),
         error="ScoringError: the score is not a finite number",
