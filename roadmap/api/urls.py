@@ -33,6 +33,10 @@ urlpatterns = [
     ),
     path("scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
     path("scoring-policy/preview/", PreviewView.as_view(), name="scoring-policy-preview"),
-    path("evidence/<int:pk>/experiment/", ExperimentView.as_view(), name="evidence-experiment"),
+    re_path(
+        r"^evidence/(?P<pk>[^/.]+)/experiment/$",
+        ExperimentView.as_view(),
+        name="evidence-experiment",
+    ),
     *router.urls,
 ]

@@ -16,6 +16,9 @@ class ScoringPolicySerializer(strict.ModelSerializer):
     segment_weights = serializers.SerializerMethodField(
         help_text="Each segment's weight (edited on the segments, not here)"
     )
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the policy is first saved"
+    )
 
     class Meta:
         model = ScoringSettings

@@ -11,7 +11,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from okrs.api.base import ERROR_RESPONSES, ConflictSerializer, expected_version, service_errors
+from okrs.api.base import (
+    ERROR_RESPONSES,
+    ConflictSerializer,
+    PriorityAutoSchema,
+    expected_version,
+    service_errors,
+)
 from okrs.services import StaleVersion
 from roadmap import selectors
 from roadmap.models import Initiative, Segment
@@ -94,6 +100,8 @@ def initiative_edits(user, changes: list[dict]) -> dict[int, dict]:
 
 class ScoringPolicyView(APIView):
     permission_classes = [IsAuthenticated, CanEditRoadmap]
+    schema = PriorityAutoSchema()
+    versioned = True
 
     @extend_schema(
         summary="The scoring policy",
@@ -136,6 +144,7 @@ class ScoringPolicyView(APIView):
 
 class PreviewView(APIView):
     permission_classes = [IsAuthenticated, CanEditRoadmap]
+    schema = PriorityAutoSchema()
 
     @extend_schema(
         summary="What-if: the ranking a policy change or edits would give; nothing is written",
@@ -170,9 +179,13 @@ class ExperimentView(APIView):
     """An experiment item's result: GET every role, PUT product."""
 
     permission_classes = [IsAuthenticated, CanEditRoadmap]
+    schema = PriorityAutoSchema()
 
-    def _evidence(self, request, pk: int):
-        found = selectors.evidence_list(viewer=request.user).filter(pk=pk).first()
+    def _evidence(self, request, pk: str):
+        # Any text reaches the view (as the router's routes take it): 404 in JSON.
+        found = None
+        if pk.isascii() and pk.isdigit() and len(pk) <= 18:
+            found = selectors.evidence_list(viewer=request.user).filter(pk=int(pk)).first()
         if found is None:
             raise NotFound("No such evidence item.")
         return found
@@ -182,7 +195,7 @@ class ExperimentView(APIView):
         responses={200: ExperimentSerializer, **ERRORS},
         tags=["evidence"],
     )
-    def get(self, request, pk: int):
+    def get(self, request, pk: str):
         return Response(ExperimentSerializer(self._evidence(request, pk)).data)
 
     @extend_schema(
@@ -191,7 +204,7 @@ class ExperimentView(APIView):
         responses={200: ExperimentSerializer, **ERRORS},
         tags=["evidence"],
     )
-    def put(self, request, pk: int):
+    def put(self, request, pk: str):
         evidence = self._evidence(request, pk)
         body = ExperimentResultSerializer(data=request.data)
         body.is_valid(raise_exception=True)
