@@ -9,6 +9,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+import bounds
 from okrs.models import KeyResult, Objective
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
 from roadmap.services.customers import CUSTOMER_AUDIT_FIELDS, SEGMENT_AUDIT_FIELDS
@@ -230,6 +231,13 @@ class EvidenceCreateForm(forms.Form):
     importance = forms.ChoiceField(
         choices=Evidence.Importance.choices, initial=Evidence.Importance.IMPORTANT
     )
+    score = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=bounds.SCORE_MAX,
+        label="Score",
+        help_text="NPS comment: 0 to 10; survey: 1 to 5 (CSAT)",
+    )
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.select_related("segment").order_by("name"),
         required=False,
@@ -250,6 +258,9 @@ class EvidenceCreateForm(forms.Form):
         data = super().clean()
         if data.get("customer") and data.get("new_customer"):
             raise ValidationError("Pick an existing customer or name a new one, not both.")
+        problem = bounds.score_error(data.get("source"), data.get("score"))
+        if problem and "source" in data:
+            self.add_error("score", problem)
         return data
 
     def item(self) -> dict:
@@ -258,6 +269,7 @@ class EvidenceCreateForm(forms.Form):
             "text": data["text"],
             "source": data["source"],
             "importance": data["importance"],
+            "score": data.get("score"),
             "customer": data.get("customer"),
             "initiative": data.get("initiative"),
         }

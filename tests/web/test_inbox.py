@@ -115,6 +115,19 @@ def test_add_evidence_errors_keep_what_was_typed(marketing_client):
     assert not Evidence.objects.exists()
 
 
+def test_an_nps_comment_is_added_with_its_score_and_a_score_off_its_scale_is_refused(
+    marketing_client,
+):
+    url = reverse("roadmap:evidence-add")
+    form = {"text": "Would recommend", "source": "nps", "importance": "important", "score": "9"}
+    assert marketing_client.post(url, form).status_code == 302
+    assert Evidence.objects.get(text="Would recommend").score == 9
+    response = marketing_client.post(url, form | {"text": "Meh", "source": "survey"})
+    assert response.status_code == 422
+    assert "A survey score is a whole number from 1 to 5." in response.content.decode()
+    assert not Evidence.objects.filter(text="Meh").exists()
+
+
 def test_roleless_users_cannot_add_evidence(roleless_client):
     response = roleless_client.post(
         reverse("roadmap:evidence-add"), {"text": "x", "source": "sales"}
