@@ -20,23 +20,17 @@ from okrs.selectors import (
     objective_tree,
     readings_for_metrics,
 )
+from okrs.views.key_result_page import key_result_chart
 
 
-def _chart(kr: KeyResult, readings: dict, check_ins: dict) -> dict:
-    if kr.metric_id:
-        points = [(r.observed_at, r.value) for r in readings.get(kr.metric_id, [])]
-        series = kr.metric.name or kr.metric.key
-    else:
-        points = [(c.checked_at, c.value) for c in check_ins.get(kr.pk, [])]
-        series = "Check-ins"
-    return {
-        "labels": [when.strftime("%Y-%m-%d") for when, _ in points],
-        "values": [value for _, value in points],
-        "target": kr.target,
-        "start": kr.start,
-        "series": series,
-        "unit": kr.unit,
-    }
+def _chart(kr: KeyResult, readings: dict, check_ins: dict):
+    """Its metric's readings and its check-ins on one time axis (read for all key results)."""
+    return key_result_chart(
+        kr,
+        readings.get(kr.metric_id, []) if kr.metric_id else [],
+        check_ins.get(kr.pk, []),
+        height=150,
+    )
 
 
 def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -> dict:
