@@ -94,8 +94,9 @@ def snapshot_compare(request, pk: int):
         if previous is None:
             raise Http404("No earlier snapshot.")
         ids.append(previous)
-    older, newer = snapshots_compare(viewer=request.user, initiative_id=pk, ids=ids)
-    rows = [
+    rows = snapshots_compare(viewer=request.user, initiative_id=pk, ids=ids)
+    older, newer = rows[0], rows[-1]  # one row: a snapshot picked twice, compared with itself
+    factors = [
         {
             "label": label,
             "older": getattr(older, name),
@@ -108,7 +109,7 @@ def snapshot_compare(request, pk: int):
     return render(
         request,
         "roadmap/partials/snapshot_compare.html",
-        {"older": older, "newer": newer, "rows": rows},
+        {"older": older, "newer": newer, "rows": factors},
     )
 
 

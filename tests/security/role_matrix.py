@@ -63,12 +63,6 @@ API = {
     ("key-result-detail", "PATCH"): (PRODUCT, "/api/v1/key-results/{kr}/", {"title": "Renamed"}),
     ("key-result-detail", "DELETE"): (PRODUCT, "/api/v1/key-results/{kr}/", None),
     ("key-result-history", "GET"): (READERS, "/api/v1/key-results/{kr}/history/", None),
-    ("key-result-check-ins", "GET"): (READERS, "/api/v1/key-results/{kr}/check-ins/", None),
-    ("key-result-check-ins", "POST"): (
-        PRODUCT,
-        "/api/v1/key-results/{kr}/check-ins/",
-        {"value": 50, "confidence": "on_track"},
-    ),
     ("metric-list", "GET"): (READERS, "/api/v1/metrics/", None),
     ("metric-list", "POST"): (
         PRODUCT,
@@ -97,6 +91,7 @@ API = {
     ("initiative-detail", "DELETE"): (PRODUCT, "/api/v1/initiatives/{initiative}/", None),
     ("initiative-history", "GET"): (READERS, "/api/v1/initiatives/{initiative}/history/", None),
     ("priority-list", "GET"): (READERS, "/api/v1/priorities/", None),
+    ("priority-history", "GET"): (READERS, "/api/v1/priorities/{initiative}/history/", None),
     ("alignment-list", "GET"): (READERS, "/api/v1/alignments/", None),
     ("alignment-list", "POST"): (
         PRODUCT,
@@ -168,6 +163,10 @@ PAGES = {
     "roadmap:board": {"GET": (READERS, "/roadmap/", None)},
     "roadmap:timeline": {"GET": (READERS, "/roadmap/timeline/", None)},
     "roadmap:priorities": {"GET": (READERS, "/priorities/", None)},
+    "roadmap:initiative-timeline": {"GET": (READERS, "/initiatives/{initiative}/timeline/", None)},
+    "roadmap:snapshot-compare": {
+        "GET": (READERS, "/initiatives/{initiative}/compare/?s={snapshot}&s={snapshot}", None)
+    },
     "roadmap:priority-row": {"GET": (READERS, "/priorities/{initiative}/row/", None)},
     "roadmap:priority-edit": {
         "GET": (PRODUCT, "/priorities/{initiative}/edit/", None),
@@ -269,8 +268,6 @@ PAGES = {
         )
     },
     "okrs:key-result": {"GET": (READERS, "/okrs/key-results/{kr}/", None)},
-    "okrs:key-result-check-ins": {"GET": (READERS, "/okrs/key-results/{kr}/check-ins/", None)},
-    "audit:activity": {"GET": (ALIGNMENT_PAGE, "/activity/", None)},  # product and marketing
     "okrs:key-result-edit": {
         "GET": (PRODUCT, "/okrs/key-results/{kr}/edit/", None),
         "POST": (

@@ -123,6 +123,7 @@ def world(users):
         created_by=users["integration"],
     )
     WebhookDelivery.objects.create(subscription=webhook, event="priority.changed", payload={})
+    services.initiatives_rescore_marked()  # a score snapshot of SSO, for its history
     return {
         "objective": objective.pk,
         "spare_objective": spare_objective.pk,
@@ -141,6 +142,7 @@ def world(users):
         "customer_fingerprint": services.customer_fingerprint(_from_database(customer)),
         "evidence": evidence.pk,
         "webhook": webhook.pk,
+        "snapshot": initiative.snapshots.get().pk,
     }
 
 
