@@ -63,6 +63,12 @@ API = {
     ("key-result-detail", "PATCH"): (PRODUCT, "/api/v1/key-results/{kr}/", {"title": "Renamed"}),
     ("key-result-detail", "DELETE"): (PRODUCT, "/api/v1/key-results/{kr}/", None),
     ("key-result-history", "GET"): (READERS, "/api/v1/key-results/{kr}/history/", None),
+    ("key-result-check-ins", "GET"): (READERS, "/api/v1/key-results/{kr}/check-ins/", None),
+    ("key-result-check-ins", "POST"): (
+        PRODUCT,
+        "/api/v1/key-results/{kr}/check-ins/",
+        {"value": 50, "confidence": "on_track"},
+    ),
     ("metric-list", "GET"): (READERS, "/api/v1/metrics/", None),
     ("metric-list", "POST"): (
         PRODUCT,
@@ -268,6 +274,8 @@ PAGES = {
         )
     },
     "okrs:key-result": {"GET": (READERS, "/okrs/key-results/{kr}/", None)},
+    "okrs:key-result-check-ins": {"GET": (READERS, "/okrs/key-results/{kr}/check-ins/", None)},
+    "audit:activity": {"GET": (ALIGNMENT_PAGE, "/activity/", None)},  # product and marketing
     "okrs:key-result-edit": {
         "GET": (PRODUCT, "/okrs/key-results/{kr}/edit/", None),
         "POST": (
