@@ -8,7 +8,7 @@ Three kinds of unscored work, each aged as honestly as its rows allow:
 - `full_rescore`: full runs asked for (FullRescore rows): exact, created_at.
 - `mark`: initiatives marked `needs_rescore`. A mark has no timestamp, so its
   age is how long it has been *seen* unscored: each read samples the marked
-  (id, mark_version) pairs of the lowest ids and remembers, in the shared
+  (id, mark_version, created_at) of the lowest ids and remembers, in the shared
   cache, when it first saw each. A mark that is scored and set again has a
   new mark_version, so a busy initiative does not look stale. The age is a
   lower bound, accurate to the interval between reads (/readyz probes and
@@ -69,15 +69,20 @@ def full_rescores() -> Waiting:
 
 def marks() -> Waiting:
     marked = Initiative.objects.filter(needs_rescore=True)
-    sample = list(marked.order_by("id").values_list("id", "mark_version")[:MARKS_SAMPLED])
-    if not sample:
+    sample = marked.order_by("id").values_list("id", "mark_version", "created_at")
+    # created_at too: an id used again (SQLite after a rollback, a restored dump)
+    # is another initiative, not an old mark.
+    marks = [
+        f"{pk}:{version}:{created.timestamp()}" for pk, version, created in sample[:MARKS_SAMPLED]
+    ]
+    if not marks:
         cache.delete(MARKS_SEEN_KEY)
         return Waiting("mark", 0, None)
     now = time.time()
     seen = cache.get(MARKS_SEEN_KEY) or {}
-    current = {f"{pk}:{version}": seen.get(f"{pk}:{version}", now) for pk, version in sample}
+    current = {mark: seen.get(mark, now) for mark in marks}
     cache.set(MARKS_SEEN_KEY, current, MARKS_SEEN_TTL)
-    count = len(sample) if len(sample) < MARKS_SAMPLED else marked.count()
+    count = len(marks) if len(marks) < MARKS_SAMPLED else marked.count()
     return Waiting("mark", count, max(0.0, now - min(current.values())))
 
 
