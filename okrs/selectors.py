@@ -224,3 +224,14 @@ def objective_child_counts(*, viewer, objective_ids) -> dict[int, int]:
         .values_list("parent_id", "n")
     )
     return dict(rows)
+
+
+def objective_team_labels(*, viewer) -> dict[int, str]:
+    """Each objective's label (its team, "Company" or "Team"; see Objective.team_label): one
+    query, for pages that list objectives from aggregated rows (the alignment views)."""
+    if not _can_view(viewer):
+        return {}
+    return {
+        pk: Objective(team=team, parent_id=parent_id).team_label
+        for pk, team, parent_id in Objective.objects.values_list("id", "team", "parent_id")
+    }

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from access.views import role_required
+from okrs.selectors import objective_team_labels
 from roadmap.csv_export import TABLES, csv_response, export_filename
 from roadmap.models import Initiative
 from roadmap.permissions import can_view_alignment
@@ -136,6 +137,7 @@ def alignment(request):
         "low_progress": LOW_PROGRESS,
         "min_initiatives": MIN_INITIATIVES,
         "status_labels": dict(Initiative.Status.choices),
+        "team_labels": objective_team_labels(viewer=viewer),
     }
     return render(request, "roadmap/alignment.html", context)
 

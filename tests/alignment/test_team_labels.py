@@ -1,0 +1,19 @@
+"""Objectives in the alignment views carry their team's label, not "Company"."""
+
+import pytest
+
+from tests.factories import AlignmentFactory, InitiativeFactory, KeyResultFactory, ObjectiveFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_objectives_are_labelled_with_their_team(client, marketing_user):
+    company = ObjectiveFactory(title="Company goal")
+    team = ObjectiveFactory(title="Team goal", team="Growth", parent=company)
+    kr = KeyResultFactory(objective=team, title="Team KR")
+    KeyResultFactory(objective=company, title="Company KR")
+    AlignmentFactory(initiative=InitiativeFactory(lane="now"), key_result=kr)
+    client.force_login(marketing_user)
+    html = client.get("/alignment/").content.decode()
+    assert html.count("data-team-label>Growth") >= 2  # the matrix and the effort table
+    assert "data-team-label>Company" in html  # the unserved company objective
