@@ -33,6 +33,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["-created_at", "-id"], name="audit_time"),
             models.Index(fields=["content_type", "-created_at", "-id"], name="audit_kind_time"),
             models.Index(fields=["actor", "-created_at", "-id"], name="audit_actor_time"),
+            models.Index(
+                fields=["content_type", "actor", "-created_at", "-id"], name="audit_kind_actor_time"
+            ),
         ]
 
     def __str__(self):
