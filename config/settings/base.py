@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "ObjectiveStatusEnum": "okrs.models.Objective.Status",
         "InitiativeStatusEnum": "roadmap.models.Initiative.Status",
         "DeliveryStatusEnum": "roadmap.models.WebhookDelivery.Status",
+        # The four WSJF inputs share SAFe's scale (1, 2, 3, 5, 8, 13, 20).
+        "FibonacciEnum": "roadmap.models.initiatives.FIBONACCI_CHOICES",
     },
 }
 

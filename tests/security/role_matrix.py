@@ -17,6 +17,23 @@ EVIDENCE_BROWSER = frozenset({"marketing", "product", "superuser"})  # integrati
 ALIGNMENT_PAGE = frozenset({"marketing", "product", "superuser"})  # for marketing reviews
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
+# The scoring settings form as the page posts it (the policy's defaults, version 1).
+SCORING_FORM = {
+    "version": "1",
+    "framework": "rice",
+    "formula": "",
+    "alignment_weight": "1",
+    "unaligned_factor": "1",
+    "importance_nice_to_have": "1",
+    "importance_important": "1",
+    "importance_critical": "1",
+    "revenue_weight": "0",
+    "experiment_confidence": "",
+    "half_life_days": "90",
+}
+# Allowed API writes that write nothing (what-if previews).
+API_NO_WRITE = {("scoring-policy-preview", "POST")}
+
 # --- The API ------------------------------------------------------------------
 # (route name, method): (who may, path, JSON body). Paths name objects of `world`.
 API = {
@@ -98,6 +115,25 @@ API = {
     ("initiative-history", "GET"): (READERS, "/api/v1/initiatives/{initiative}/history/", None),
     ("priority-list", "GET"): (READERS, "/api/v1/priorities/", None),
     ("priority-history", "GET"): (READERS, "/api/v1/priorities/{initiative}/history/", None),
+    ("scoring-policy", "GET"): (READERS, "/api/v1/scoring-policy/", None),
+    ("scoring-policy", "PUT"): (PRODUCT, "/api/v1/scoring-policy/", {"alignment_weight": 2}),
+    ("scoring-policy", "PATCH"): (PRODUCT, "/api/v1/scoring-policy/", {"unaligned_factor": 0.5}),
+    ("scoring-policy-preview", "POST"): (
+        PRODUCT,
+        "/api/v1/scoring-policy/preview/",
+        {"policy": {"framework": "ice"}},
+    ),
+    ("evidence-experiment", "GET"): (READERS, "/api/v1/evidence/{experiment}/experiment/", None),
+    ("evidence-experiment", "PUT"): (
+        PRODUCT,
+        "/api/v1/evidence/{experiment}/experiment/",
+        {"lift": 4.2, "p_value": 0.01},
+    ),
+    ("evidence-experiment", "PATCH"): (
+        PRODUCT,
+        "/api/v1/evidence/{experiment}/experiment/",
+        {"metric": "activation"},
+    ),
     ("alignment-list", "GET"): (READERS, "/api/v1/alignments/", None),
     ("alignment-list", "POST"): (
         PRODUCT,
@@ -314,6 +350,14 @@ PAGES = {
     },
     "okrs:metric-delete": {"POST": (PRODUCT, "/okrs/metrics/spare/delete/", {})},
     "roadmap:customers": {"GET": (READERS, "/customers/", None)},
+    "roadmap:scoring-settings": {
+        "GET": (READERS, "/scoring/", None),
+        "POST": (PRODUCT, "/scoring/", {**SCORING_FORM, "framework": "ice"}),
+    },
+    "roadmap:scoring-preview": {"POST": (PRODUCT, "/scoring/preview/", SCORING_FORM)},
+    "roadmap:initiative-preview": {
+        "POST": (PRODUCT, "/initiatives/{initiative}/preview/", "initiative_form")
+    },
     "roadmap:customer-add": {
         "POST": (PRODUCT, "/customers/add/", {"name": "Acme", "annual_revenue": 0})
     },
@@ -372,6 +416,8 @@ PAGES = {
 }
 # Account forms posted here with data that is refused or changes no workspace row.
 NO_WRITE = {
+    ("roadmap:scoring-preview", "POST"),  # a what-if: answers, writes nothing
+    ("roadmap:initiative-preview", "POST"),
     ("login", "POST"),
     ("logout", "POST"),
     ("password_change", "POST"),

@@ -4,7 +4,8 @@ and an experiment item's result (GET every role, PUT product)."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -175,6 +176,11 @@ def initiative_preview(request, instance: Initiative, validated: dict) -> Respon
     return Response(preview_body(ranking_preview(initiatives=edits)))
 
 
+EVIDENCE_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The evidence item's id"
+)
+
+
 class ExperimentView(APIView):
     """An experiment item's result: GET every role, PUT product."""
 
@@ -192,6 +198,7 @@ class ExperimentView(APIView):
 
     @extend_schema(
         summary="An experiment item's result",
+        parameters=[EVIDENCE_ID],
         responses={200: ExperimentSerializer, **ERRORS},
         tags=["evidence"],
     )
@@ -200,6 +207,7 @@ class ExperimentView(APIView):
 
     @extend_schema(
         summary="Set an experiment item's result (product); its initiative is rescored",
+        parameters=[EVIDENCE_ID],
         request=ExperimentResultSerializer,
         responses={200: ExperimentSerializer, **ERRORS},
         tags=["evidence"],
