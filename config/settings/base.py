@@ -297,6 +297,9 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "roadmap.models.WebhookDelivery.Status",
         # The four WSJF inputs share SAFe's scale (1, 2, 3, 5, 8, 13, 20).
         "FibonacciEnum": "roadmap.models.initiatives.FIBONACCI_CHOICES",
+        # Two fields are named "kind": a key result's and a score change's cause.
+        "KindEnum": "okrs.models.KeyResult.Kind",
+        "CauseKindEnum": "roadmap.services.causes.CAUSE_KINDS",
     },
 }
 

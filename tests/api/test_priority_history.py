@@ -110,10 +110,12 @@ def test_the_schema_documents_history_and_a_typed_cause(client):
     operation = schema["paths"]["/api/v1/priorities/{id}/history/"]["get"]
     assert "cursor" in {p["name"] for p in operation["parameters"]}
     cause = schema["components"]["schemas"]["Cause"]
-    kinds = schema["components"]["schemas"][cause["properties"]["kind"]["$ref"].rsplit("/", 1)[1]]
-    assert {"key_result", "evidence", "edit", "objective", "policy", "decay", "rank_shift"} <= set(
-        kinds["enum"]
-    )
+    ref = cause["properties"]["kind"]["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    assert ref == "CauseKindEnum"
+    kinds = set(schema["components"]["schemas"][ref]["enum"])
+    assert {"key_result", "evidence", "edit", "objective", "policy", "decay", "rank_shift"} <= kinds
+    (path_id,) = [p for p in operation["parameters"] if p["in"] == "path"]
+    assert path_id["schema"]["type"] == "integer"
     assert {"from", "to", "from_progress", "passed_by", "share"} <= set(cause["properties"])
 
 

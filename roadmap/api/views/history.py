@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -23,10 +24,21 @@ class PassedSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": list(CAUSE_KINDS),
+        "description": "What moved it; which other fields it carries depends on it.",
+    }
+)
+class CauseKindField(serializers.ChoiceField):
+    """The kind: CauseKindEnum in the schema (ENUM_NAME_OVERRIDES: a key result has a kind)."""
+
+
 class CauseSerializer(serializers.Serializer):
     """Why a priority moved; `kind` says which other fields it carries (docs/API.md)."""
 
-    kind = serializers.ChoiceField(choices=CAUSE_KINDS)
+    kind = CauseKindField(choices=CAUSE_KINDS)
     share = serializers.FloatField(
         required=False,
         help_text="The part of the score change this cause accounts for, where it is known.",
@@ -122,6 +134,11 @@ class PriorityHistoryView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="priorities_history_list",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The initiative's id."
+            )
+        ],
         description=(
             "The initiative's score snapshots, newest first (cursor-paginated: follow `next`),"
             " each with its score and rank before and after and its causes: key results moved"
