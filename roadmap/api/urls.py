@@ -25,9 +25,9 @@ router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
-    # Any text as the id, as the router's routes take it: the view answers 404 in JSON.
+    # Any text as the id (dots too): the view answers a JSON 404 for what is not one.
     re_path(
-        r"^priorities/(?P<pk>[^/.]+)/history/$",
+        r"^priorities/(?P<pk>[^/]+)/history/$",
         PriorityHistoryView.as_view(),
         name="priority-history",
     ),
