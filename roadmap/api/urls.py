@@ -34,7 +34,7 @@ urlpatterns = [
     path("scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
     path("scoring-policy/preview/", PreviewView.as_view(), name="scoring-policy-preview"),
     re_path(
-        r"^evidence/(?P<pk>[^/.]+)/experiment/$",
+        r"^evidence/(?P<pk>[^/]+)/experiment/$",
         ExperimentView.as_view(),
         name="evidence-experiment",
     ),
