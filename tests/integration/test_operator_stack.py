@@ -10,9 +10,9 @@ stopping the worker turns /readyz red, naming the worker.
 
 Own resources, so nothing here meets the suite's other workers: a database
 of its own beside the test database (`<test db>_stack`, dropped afterwards),
-and a Redis server of its own on a free loopback port (the machine's
-redis-server binary): the stack's broker queues are named as the suite's
-(`celery`, `webhooks`), and a worker of either would take the other's tasks.
+and two empty databases of the machine's Redis server (not the suite's: the
+stack's broker queues are named as the suite's, `celery` and `webhooks`, and
+a worker of either would take the other's tasks).
 """
 
 import contextlib
@@ -20,7 +20,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +28,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -111,30 +111,43 @@ def _post(url: str, body, headers: dict) -> tuple[int, dict]:
 
 @pytest.fixture
 def redis_server():
-    """A Redis server of the stack's own: `redis://127.0.0.1:<port>`."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
+    """Two empty databases of the machine's Redis, for the stack's broker and cache.
 
-    def answering():
-        try:
-            return client.ping()
-        except redis.exceptions.ConnectionError:
-            return False
-
+    The same server as the suite's (CELERY_BROKER_URL), as an operator's
+    stack would use it; not the suite's databases (its broker and, next to it,
+    its cache), since the stack's queues are named as the suite's (`celery`,
+    `webhooks`) and a worker of either would take the other's tasks. Kombu
+    keeps queues per database and prefixes broadcast channels with it.
+    Yields `(broker_url, cache_url)`; both databases are flushed afterwards.
+    """
+    parts = urlsplit(os.environ["CELERY_BROKER_URL"])
+    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
+    suite_db = int(parts.path.strip("/") or 0)
+    taken = {suite_db, suite_db + 1}
+    spare = []
+    for db in range(16):
+        if db in taken:
+            continue
+        client = redis.Redis(host=host, port=port, db=db)
+        # Empty, and claimed with a key so a concurrent run takes another one.
+        if client.dbsize() == 0 and client.set("priority:stack-test", "1", nx=True):
+            spare.append(client)
+        else:
+            client.close()
+        if len(spare) == 2:
+            break
+    if len(spare) < 2:
+        pytest.skip("no two empty Redis databases for the stack")
+    broker, cache = spare
     try:
-        wait_for(answering, timeout=20, message="the stack's redis-server")
-        yield f"redis://127.0.0.1:{port}"
+        yield (
+            f"redis://{host}:{port}/{broker.connection_pool.connection_kwargs['db']}",
+            f"redis://{host}:{port}/{cache.connection_pool.connection_kwargs['db']}",
+        )
     finally:
-        client.close()
-        _stop(proc)
+        for client in spare:
+            client.flushdb()
+            client.close()
 
 
 @pytest.fixture
@@ -225,8 +238,8 @@ def stack(tmp_path, stack_database, redis_server):
         # As behind a TLS-terminating proxy: requests say X-Forwarded-Proto: https.
         "DJANGO_BEHIND_PROXY": "true",
         "DATABASE_URL": stack_database,
-        "CELERY_BROKER_URL": f"{redis_server}/0",
-        "CACHE_URL": f"{redis_server}/1",
+        "CELERY_BROKER_URL": redis_server[0],
+        "CACHE_URL": redis_server[1],
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "CELERY_CONCURRENCY": "2",
