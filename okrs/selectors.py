@@ -144,18 +144,30 @@ def reading_list(*, viewer, metric: Metric, limit: int | None = None) -> QuerySe
 def readings_for_metrics(
     *, viewer, metric_ids, per_metric: int = 60
 ) -> dict[int, list[MetricReading]]:
-    """The latest readings of several metrics in one query, oldest first per metric (charts)."""
-    ids = set(metric_ids)
+    """The latest readings of several metrics in one query, oldest first per metric (charts).
+
+    Each metric's newest `per_metric` readings are read by a LIMITed probe of the
+    (metric, -observed_at) index, the probes joined by UNION ALL (each wrapped
+    in a derived table: SQLite allows no LIMIT in a compound's arms), so the rows
+    read are at most `per_metric` per metric however long the history (a window
+    function would number, and so read, every reading of the metrics).
+    """
+    ids = sorted({metric_id for metric_id in metric_ids if metric_id})
     if not ids or not _can_view(viewer):
         return {}
     out: dict[int, list[MetricReading]] = {metric_id: [] for metric_id in ids}
-    for reading in MetricReading.objects.filter(metric_id__in=ids).order_by(
-        "metric_id", "-observed_at", "-id"
-    ):
-        bucket = out[reading.metric_id]
-        if len(bucket) < per_metric:
-            bucket.append(reading)
-    return {metric_id: bucket[::-1] for metric_id, bucket in out.items()}
+    newest = MetricReading.objects.order_by("-observed_at", "-id")
+    parts, params = [], []
+    for n, metric_id in enumerate(ids):
+        sql, probe_params = newest.filter(metric_id=metric_id)[:per_metric].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS probe{n}")  # noqa: S608 (Django's own SQL)
+        params.extend(probe_params)
+    for reading in MetricReading.objects.raw(" UNION ALL ".join(parts), params):
+        out[reading.metric_id].append(reading)
+    return {
+        metric_id: sorted(bucket, key=lambda r: (r.observed_at, r.id))
+        for metric_id, bucket in out.items()
+    }
 
 
 def check_ins_for_key_results(*, viewer, key_result_ids, per_key_result: int = 30):

@@ -87,6 +87,7 @@ def key_result_detail(request, pk: int):
     editable = can_edit_okrs(request.user)
     context = {
         "entry": key_result_entries(request.user, [kr])[0],
+        "own_page": True,  # every check-in is listed below: the item shows no recent ones
         "objective": kr.objective,
         "editable": editable,
         "chart": _chart_for(request.user, kr),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from okrs import services
@@ -28,10 +29,20 @@ from .key_result_page import key_result_detail
 from .objectives import key_result_entries, objective_page, objective_url
 
 
+def _on_own_page(request, kr) -> bool:
+    """Whether the item is drawn on the key result's own page (which lists every check-in
+    below it, so the item leaves out its table of recent ones)."""
+    if not request.htmx:
+        return True
+    here = (request.htmx.current_url_abs_path or "").split("?")[0].split("#")[0]
+    return here == reverse("okrs:key-result", args=[kr.pk])
+
+
 def _item(request, kr, *, form=None, conflict=None, status=200, saved=False):
     entry = key_result_entries(request.user, [kr])[0]
     context = {
         "entry": entry,
+        "own_page": _on_own_page(request, kr),
         "editable": can_edit_okrs(request.user),
         "form": form,
         "conflict": conflict,

@@ -40,8 +40,9 @@ def test_the_page_lists_check_ins_with_note_and_author_newest_first(marketing_cl
     author = UserFactory(username="amara", first_name="Amara", last_name="Obi")
     _check_ins(kr, 3, author=author)
     html = marketing_client.get(f"/okrs/key-results/{kr.pk}/").content.decode()
-    assert html.index("note 2") < html.index("note 1") < html.index("note 0")
-    assert "Amara Obi" in html
+    listed = html.split('id="check-ins"')[1]  # the list (the chart's tooltips hold every note)
+    assert listed.index("note 2") < listed.index("note 1") < listed.index("note 0")
+    assert "Amara Obi" in listed
     assert "data-team-label>Growth<" in html
     assert "Check in</button>" not in html  # marketing reads
 
@@ -116,3 +117,30 @@ def test_the_objective_page_links_each_key_result_and_its_full_history(marketing
     assert f'href="/okrs/key-results/{kr.pk}/"' in html
     assert "note 6" in html  # notes are shown, not only in a tooltip
     assert "Every check-in, with its note" in html
+
+
+def test_the_page_shows_each_check_in_once(marketing_client, kr):
+    _check_ins(kr, 3)
+    html = marketing_client.get(f"/okrs/key-results/{kr.pk}/").content.decode()
+    assert html.count('<li class="check-in"') == 3  # the full list, with note and author
+    assert "Recent check-ins of" not in html  # not a table of the latest above it too
+    assert "check-in-note-inline" not in html
+
+
+def test_cancelling_an_edit_on_the_page_puts_back_the_item_without_its_recent_table(
+    product_client, kr
+):
+    _check_ins(kr, 2)
+    page = f"http://testserver/okrs/key-results/{kr.pk}/"
+    on_page = product_client.get(
+        f"/okrs/key-results/{kr.pk}/", headers={"HX-Request": "true", "HX-Current-URL": page}
+    ).content.decode()
+    assert "Recent check-ins of" not in on_page
+    on_objective = product_client.get(
+        f"/okrs/key-results/{kr.pk}/",
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": f"http://testserver/okrs/objectives/{kr.objective_id}/",
+        },
+    ).content.decode()
+    assert "Recent check-ins of" in on_objective  # the objective page keeps its summary
