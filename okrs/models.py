@@ -303,6 +303,7 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "check-in"  # not Django's "check in", a verb, on /activity/ and the admin
         ordering = ["-checked_at", "-id"]
         indexes = [
             models.Index(fields=["key_result", "-checked_at", "-id"], name="check_in_kr_time")

@@ -69,7 +69,9 @@ class ScoringSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "scoring settings"
+        # What the app calls it (its page, the /activity/ filter), not "Scoring settings".
+        verbose_name = "scoring policy"
+        verbose_name_plural = "scoring policy"
         constraints = [
             models.CheckConstraint(condition=Q(id=SINGLETON_ID), name="scoring_settings_singleton"),
             models.CheckConstraint(

@@ -1,5 +1,6 @@
 """`/activity/`: every audited change, filtered, keyset-paged, linking to its object."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from audit.models import AuditEntry
 from okrs import services as okrs_services
 from roadmap import services as roadmap_services
 from roadmap.services import customers as customer_services
+from roadmap.services import policy as policy_services
 from tests.factories import EvidenceFactory, InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +49,7 @@ def test_the_page_shows_who_changed_what_from_what_to_what(marketing_client, pro
         "Deleted",
         "Evidence",  # linked and unlinked
         'data-field="initiative"',
-        "Check in on “KR 0”",
+        "Check-in on “KR 0”",
         product_user.get_full_name() or product_user.username,
     ):
         assert needle in html, needle
@@ -103,3 +105,13 @@ def test_pages_follow_a_cursor_and_the_query_count_does_not_grow(
 def test_integration_and_roleless_accounts_are_refused(client, integration_user):
     client.force_login(integration_user)
     assert client.get("/activity/").status_code == 403
+
+
+def test_each_kind_of_row_is_named_as_the_app_names_it(marketing_client, product_user):
+    _world(product_user)
+    policy_services.scoring_policy_update(actor=product_user, data={"half_life_days": 30})
+    html = marketing_client.get("/activity/").content.decode()
+    kinds = set(re.findall(r'<span class="kind-tag">([^<]*)</span>', html))
+    assert "Check-in" in kinds
+    assert "Scoring policy" in kinds  # as its page and the kind filter call it
+    assert not {"Check in", "Scoring settings"} & kinds
