@@ -80,11 +80,17 @@ class DrawnSeries:
     markers: list[Marker]
 
 
+# A guide's label sits above its line, or below it when the line is this close
+# (percent of the plot) to the plot's top edge: above, it would leave the plot.
+GUIDE_LABEL_BELOW_PCT = 12.0
+
+
 @dataclass(frozen=True)
 class Guide:
     label: str
     y: float  # in the 0..1000 box
     pos: float  # percent from the top
+    below: bool = False  # the label under the line (a line at the top of the plot)
 
 
 @dataclass(frozen=True)
@@ -276,7 +282,12 @@ def time_chart(
         x_ticks=x_ticks,
         y_ticks=y_ticks,
         guides=[
-            Guide(name, round(y_of(value), 1), round(y_of(value) / BOX * 100, 2))
+            Guide(
+                name,
+                round(y_of(value), 1),
+                round(y_of(value) / BOX * 100, 2),
+                below=y_of(value) / BOX * 100 < GUIDE_LABEL_BELOW_PCT,
+            )
             for name, value in guides
         ],
         height=height,

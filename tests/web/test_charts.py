@@ -89,3 +89,28 @@ def test_sparkline_trend(values, trend):
 
 def test_sparkline_without_values_is_empty():
     assert sparkline([], label="x").empty
+
+
+def test_a_guide_at_the_top_of_the_plot_is_labelled_below_its_line():
+    points = [Point(T0, 30), Point(T0 + timedelta(days=10), 40)]
+    top = time_chart([Series("nps", points)], guides=[("Target", 45)], label="NPS")
+    low = time_chart([Series("nps", points)], guides=[("Target", 32)], label="NPS")
+    assert top.guides[0].pos == 0
+    assert top.guides[0].below
+    assert not low.guides[0].below
+
+
+def test_the_legend_is_a_row_above_the_plot_not_over_it():
+    from django.template.loader import render_to_string
+
+    chart = time_chart(
+        [
+            Series("Readings", [Point(T0, 30), Point(T0 + timedelta(days=10), 40)]),
+            Series("Check-ins", [Point(T0 + timedelta(days=5), 35)], style="points"),
+        ],
+        guides=[("Target", 45)],
+        label="NPS",
+    )
+    html = render_to_string("components/time_chart.html", {"chart": chart})
+    assert html.index('class="tchart-legend"') < html.index('class="tchart-plot"')
+    assert 'class="tchart-guide-label is-below"' in html
