@@ -7,6 +7,7 @@ from django.db.models import Q
 import bounds
 
 from . import progress as progress_math
+from .segment_names import segment_name_error
 
 QUARTER_REGEX = r"^[0-9]{4}-Q[1-4]$"
 quarter_validator = RegexValidator(QUARTER_REGEX, "Enter a quarter like 2026-Q4.")
@@ -185,6 +186,9 @@ class Metric(models.Model):
             raise ValidationError(
                 {"derived_kind": "Choose NPS or CSAT, or clear the window and segment."}
             )
+        problem = segment_name_error(self.derived_segment)
+        if problem:  # an unknown segment would silently match no answers
+            raise ValidationError({"derived_segment": problem})
 
     @property
     def derived_label(self) -> str:

@@ -353,6 +353,24 @@ def metric_readings_ingest(*, actor, metric: Metric, items: list[dict]) -> Readi
     return ReadingIngestResult(readings=result, created=len(to_create), updated=len(to_update))
 
 
+class DerivedMetricReadings(ValidationError):
+    """Readings pushed to a derived metric: the pipeline computes its readings."""
+
+
+def metric_readings_push(*, actor, metric: Metric, items: list[dict]) -> ReadingIngestResult:
+    """Readings an integration (or a person) sends: refused on a derived metric, whose
+    readings the pipeline computes from survey answers (a pushed one would be overwritten
+    by, or fight with, the computed ones). Else metric_readings_ingest."""
+    if metric.derived_kind:
+        raise DerivedMetricReadings(
+            f"The metric “{metric.key}” is derived ({metric.derived_label}): its readings are"
+            " computed from customer survey answers, so it takes no pushed readings. Send the"
+            " answers as evidence with a score, or push to a metric that is not derived.",
+            code="derived_metric",
+        )
+    return metric_readings_ingest(actor=actor, metric=metric, items=items)
+
+
 @transaction.atomic
 def metric_create(*, actor, **fields) -> Metric:
     metric = Metric(**fields)

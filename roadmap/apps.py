@@ -11,5 +11,11 @@ class RoadmapConfig(AppConfig):
         from .services.marks import initiatives_mark_for_key_results
 
         on_key_results_changed(initiatives_mark_for_key_results)
+        # Tells okrs whether a derived metric's segment name names a segment.
+        from okrs.segment_names import on_segment_name_check
+
+        from .services.customers import segment_name_problem
+
+        on_segment_name_check(segment_name_problem)
         # Registers what the services' named nudges start (roadmap.services.nudges).
         from . import tasks  # noqa: F401

@@ -273,7 +273,7 @@ class MetricViewSet(
         items, many = one_or_many(request)
         data = validate_items(ReadingSerializer, items, many=many, context={"request": request})
         with service_errors():
-            result = services.metric_readings_ingest(actor=request.user, metric=metric, items=data)
+            result = services.metric_readings_push(actor=request.user, metric=metric, items=data)
         if not many:
             code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
             return Response(ReadingSerializer(result.readings[0]).data, status=code)

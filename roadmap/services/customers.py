@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import audit_record, diff, fingerprint, snapshot
-from okrs.services import StaleVersion
+from okrs.models import Metric
+from okrs.services import StaleVersion, metric_update
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
 from .causes import actor_name, cause_value, record_causes
@@ -120,7 +121,29 @@ def segment_update(
             changes={"weight": changes["weight"]},
             segment=locked.name,
         )
+    if "name" in changes:
+        _rename_in_derived_metrics(*changes["name"], actor=actor)
     return locked
+
+
+def _rename_in_derived_metrics(old: str, new: str, *, actor) -> None:
+    """Derived metrics name their segment as text: a renamed segment takes them along (each
+    change audited on the metric, in the segment's transaction), else they match no answers."""
+    for metric in Metric.objects.filter(derived_segment=old).order_by("pk"):
+        metric_update(actor=actor, metric=metric, data={"derived_segment": new})
+
+
+def segment_name_problem(name: str) -> str | None:
+    """Why a derived metric cannot name `name` (okrs.segment_names asks; None: it can)."""
+    if Segment.objects.filter(name=name).exists():
+        return None
+    near = Segment.objects.filter(name__iexact=name.strip()).values_list("name", flat=True).first()
+    if near:
+        return f"No segment is named “{name}”; did you mean “{near}”? (Names match exactly.)"
+    return (
+        f"No segment is named “{name}”: a derived metric limited to it would match no answers."
+        " Create the segment first, or leave this empty for all customers."
+    )
 
 
 @transaction.atomic
