@@ -9,6 +9,7 @@ urlpatterns = [
     path("objectives/new/", views.objective_new, name="objective-new"),
     path("objectives/<int:pk>/", views.objective_detail, name="objective"),
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective-delete"),
+    path("objectives/<int:pk>/preview/", views.objective_preview, name="objective-preview"),
     path("objectives/<int:pk>/key-results/", views.key_result_add, name="key-result-add"),
     path("key-results/<int:pk>/", views.key_result_row, name="key-result"),
     path(

@@ -11,6 +11,12 @@ class RoadmapConfig(AppConfig):
         from .services.marks import initiatives_mark_for_key_results
 
         on_key_results_changed(initiatives_mark_for_key_results)
+        # Answers "preview this objective or key-result edit" (okrs.previews).
+        from okrs.previews import on_goal_preview
+
+        from .selectors_preview import goal_preview
+
+        on_goal_preview(goal_preview)
         # Tells okrs whether a derived metric's segment name names a segment.
         from okrs.segment_names import on_segment_name_check
 

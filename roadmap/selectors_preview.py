@@ -4,21 +4,23 @@
 with the one that would result. Only the initiatives the change touches are
 scored again, with roadmap.scoring, from their stored inputs: every one for
 a policy change; the edited ones for initiative edits; those aligned to the
-objective for an objective's weight. The rest keep their stored scores, so
-an unchanged initiative never moves for a reason that is not the change.
+objective or key result for a goal edit (roadmap.selectors_preview_goals).
+The rest keep their stored scores, so an unchanged initiative never moves
+for a reason that is not the change.
 
 Reach from evidence is the stored reach (as last scored). A policy that
 weighs evidence differently (importance, revenue, half-life) takes fresh
 totals: the reach aggregate of every initiative, once (rescore.aggregate),
-at now. Queries: the policy, the initiatives, the alignments (two), the
-titles of the initiatives shown, and that aggregate when needed; never one
-per initiative. `python -m bench.preview` times it at 10,000 initiatives.
+at now. Queries: the policy, the initiatives, the alignments (two; three
+more for a goal edit), the titles of the initiatives shown, and that
+aggregate when needed; never one per initiative. `python -m bench.preview`
+times it at 10,000 initiatives.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
@@ -28,6 +30,7 @@ from django.utils import timezone
 from roadmap import scoring
 from roadmap.models import Initiative
 from roadmap.scoring import experiments
+from roadmap.selectors_preview_goals import goal_links
 from roadmap.services.policy import policy_current
 from roadmap.services.rescore import aggregate, links, rescore_tuning
 from roadmap.services.rescore.tuning import tune
@@ -94,6 +97,8 @@ def ranking_preview(
     policy: scoring.ScoringPolicy | None = None,
     initiatives: dict[int, dict] | None = None,
     objective_weights: dict[int, float] | None = None,
+    objectives: dict[int, dict] | None = None,
+    key_results: dict[int, dict] | None = None,
     now: datetime | None = None,
     limit: int = 50,
     top: int = 10,
@@ -101,14 +106,21 @@ def ranking_preview(
     """The ranking under `policy` (None: the current one) with the edits applied.
 
     `initiatives`: {id: {field: value}} (fields in EDITABLE, already validated);
-    `objective_weights`: {objective id: weight}. Nothing is written.
+    `objective_weights`: {objective id: weight}; `objectives` and
+    `key_results`: a goal edit as okrs.previews passes it on
+    ({id: {"weight", "cancelled"}}, {id: {"progress", "objective"}}).
+    Nothing is written.
     """
     started = time.perf_counter()
     now = now or timezone.now()
     current = policy_current()
     proposed = policy or current
     initiatives = initiatives or {}
-    objective_weights = objective_weights or {}
+    objectives = dict(objectives or {})
+    for oid, weight in (objective_weights or {}).items():
+        objectives[oid] = {**objectives.get(oid, {}), "weight": weight}
+    key_results = key_results or {}
+    goals = bool(objectives or key_results)
     policy_changed = proposed != current
     with connection.cursor() as cursor:
         experiment = "false"
@@ -118,22 +130,15 @@ def ranking_preview(
         rows = {row.id: row for row in fetch_numbers(cursor, sql, [], Row)}
         # Every initiative's links when the policy or an objective may touch
         # any of them; else only the edited ones'.
-        wide = policy_changed or bool(objective_weights)
+        wide = policy_changed or goals
         alignments = links.alignment_links(cursor, None if wide else sorted(initiatives))
         fresh = None
         if proposed.evidence_terms() != current.evidence_terms():
             fresh = _fresh_totals(cursor, now, proposed)
-    if objective_weights:
-        alignments = _reweighed(alignments, objective_weights)
-    if policy_changed:
-        touched = set(rows)
-    else:
-        touched = set(initiatives) & set(rows)
-        touched |= {
-            iid
-            for iid, ls in alignments.items()
-            if iid in rows and any(link.objective_id in objective_weights for link in ls)
-        }
+    relinked: set[int] = set()
+    if goals:
+        alignments, relinked = goal_links(alignments, objectives, key_results)
+    touched = set(rows) if policy_changed else (set(initiatives) | relinked) & set(rows)
     after: dict[int, float] = {}
     failures: dict[int, str] = {}
     for iid in touched:
@@ -188,6 +193,33 @@ def ranking_preview(
     )
 
 
+def preview_body(preview: Preview) -> dict:
+    """The preview as the API answers it (PreviewSerializer's shape); the pages render it too."""
+
+    def move(m):
+        return {
+            "id": m.id,
+            "title": m.title,
+            "rank_before": m.rank_before,
+            "rank_after": m.rank_after,
+            "places": m.places,
+            "score_before": m.score_before,
+            "score_after": m.score_after,
+        }
+
+    return {
+        "ranked": preview.ranked,
+        "rescored": preview.rescored,
+        "up": preview.up,
+        "down": preview.down,
+        "moves": [move(m) for m in preview.moves],
+        "top": [move(m) for m in preview.top],
+        "failures": {str(k): v for k, v in preview.failures.items()},
+        "reaggregated": preview.reaggregated,
+        "seconds": round(preview.seconds, 4),
+    }
+
+
 def _fresh_totals(cursor, now: datetime, policy: scoring.ScoringPolicy) -> dict:
     """Every initiative's reach totals under `policy`, with the rescore's planner settings."""
     with transaction.atomic():
@@ -207,19 +239,6 @@ def _places(before: int | None, after: int | None) -> int | None:
     if before is None or after is None:
         return None
     return before - after
-
-
-def _reweighed(alignments: dict, weights: dict[int, float]) -> dict:
-    swapped: dict[int, scoring.AlignmentLink] = {}
-
-    def swap(link: scoring.AlignmentLink) -> scoring.AlignmentLink:
-        if link.objective_id not in weights:
-            return link
-        if id(link) not in swapped:
-            swapped[id(link)] = replace(link, objective_weight=float(weights[link.objective_id]))
-        return swapped[id(link)]
-
-    return {iid: [swap(link) for link in ls] for iid, ls in alignments.items()}
 
 
 def _score(row: Row, links_: list, policy: scoring.ScoringPolicy, fresh: dict | None) -> float:
@@ -258,3 +277,8 @@ def _score(row: Row, links_: list, policy: scoring.ScoringPolicy, fresh: dict | 
 
 
 NO_EXTRA = scoring.FrameworkInputs()
+
+
+def goal_preview(*, objectives: dict[int, dict], key_results: dict[int, dict]) -> dict:
+    """okrs.previews' question: the ranking after a goal edit, as the API's body."""
+    return preview_body(ranking_preview(objectives=objectives, key_results=key_results))

@@ -19,8 +19,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from access.drf import CanEditOkrs, CanPushReadings
+from api.preview import update_schema
 from audit.api import HistoryMixin
-from okrs import selectors, services
+from okrs import previews, selectors, services
 from okrs.models import KeyResult, Objective
 
 from .base import (
@@ -34,6 +35,7 @@ from .base import (
     validate_items,
 )
 from .check_ins import CheckInsMixin
+from .previews import PreviewUpdateMixin
 from .serializers import (
     KeyResultSerializer,
     MetricSerializer,
@@ -113,7 +115,12 @@ class KeyResultFilter(SelectorFilterSet):
         fields = ["objective", "metric"]
 
 
+@extend_schema_view(
+    update=update_schema(ObjectiveSerializer, "Objective"),
+    partial_update=update_schema(ObjectiveSerializer, "Objective"),
+)
 class ObjectiveViewSet(
+    PreviewUpdateMixin,
     HistoryMixin,
     VersionedUpdateMixin,
     mixins.ListModelMixin,
@@ -145,8 +152,16 @@ class ObjectiveViewSet(
     def delete_service(self, instance):
         services.objective_delete(actor=self.request.user, objective=instance)
 
+    def preview_edit(self, instance, data):
+        return previews.objective_edit_preview(objective=instance, data=data)
 
+
+@extend_schema_view(
+    update=update_schema(KeyResultSerializer, "KeyResult"),
+    partial_update=update_schema(KeyResultSerializer, "KeyResult"),
+)
 class KeyResultViewSet(
+    PreviewUpdateMixin,
     CheckInsMixin,
     HistoryMixin,
     VersionedUpdateMixin,
@@ -178,6 +193,9 @@ class KeyResultViewSet(
 
     def delete_service(self, instance):
         services.key_result_delete(actor=self.request.user, key_result=instance)
+
+    def preview_edit(self, instance, data):
+        return previews.key_result_edit_preview(key_result=instance, data=data)
 
 
 READING_INGEST, READING_INGEST_RESULT = one_or_many_schema(

@@ -3,7 +3,7 @@
 from .key_result_page import key_result_check_ins
 from .key_results import key_result_add, key_result_delete, key_result_edit, key_result_row
 from .metrics import metric_add, metric_delete, metric_edit, metric_row, metrics
-from .objectives import objective_delete, objective_detail, objective_new
+from .objectives import objective_delete, objective_detail, objective_new, objective_preview
 from .tree import check_in, index
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "objective_delete",
     "objective_detail",
     "objective_new",
+    "objective_preview",
 ]

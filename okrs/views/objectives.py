@@ -1,4 +1,5 @@
-"""An objective's page (its key results with their check-ins, its history), new, delete.
+"""An objective's page (its key results with their check-ins, its history), new, delete,
+and "Preview the ranking" for its edit form (okrs.previews; nothing written).
 
 Forms post with htmx: a refused form comes back as its own card (422 with the
 field errors, 409 with the other person's values next to the typed ones) and
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.selectors import history_rows
-from okrs import services
+from okrs import previews, services
 from okrs.forms import KeyResultCreateForm, ObjectiveCreateForm, ObjectiveForm
 from okrs.models import Objective
 from okrs.permissions import can_edit_okrs
@@ -117,6 +118,19 @@ def objective_detail(request, pk: int):
         return _edit_card(request, objective, form, status=422)
     messages.success(request, "Saved. Aligned initiatives are re-prioritised.")
     return redirect_after_write(request, objective_url(pk))
+
+
+@require_POST
+@editor_required
+def objective_preview(request, pk: int):
+    """ "Preview the ranking": the edit form, validated as a save would be; nothing written."""
+    objective = objective_get_for_user(viewer=request.user, pk=pk)
+    form = ObjectiveForm(request.POST, instance=objective)
+    if not form.is_valid():
+        return render(request, "roadmap/_preview.html", {"errors": form}, status=422)
+    # The roadmap answers (registered at start-up); the partial is the one its pages use.
+    body = previews.objective_edit_preview(objective=objective, data=form.changes())
+    return render(request, "roadmap/_preview.html", {"preview": body, "what": "this edit"})
 
 
 @require_http_methods(["GET", "POST"])

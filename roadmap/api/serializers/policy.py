@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 import bounds
 from api import serializers as strict
+from api.preview import MoveSerializer, PreviewSerializer  # noqa: F401 (the preview's shape)
 from roadmap.models import ScoringSettings
 
 
@@ -65,34 +66,6 @@ class PreviewRequestSerializer(serializers.Serializer):
     policy = serializers.DictField(required=False, help_text="Policy fields to change")
     initiatives = InitiativeChangeSerializer(many=True, required=False, max_length=100)
     objectives = ObjectiveChangeSerializer(many=True, required=False, max_length=100)
-
-
-class MoveSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    rank_before = serializers.IntegerField(allow_null=True)
-    rank_after = serializers.IntegerField(allow_null=True)
-    places = serializers.IntegerField(
-        allow_null=True, help_text="Places moved: positive is up; null: enters or leaves"
-    )
-    score_before = serializers.FloatField()
-    score_after = serializers.FloatField()
-
-
-class PreviewSerializer(serializers.Serializer):
-    """The ranking that would result; nothing was written."""
-
-    ranked = serializers.IntegerField()
-    rescored = serializers.IntegerField(help_text="Initiatives scored again for the preview")
-    up = serializers.IntegerField(help_text="Initiatives that would move up")
-    down = serializers.IntegerField(help_text="Initiatives that would move down")
-    moves = MoveSerializer(many=True, help_text="The largest moves first (at most 50)")
-    top = MoveSerializer(many=True, help_text="The first 10 of the resulting ranking")
-    failures = serializers.DictField(child=serializers.CharField())
-    reaggregated = serializers.BooleanField(
-        help_text="Reach taken afresh from the evidence (the policy weighs evidence anew)"
-    )
-    seconds = serializers.FloatField()
 
 
 class ExperimentResultSerializer(serializers.Serializer):

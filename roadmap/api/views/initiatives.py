@@ -6,12 +6,13 @@ from django.db.models import Max
 from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api import filters as api_filters
+from api.preview import update_schema
 from audit.api import HistoryMixin
 from okrs.api.base import (
     ServiceCreateMixin,
@@ -59,6 +60,10 @@ class InitiativeFilter(SelectorFilterSet):
         fields = ["status", "lane", "team", "objective", "key_result", "unaligned"]
 
 
+@extend_schema_view(
+    update=update_schema(InitiativeSerializer, "Initiative"),
+    partial_update=update_schema(InitiativeSerializer, "Initiative"),
+)
 class InitiativeViewSet(
     HistoryMixin,
     VersionedUpdateMixin,

@@ -22,7 +22,7 @@ from okrs.api.base import (
 from okrs.services import StaleVersion
 from roadmap import selectors
 from roadmap.models import Initiative, Segment
-from roadmap.selectors_preview import EDITABLE, Preview, ranking_preview
+from roadmap.selectors_preview import EDITABLE, preview_body, ranking_preview
 from roadmap.services import policy as policy_services
 from roadmap.services.experiments import evidence_experiment_set
 
@@ -42,31 +42,6 @@ ERRORS = {code: ERROR_RESPONSES[code] for code in ("400", "401", "403")}
 def policy_body(row) -> dict:
     weights = dict(Segment.objects.order_by("name").values_list("name", "weight"))
     return ScoringPolicySerializer(row, context={"segment_weights": weights}).data
-
-
-def preview_body(preview: Preview) -> dict:
-    def move(m):
-        return {
-            "id": m.id,
-            "title": m.title,
-            "rank_before": m.rank_before,
-            "rank_after": m.rank_after,
-            "places": m.places,
-            "score_before": m.score_before,
-            "score_after": m.score_after,
-        }
-
-    return {
-        "ranked": preview.ranked,
-        "rescored": preview.rescored,
-        "up": preview.up,
-        "down": preview.down,
-        "moves": [move(m) for m in preview.moves],
-        "top": [move(m) for m in preview.top],
-        "failures": {str(k): v for k, v in preview.failures.items()},
-        "reaggregated": preview.reaggregated,
-        "seconds": round(preview.seconds, 4),
-    }
 
 
 def policy_fields(data) -> dict:
