@@ -7,6 +7,7 @@ history: they can be added (through the ingest and check-in services), never
 edited or deleted here.
 """
 
+from django import forms
 from django.contrib import admin
 
 from web.admin import ReadOnlyInline, ServiceDeleteMixin, adopt, changed_values, form_values
@@ -91,8 +92,25 @@ class MetricAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         services.metric_delete(actor=request.user, metric=obj)
 
 
+class MetricReadingAdminForm(forms.ModelForm):
+    """Refuses a reading for a derived metric on the form (the API answers 400 the same)."""
+
+    class Meta:
+        model = MetricReading
+        fields = ("metric", "value", "observed_at", "source", "external_id")
+
+    def clean(self):
+        data = super().clean()
+        metric = data.get("metric")
+        refusal = services.metric_push_refusal(metric) if metric is not None else None
+        if refusal:
+            self.add_error("metric", refusal)
+        return data
+
+
 @admin.register(MetricReading)
 class MetricReadingAdmin(admin.ModelAdmin):
+    form = MetricReadingAdminForm
     list_display = ("metric", "value", "observed_at", "source", "external_id")
     list_filter = ("metric", "source")
     search_fields = ("external_id", "source")

@@ -357,17 +357,24 @@ class DerivedMetricReadings(ValidationError):
     """Readings pushed to a derived metric: the pipeline computes its readings."""
 
 
+def metric_push_refusal(metric: Metric) -> str | None:
+    """Why `metric` takes no pushed readings (a derived one), else None."""
+    if not metric.derived_kind:
+        return None
+    return (
+        f"The metric “{metric.key}” is derived ({metric.derived_label}): its readings are"
+        " computed from customer survey answers, so it takes no pushed readings. Send the"
+        " answers as evidence with a score, or push to a metric that is not derived."
+    )
+
+
 def metric_readings_push(*, actor, metric: Metric, items: list[dict]) -> ReadingIngestResult:
     """Readings an integration (or a person) sends: refused on a derived metric, whose
     readings the pipeline computes from survey answers (a pushed one would be overwritten
     by, or fight with, the computed ones). Else metric_readings_ingest."""
-    if metric.derived_kind:
-        raise DerivedMetricReadings(
-            f"The metric “{metric.key}” is derived ({metric.derived_label}): its readings are"
-            " computed from customer survey answers, so it takes no pushed readings. Send the"
-            " answers as evidence with a score, or push to a metric that is not derived.",
-            code="derived_metric",
-        )
+    refusal = metric_push_refusal(metric)
+    if refusal:
+        raise DerivedMetricReadings(refusal, code="derived_metric")
     return metric_readings_ingest(actor=actor, metric=metric, items=items)
 
 

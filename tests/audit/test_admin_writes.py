@@ -268,3 +268,26 @@ def test_computed_rows_and_evidence_text_cannot_be_edited_in_the_admin(staff, al
     assert not Evidence.objects.exists()
     assert _audit(evidence).action == "delete"
     assert Customer.objects.count() == 0
+
+
+def test_the_admin_refuses_a_reading_for_a_derived_metric(staff):
+    client, _ = staff
+    metric = okr_services.metric_create(
+        actor=None, key="csat", name="CSAT", derived_kind="csat", derived_window_days=30
+    )
+    now = timezone.localtime()
+    response = client.post(
+        "/admin/okrs/metricreading/add/",
+        {
+            "metric": str(metric.pk),
+            "value": "90",
+            "observed_at_0": now.strftime("%Y-%m-%d"),
+            "observed_at_1": now.strftime("%H:%M:%S"),
+            "source": "",
+            "external_id": "",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error on the metric
+    assert "takes no pushed readings" in response.content.decode()
+    assert not MetricReading.objects.exists()
