@@ -144,3 +144,10 @@ def test_cancelling_an_edit_on_the_page_puts_back_the_item_without_its_recent_ta
         },
     ).content.decode()
     assert "Recent check-ins of" in on_objective  # the objective page keeps its summary
+
+
+def test_the_objective_page_styles_its_check_in_notes_and_history(marketing_client, kr):
+    # goals.css sets a check-in's note on its own line and keeps the history's tables
+    # inside the card (without it the page scrolled sideways at 390 px).
+    html = marketing_client.get(f"/okrs/objectives/{kr.objective_id}/").content.decode()
+    assert "css/goals" in html
