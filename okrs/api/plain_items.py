@@ -106,6 +106,10 @@ def _datetime_check(field: serializers.DateTimeField) -> Callable | None:
     return check
 
 
+def _not_plain(value):
+    return INVALID
+
+
 _CHECKS = {
     serializers.CharField: _text_check,
     StrictCharField: _text_check,
@@ -125,6 +129,10 @@ def _field_checks(serializer: serializers.Serializer) -> list[tuple] | None:
             continue
         make = _CHECKS.get(type(field))
         check = make(field) if make else None
+        if check is None and not field.required:
+            # An optional field of another kind (a nested result, say): the
+            # fast path holds while items leave it out (or send null, if allowed).
+            check = _not_plain
         if (
             check is None
             or field.source != name

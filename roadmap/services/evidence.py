@@ -17,8 +17,11 @@ from roadmap.models import Evidence, Initiative
 from .causes import actor_name, record_causes
 from .derived_metrics import request_derived_metrics
 from .evidence_store import (
+    NO_EXPERIMENT,
+    apply_experiment,
     clean_fields,
     existing_rows,
+    experiment_errors,
     insert_rows,
     pend,
     resolve_customers,
@@ -47,6 +50,7 @@ AUDITED = {
     "initiative_id": "initiative",
     "customer_id": "customer",
     "score": "score",
+    **{name: name for name in Evidence.EXPERIMENT_FIELDS},
 }
 # A batch that collides with a concurrent first-time ingest of the same
 # external ids is tried again (it then finds the other's rows): at most this often.
@@ -108,7 +112,9 @@ def evidence_ingest(*, actor, items: list[dict]) -> EvidenceIngestResult:
     """Store evidence items; all or nothing.
 
     Each item has source, text, received_at (default now), importance, and
-    optionally score (nps 0-10, survey 1-5: bounds.SCORE_SCALES), customer
+    optionally score (nps 0-10, survey 1-5: bounds.SCORE_SCALES), experiment
+    (an `experiment` item's result: {metric, variant, lift, ci_low, ci_high,
+    p_value, sample_size}, the keys given set, None clears it), customer
     (a Customer or its id), customer_external_id (+ customer_name,
     customer_segment), initiative (an Initiative, its id, or None) and
     external_id. Ids are taken as they are (the API has checked
@@ -162,6 +168,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
                 "created_by_id": actor_id,
                 "initiative_id": None,
                 "customer_id": None,
+                **NO_EXPERIMENT,
             }
             to_create.append(row)
         elif row["id"] is not None:
@@ -180,6 +187,13 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
         elif "customer" in item or row["id"] is None:
             row["customer_id"] = _pk(item.get("customer"))
         problems = clean_fields(row, latest)
+        # A new item without a result has none to check (most of a batch).
+        if "experiment" in item or row["id"] is not None:
+            if "experiment" in item:
+                apply_experiment(row, item["experiment"])
+            result_problems = experiment_errors(row)
+            if result_problems:
+                problems["experiment"] = result_problems
         if problems:
             errors[index] = problems
         if row["initiative_id"] and row["id"] is not None:

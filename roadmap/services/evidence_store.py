@@ -105,6 +105,7 @@ COPY_COLUMNS = (
     "created_at",
     "updated_at",
     "score",
+    *Evidence.EXPERIMENT_FIELDS,
 )
 
 
@@ -155,6 +156,13 @@ UPDATE_COLUMNS = [
     ("initiative_id", "bigint"),
     ("customer_id", "bigint"),
     ("score", "smallint"),
+    ("experiment_metric", "text"),
+    ("experiment_variant", "text"),
+    ("experiment_lift", "double precision"),
+    ("experiment_ci_low", "double precision"),
+    ("experiment_ci_high", "double precision"),
+    ("experiment_p_value", "double precision"),
+    ("experiment_sample_size", "bigint"),
 ]
 
 
@@ -178,10 +186,58 @@ def update_rows(rows: list[dict], now) -> None:
             "UPDATE roadmap_evidence SET source = v.source, text = v.text,"
             " importance = v.importance, received_at = v.received_at,"
             " initiative_id = v.initiative_id, customer_id = v.customer_id, score = v.score,"
+            f" {', '.join(f'{name} = v.{name}' for name in Evidence.EXPERIMENT_FIELDS)},"
             " updated_at = %s"
             f" FROM {json_rows_sql(UPDATE_COLUMNS)} WHERE roadmap_evidence.id = v.id",
             [db_timestamp(now), dumps(payload)],
         )
+
+
+# An item without an experiment result, as stored.
+NO_EXPERIMENT = {
+    name: "" if name in ("experiment_metric", "experiment_variant") else None
+    for name in Evidence.EXPERIMENT_FIELDS
+}
+# The result's keys as the API names them (PUT /evidence/{id}/experiment/).
+RESULT_FIELDS = {name.removeprefix("experiment_"): name for name in Evidence.EXPERIMENT_FIELDS}
+
+
+def apply_experiment(row: dict, result: dict | None) -> None:
+    """Set the result's given fields on the row (None: clear the result); text null is ""."""
+    if result is None:
+        row.update(NO_EXPERIMENT)
+        return
+    for key, value in result.items():
+        name = RESULT_FIELDS[key]
+        row[name] = NO_EXPERIMENT[name] if value is None else value
+
+
+def experiment_errors(row: dict) -> list[str]:
+    """What the model says of the row's result (bounds, source, interval); [] when fine.
+
+    Only rows that carry a result are checked (an instance per such row).
+    """
+    if all(row[name] in (None, "") for name in Evidence.EXPERIMENT_FIELDS):
+        return []
+    item = Evidence(
+        source=row["source"], **{name: row[name] for name in Evidence.EXPERIMENT_FIELDS}
+    )
+    problems = []
+    for name in Evidence.EXPERIMENT_FIELDS:
+        try:
+            Evidence._meta.get_field(name).clean(row[name], item)
+        except ValidationError as exc:
+            problems += [f"{RESULT_FIELDS_BY_NAME[name]}: {m}" for m in exc.messages]
+    if problems:
+        return problems
+    try:
+        item.clean_experiment()
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
+RESULT_FIELDS_BY_NAME = {name: key for key, name in RESULT_FIELDS.items()}
 
 
 def pend(evidence_ids: list[int]) -> None:

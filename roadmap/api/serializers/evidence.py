@@ -8,6 +8,8 @@ from api.schema import not_together
 from roadmap import selectors
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
+from .policy import ExperimentResultSerializer
+
 
 class SegmentSerializer(strict.ModelSerializer):
     customer_total = serializers.IntegerField(read_only=True)
@@ -108,6 +110,12 @@ class EvidenceIngestSerializer(serializers.Serializer):
     initiative = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="Initiative id to link to"
     )
+    experiment = ExperimentResultSerializer(
+        required=False,
+        allow_null=True,
+        help_text="An `experiment` item's result, as PUT /evidence/{id}/experiment/ takes it:"
+        " the fields given are set (left out: kept as stored); null clears the result",
+    )
 
     def validate(self, attrs):
         if attrs.get("customer") and attrs.get("customer_external_id"):
@@ -117,6 +125,10 @@ class EvidenceIngestSerializer(serializers.Serializer):
         problem = bounds.score_error(attrs.get("source"), attrs.get("score"))
         if problem:
             raise serializers.ValidationError({"score": problem})
+        if attrs.get("experiment") and attrs.get("source") != Evidence.Source.EXPERIMENT:
+            raise serializers.ValidationError(
+                {"experiment": "Only evidence of source “experiment” carries an experiment result."}
+            )
         return attrs
 
 

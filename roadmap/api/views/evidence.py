@@ -114,11 +114,13 @@ class EvidenceViewSet(
         data, errors = evidence_references_resolve(data)
         if errors:
             raise item_errors(errors, total=len(items), many=many)
-        try:
-            with service_errors():
+        with service_errors():
+            # Inside: service_errors would flatten the per-item errors (a Django
+            # ValidationError too) into {"0": ["{'field': [...]}"]}.
+            try:
                 result = services.evidence_ingest(actor=request.user, items=data)
-        except services.BatchValidationError as exc:
-            raise batch_error(exc, total=len(items), many=many) from exc
+            except services.BatchValidationError as exc:
+                raise batch_error(exc, total=len(items), many=many) from exc
         if not many:
             code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
             return Response(self.get_serializer(self.reread(result.evidence[0])).data, status=code)
