@@ -302,6 +302,20 @@ PAGES = {
         ),
     },
     "okrs:objective-delete": {"POST": (PRODUCT, "/okrs/objectives/{spare_objective}/delete/", {})},
+    "okrs:objective-preview": {
+        "POST": (
+            PRODUCT,
+            "/okrs/objectives/{objective}/preview/",
+            {
+                "title": "Renamed",
+                "period": "2026-Q4",
+                "weight": 3,
+                "rollup_weight": 1,
+                "status": "active",
+                "version": "{objective_version}",
+            },
+        )
+    },
     "okrs:key-result-add": {
         "POST": (
             PRODUCT,
@@ -418,6 +432,7 @@ PAGES = {
 NO_WRITE = {
     ("roadmap:scoring-preview", "POST"),  # a what-if: answers, writes nothing
     ("roadmap:initiative-preview", "POST"),
+    ("okrs:objective-preview", "POST"),
     ("login", "POST"),
     ("logout", "POST"),
     ("password_change", "POST"),
