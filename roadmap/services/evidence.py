@@ -13,6 +13,7 @@ import bounds
 from access.roles import can_edit_roadmap
 from audit.services import audit_record, audit_record_many, snapshot
 from roadmap.models import Evidence, Initiative
+from roadmap.scoring import experiments
 
 from .causes import actor_name, record_causes
 from .derived_metrics import request_derived_metrics
@@ -206,6 +207,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
     insert_rows(to_create, now)
     update_rows(list(to_update.values()), now)
     _audit_updates(actor, before, to_update.values())
+    _experiment_causes(actor, before, to_update.values())
     # New items reach their initiatives' sums through the rescore (pending
     # rows, see PendingEvidence): no initiative row is locked or written here.
     # The rest is aggregated afresh: an initiative an updated item leaves or
@@ -229,6 +231,38 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
         created=len(to_create),
         updated=len(to_update),
     )
+
+
+def _significance(row: dict) -> str:
+    result = experiments.ExperimentResult(
+        lift=row["experiment_lift"],
+        ci_low=row["experiment_ci_low"],
+        ci_high=row["experiment_ci_high"],
+        p_value=row["experiment_p_value"],
+    )
+    return "significant" if experiments.significant(result) else "not significant"
+
+
+def _experiment_causes(actor, before: dict[int, dict], updated: Iterable[dict]) -> None:
+    """An updated item's changed experiment result names itself as its initiative's cause,
+    as PUT /evidence/{id}/experiment/ does (roadmap.services.experiments)."""
+    for row in updated:
+        old = before[row["id"]]
+        if not row["initiative_id"] or all(
+            old[name] == row[name] for name in Evidence.EXPERIMENT_FIELDS
+        ):
+            continue
+        record_causes(
+            [row["initiative_id"]],
+            {
+                "kind": "edit",
+                "field": "experiment",
+                "evidence": row["id"],
+                "from": _significance(old),
+                "to": _significance(row),
+                "by": actor_name(actor),
+            },
+        )
 
 
 def _initiative_key(initiative_id: int | None) -> str:

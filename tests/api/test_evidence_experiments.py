@@ -5,8 +5,9 @@ and the policy's confidence rule sees them. Runs on SQLite and on PostgreSQL (CO
 import pytest
 
 from audit.models import AuditEntry
-from roadmap.models import Evidence, ScoringSettings
+from roadmap.models import Evidence, ScoreSnapshot, ScoringSettings
 from roadmap.services import initiatives_rescore_marked
+from roadmap.services.causes import actor_name
 from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_changing_the_source_of_an_item_with_a_result_is_refused(integration):
     assert Evidence.objects.get(external_id="exp-1").source == "experiment"
 
 
-def test_an_ingested_significant_result_raises_confidence(integration):
+def test_an_ingested_significant_result_raises_confidence(integration, integration_user):
     ScoringSettings.objects.create(pk=1, experiment_confidence=80)
     initiative = InitiativeFactory(reach=100, confidence=50, impact=1, effort=1)
     initiatives_rescore_marked()
@@ -124,6 +125,13 @@ def test_an_ingested_significant_result_raises_confidence(integration):
     initiatives_rescore_marked()
     initiative.refresh_from_db()
     assert initiative.rice_score == pytest.approx(50)
+    snapshot = ScoreSnapshot.objects.filter(initiative=initiative).order_by("-id").first()
+    cause = next(c for c in snapshot.causes if c.get("field") == "experiment")
+    assert (cause["from"], cause["to"], cause["by"]) == (
+        "significant",
+        "not significant",
+        actor_name(integration_user),
+    )
 
 
 def test_items_without_results_keep_the_fast_validation(integration, monkeypatch):
