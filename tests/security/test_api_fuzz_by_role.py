@@ -11,6 +11,7 @@ once, as a superuser, in tests/api/test_schema.py.
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
@@ -39,6 +40,9 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def tokens(product_user, integration_user):
+    # The user throttle (6,000/min) counts every earlier test's requests by the
+    # same user ids in the last minute (the cache outlives each test): start clean.
+    cache.delete_many([f"throttle_user_{u.pk}" for u in (product_user, integration_user)])
     AlignmentFactory()
     EvidenceFactory(customer=CustomerFactory())
     MetricFactory(key="nps")
