@@ -111,7 +111,9 @@ def initiative_update(
         by = actor_name(actor)
         for name in sorted(changed & SCORED_FIELDS):
             cause = {"kind": "edit", "field": name, "from": cause_value(was[name])}
-            record_causes([locked.pk], {**cause, "to": cause_value(data[name]), "by": by})
+            record_causes(
+                [locked.pk], {**cause, "to": cause_value(getattr(locked, name)), "by": by}
+            )
     locked.refresh_from_db()
     return locked
 
