@@ -5,18 +5,15 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 
+from api.pagination import NewestFirstCursorPagination
 from okrs.api.base import PriorityAutoSchema
 from roadmap.models import ScoreSnapshot
 from roadmap.selectors_history import initiative_snapshots
 from roadmap.services.causes import CAUSE_KINDS
 
 from ..permissions import CanEditRoadmap
-
-PAGE_SIZE_ERROR = "Send page_size as a whole number from 1 to 200."
 
 
 class PassedSerializer(serializers.Serializer):
@@ -102,22 +99,10 @@ class SnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HistoryPagination(CursorPagination):
+class HistoryPagination(NewestFirstCursorPagination):
     """Newest first by id: rows added between two reads are neither skipped nor repeated."""
 
     ordering = "-id"
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        text = raw.strip()
-        if not text.isascii() or not text.isdigit() or int(text) < 1:
-            raise ValidationError({self.page_size_query_param: [PAGE_SIZE_ERROR]})
-        return min(int(text), self.max_page_size)
 
 
 class PriorityHistoryView(generics.ListAPIView):
