@@ -8,6 +8,9 @@
 
   var charts = new WeakMap();
 
+  // Styles that fold the navigation into a menu apply only when this runs.
+  document.documentElement.classList.add("js");
+
   function qsa(root, selector) {
     var found = Array.prototype.slice.call(root.querySelectorAll(selector));
     if (root.matches && root.matches(selector)) found.unshift(root);
@@ -52,6 +55,27 @@
         }
       });
     });
+  }
+
+  /* --- Small screens: the navigation menu -------------------------------- */
+
+  function setNavOpen(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.closest(".sidebar").classList.toggle("nav-open", open);
+  }
+
+  function onNavToggle(event) {
+    var button = event.target.closest("[data-nav-toggle]");
+    if (!button) return;
+    setNavOpen(button, button.getAttribute("aria-expanded") !== "true");
+  }
+
+  function onNavEscape(event) {
+    if (event.key !== "Escape") return;
+    var button = document.querySelector("[data-nav-toggle][aria-expanded='true']");
+    if (!button) return;
+    setNavOpen(button, false);
+    button.focus();
   }
 
   /* --- Priority table: "Why #3?" breakdown rows -------------------------- */
@@ -227,5 +251,7 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
   document.addEventListener("click", onToggleBreakdown);
+  document.addEventListener("click", onNavToggle);
+  document.addEventListener("keydown", onNavEscape);
   document.addEventListener("change", onSelectChange);
 })();
