@@ -146,3 +146,32 @@ def test_items_without_results_keep_the_fast_validation(integration, monkeypatch
     assert calls[-1] is not None  # answered by the fast path
     assert integration.post(URL, [_item(3, experiment=RESULT)], format="json").status_code == 201
     assert calls[-1] is None  # DRF validated the nested result
+
+
+def test_get_and_lists_echo_the_result(integration, product):
+    batch = [_item(1, experiment=RESULT), _item(2), _item(3, experiment={"lift": -2.0})]
+    ids = [r["id"] for r in integration.post(URL, batch, format="json").json()["results"]]
+
+    one = product.get(f"{URL}{ids[0]}/")
+
+    assert one.status_code == 200
+    assert one.json()["experiment"] == {**RESULT, "significant": True}
+    assert product.get(f"{URL}{ids[1]}/").json()["experiment"] is None
+    listed = {item["id"]: item["experiment"] for item in product.get(URL).json()["results"]}
+    assert listed[ids[0]] == {**RESULT, "significant": True}
+    assert listed[ids[1]] is None
+    assert listed[ids[2]] == {
+        "metric": "",
+        "variant": "",
+        "lift": -2.0,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "sample_size": None,
+        "significant": False,
+    }
+    # The same object as the result's own endpoint, less its ids.
+    own = product.get(f"{URL}{ids[0]}/experiment/").json()
+    assert {k: v for k, v in own.items() if k not in ("evidence", "initiative")} == (
+        one.json()["experiment"]
+    )

@@ -98,3 +98,9 @@ def test_the_initiative_page_shows_the_result_beside_confidence(client, product_
     assert "activation" in page
     assert "significant +" in page
     assert "lift 4.2%" in page
+    # Beside the confidence input: in the RICE inputs' fieldset, after it.
+    rice = page[page.index("<legend>RICE inputs</legend>") :]
+    rice = rice[: rice.index("</fieldset>")]
+    assert 'name="confidence"' in rice
+    assert rice.index('name="confidence"') < rice.index('aria-label="Experiment results"')
+    assert "lift 4.2%" in rice

@@ -1,5 +1,6 @@
 """Segments, customers and evidence, with the batch ingest's shapes and reference checks."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 import bounds
@@ -8,7 +9,14 @@ from api.schema import not_together
 from roadmap import selectors
 from roadmap.models import Customer, Evidence, Initiative, Segment
 
-from .policy import ExperimentResultSerializer
+from .policy import ExperimentResultSerializer, ExperimentSerializer
+
+
+class EvidenceExperimentSerializer(ExperimentSerializer):
+    """An item's experiment result, nested in the item (no `evidence` and `initiative`)."""
+
+    evidence = None
+    initiative = None
 
 
 class SegmentSerializer(strict.ModelSerializer):
@@ -44,6 +52,10 @@ class EvidenceSerializer(strict.ModelSerializer):
     segment = serializers.IntegerField(
         source="customer.segment_id", read_only=True, default=None, allow_null=True
     )
+    experiment = serializers.SerializerMethodField(
+        help_text="An `experiment` item's result, as GET /evidence/{id}/experiment/ answers it"
+        " (without `evidence` and `initiative`); null when the item has none"
+    )
 
     class Meta:
         model = Evidence
@@ -59,10 +71,17 @@ class EvidenceSerializer(strict.ModelSerializer):
             "customer_name",
             "segment",
             "initiative",
+            "experiment",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(EvidenceExperimentSerializer(allow_null=True))
+    def get_experiment(self, evidence: Evidence) -> dict | None:
+        if not evidence.has_experiment_result:
+            return None
+        return EvidenceExperimentSerializer(evidence).data
 
 
 @not_together("customer", "customer_external_id")
