@@ -8,7 +8,9 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from roadmap.models import (
@@ -30,11 +32,48 @@ def _visible(qs: QuerySet, viewer) -> QuerySet:
     return qs if can_view(viewer) else qs.none()
 
 
-def initiative_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiative]:
-    """Initiatives in rank order with owner, alignments (key result, objective) prefetched.
+# The priority table's sortable columns: key -> the ordering it means. A leading
+# "-" on the key reverses it; every ordering ends on the id so pages are stable.
+PRIORITY_SORTS = {
+    "rank": (F("rank").asc(nulls_last=True), "-priority_score"),
+    "title": (Lower("title"),),
+    "reach": ("reach",),
+    "impact": ("impact",),
+    "confidence": ("confidence",),
+    "effort": ("effort",),
+    "rice": ("rice_score",),
+    "alignment": ("alignment_score",),
+    "priority": ("priority_score",),
+    "objectives": ("objective_count",),
+}
+
+
+def _ordering(sort: str) -> list:
+    descending = sort.startswith("-")
+    terms = PRIORITY_SORTS[sort.removeprefix("-")]
+    if not descending:
+        return [*terms, "id"]
+    flipped = []
+    for term in terms:
+        if isinstance(term, str):
+            flipped.append(term[1:] if term.startswith("-") else f"-{term}")
+        elif isinstance(term, OrderBy):
+            flipped.append(
+                OrderBy(term.expression, descending=not term.descending, nulls_last=True)
+            )
+        else:
+            flipped.append(term.desc())
+    return [*flipped, "-id"]
+
+
+def initiative_list(
+    *, viewer, filters: dict | None = None, sort: str = "rank"
+) -> QuerySet[Initiative]:
+    """Initiatives with owner, alignments (key result, objective) prefetched.
 
     filters: status, lane, team, objective (id), key_result (id), unaligned (bool),
-    search (text in title).
+    search (text in title). sort: a key of PRIORITY_SORTS, "-" first to reverse;
+    by default ranked work first, then shipped and archived (no rank) by score.
     """
     filters = filters or {}
     qs = Initiative.objects.select_related("owner").prefetch_related(
@@ -64,9 +103,16 @@ def initiative_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiati
         )
     if filters.get("search"):
         qs = qs.filter(title__icontains=filters["search"])
-    # Ranked work first; shipped and archived (no rank) after it, best score first.
-    ranked_first = F("rank").asc(nulls_last=True)
-    return _visible(qs.order_by(ranked_first, "-priority_score", "id"), viewer)
+    if sort.removeprefix("-") == "objectives":
+        distinct_objectives = (
+            Alignment.objects.filter(initiative_id=OuterRef("pk"))
+            .order_by()
+            .values("initiative_id")
+            .annotate(n=Count("key_result__objective_id", distinct=True))
+            .values("n")
+        )
+        qs = qs.annotate(objective_count=Coalesce(Subquery(distinct_objectives), 0))
+    return _visible(qs.order_by(*_ordering(sort)), viewer)
 
 
 def initiative_get_for_user(*, viewer, pk: int) -> Initiative:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from okrs.services import StaleVersion
 from roadmap import services
 from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm
 from roadmap.selectors import (
+    PRIORITY_SORTS,
     initiative_get_for_user,
     initiative_list,
     initiative_teams,
@@ -29,6 +31,51 @@ FILTER_FIELDS = ("status", "lane", "team", "objective", "unaligned", "search")
 # Rows per page of the table: a workspace of 10,000 initiatives rendered whole
 # is 16 MB of HTML and seconds of server time.
 PAGE_SIZE = 100
+
+
+class Column(NamedTuple):
+    sort: str
+    label: str
+    numeric: bool = False
+    # The direction a first click sorts in: best first for scores, least effort first.
+    first: str = "desc"
+    hint: str = ""
+
+
+COLUMNS = (
+    Column("rank", "Rank", numeric=True, first="asc"),
+    Column("title", "Initiative", first="asc"),
+    Column("reach", "Reach", numeric=True, hint="People or events per quarter"),
+    Column("impact", "Impact"),
+    Column("confidence", "Conf.", numeric=True, hint="Confidence"),
+    Column("effort", "Effort", numeric=True, first="asc", hint="Person-months"),
+    Column("rice", "RICE", numeric=True),
+    Column("alignment", "Align.", numeric=True),
+    Column("priority", "Priority", numeric=True),
+    Column("objectives", "Objectives", hint="Number of objectives it is aligned to"),
+)
+
+
+def _sort(data: QueryDict) -> str:
+    sort = data.get("sort", "") or "rank"
+    return sort if sort.removeprefix("-") in PRIORITY_SORTS else "rank"
+
+
+def _header(filters: dict, sort: str) -> list[dict]:
+    """Each column's link: the other direction when it is the sorted one."""
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    header = []
+    for column in COLUMNS:
+        if column.sort == key:
+            state = "descending" if descending else "ascending"
+            target = column.sort if descending else f"-{column.sort}"
+        else:
+            state = ""
+            target = f"-{column.sort}" if column.first == "desc" else column.sort
+        header.append(
+            {"column": column, "state": state, "query": urlencode({**filters, "sort": target})}
+        )
+    return header
 
 
 class _CountedPaginator(Paginator):
@@ -51,14 +98,14 @@ def _filter_form(viewer, data: QueryDict) -> PriorityFilterForm:
 def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dict:
     form = _filter_form(viewer, data)
     filters = form.filters()
-    # Ranked work first, then shipped/archived (no rank) by score.
-    listed = initiative_list(viewer=viewer, filters=filters)
+    sort = _sort(data)
+    listed = initiative_list(viewer=viewer, filters=filters, sort=sort)
     counts = listed.aggregate(
         total=Count("pk", distinct=True),
         ranked=Count("pk", distinct=True, filter=Q(rank__isnull=False)),
     )
     page = _CountedPaginator(listed, PAGE_SIZE, count=counts["total"]).get_page(data.get("page"))
-    query = urlencode(filters)
+    query = urlencode({**filters, "sort": sort} if sort != "rank" else filters)
     return {
         "filter_form": form,
         "rows": list(page.object_list),
@@ -68,6 +115,8 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
         "unranked": counts["total"] - counts["ranked"],
         "active_filters": filters,
         "filter_query": query,
+        "sort": sort,
+        "header": _header(filters, sort),
         "highlight": highlight,
     }
 
