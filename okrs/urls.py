@@ -16,6 +16,7 @@ urlpatterns = [
         "key-results/<int:pk>/check-ins/", views.key_result_check_ins, name="key-result-check-ins"
     ),
     path("key-results/<int:pk>/edit/", views.key_result_edit, name="key-result-edit"),
+    path("key-results/<int:pk>/preview/", views.key_result_preview, name="key-result-preview"),
     path("key-results/<int:pk>/delete/", views.key_result_delete, name="key-result-delete"),
     path("key-results/<int:pk>/check-in/", views.check_in, name="check-in"),
     path("metrics/", views.metrics, name="metrics"),

@@ -1,4 +1,5 @@
-"""Key results on their objective's page: add, edit in place, delete.
+"""Key results on their objective's page: add, edit in place, delete, and "Preview the
+ranking" for the edit form (okrs.previews; nothing written).
 
 An item is edited in place with htmx (`key-result-edit` answers the item as a
 form, `key-result` the item as it reads); without JavaScript the same URLs
@@ -13,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from okrs import services
+from okrs import previews, services
 from okrs.forms import KeyResultCreateForm, KeyResultForm
 from okrs.permissions import can_edit_okrs
 from okrs.selectors import (
@@ -115,6 +116,19 @@ def key_result_edit(request, pk: int):
         return _item(request, key_result_get_for_user(viewer=request.user, pk=pk), saved=True)
     messages.success(request, f"Saved “{saved.title}”. Aligned initiatives are re-prioritised.")
     return redirect_after_write(request, f"{objective_url(saved.objective_id)}#kr-{pk}")
+
+
+@require_POST
+@editor_required
+def key_result_preview(request, pk: int):
+    """ "Preview the ranking": the edit form, validated as a save would be; nothing written."""
+    kr = key_result_get_for_user(viewer=request.user, pk=pk)
+    form = KeyResultForm(request.POST, instance=kr)
+    if not form.is_valid():
+        return render(request, "roadmap/_preview.html", {"errors": form}, status=422)
+    # The roadmap answers (registered at start-up); the partial is the one its pages use.
+    body = previews.key_result_edit_preview(key_result=kr, data=form.changes())
+    return render(request, "roadmap/_preview.html", {"preview": body, "what": "this edit"})
 
 
 @require_POST

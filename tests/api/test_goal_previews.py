@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from okrs.forms import ObjectiveForm
+from okrs.forms import KeyResultForm, ObjectiveForm
 from okrs.models import KeyResult, Objective
 from roadmap.models import Initiative, PendingCause
 from roadmap.services import initiatives_rescore_marked
@@ -165,4 +165,48 @@ def test_objective_form_preview_shows_the_movers(client, product_user, marketing
     assert "Preview the ranking" in detail
     client.force_login(marketing_user)
     assert client.post(url, _form_data(objective, weight="3")).status_code == 403
+    assert _state() == before
+
+
+def _kr_form_data(kr, **changes):
+    form = KeyResultForm(instance=kr)
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data.update(changes)
+    return data
+
+
+def test_key_result_form_preview_shows_the_movers(client, product_user, marketing_user, ranked):
+    kr, a, b, c = ranked
+    kr = KeyResult.objects.get(pk=kr.pk)
+    url = reverse("okrs:key-result-preview", args=[kr.pk])
+    before = _state()
+    client.force_login(product_user)
+
+    # Met: its gap closes, so `a` (176) falls below `b` (160) at 80 x (1 + floor).
+    page = client.post(url, _kr_form_data(kr, current="100"), headers={"HX-Request": "true"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "With this edit:" in html
+    assert "1 initiative would move up, 1 down" in html
+    assert a.title in html
+    assert b.title in html
+    assert _state() == before
+    # The same answer as the API's ?preview=1 on that key result.
+    api = client.patch(
+        f"/api/v1/key-results/{kr.pk}/?preview=1", {"current": 100}, content_type="application/json"
+    ).json()
+    assert (api["up"], api["down"]) == (1, 1)
+    assert [m["id"] for m in api["top"]] == [c.pk, b.pk, a.pk]
+    bad = client.post(url, _kr_form_data(kr, title=""), headers={"HX-Request": "true"})
+    assert bad.status_code == 422
+    assert "Nothing to preview yet" in bad.content.decode()
+    editing = client.get(
+        reverse("okrs:key-result-edit", args=[kr.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert url in editing
+    assert "Preview the ranking" in editing
+    client.force_login(marketing_user)
+    assert client.post(url, _kr_form_data(kr, current="100")).status_code == 403
     assert _state() == before

@@ -115,6 +115,32 @@ def test_a_stale_key_result_edit_shows_both_versions(page, goals, console, shoot
     assert KeyResult.objects.get(pk=kr.pk).target == 50
 
 
+def test_product_previews_a_key_result_edit_without_saving(page, goals, console, shoot):
+    kr, initiative = goals["kr"], goals["initiative"]
+    aligned = Initiative.objects.get(pk=initiative.pk).priority_score
+    # Just below the aligned one: a met key result (no gap left) drops it below.
+    rival = InitiativeFactory(
+        title="Rival bet", reach=aligned * 0.99, impact=1, confidence=100, effort=1
+    )
+    services.initiatives_rescore_marked()
+    assert Initiative.objects.get(pk=rival.pk).rank == 2
+    log_in(page, "pat")
+    page.goto(f"/okrs/objectives/{goals['company'].pk}/")
+    item = page.locator(f"#kr-{kr.pk}")
+    item.get_by_role("link", name="Edit").click()
+    item.get_by_label("Current").fill("45")
+    item.get_by_role("button", name="Preview the ranking").click()
+    preview = page.locator(f"#kr-{kr.pk}-preview")
+    expect(preview).to_contain_text("With this edit: 1 initiative would move up, 1 down")
+    expect(preview).to_contain_text("Rival bet")
+    expect(preview).to_contain_text("Nothing was saved")
+    shoot(page, "key-result-preview", full_page=False)
+    # Still editing; nothing written.
+    expect(item.get_by_label("Current")).to_have_value("45")
+    assert KeyResult.objects.get(pk=kr.pk).current == 31
+    assert Initiative.objects.get(pk=rival.pk).rank == 2
+
+
 def test_product_changes_a_segment_weight_in_place(page, goals, shoot):
     segment, initiative = goals["segment"], goals["initiative"]
     log_in(page, "pat")

@@ -344,6 +344,23 @@ PAGES = {
             },
         ),
     },
+    "okrs:key-result-preview": {
+        "POST": (
+            PRODUCT,
+            "/okrs/key-results/{kr}/preview/",
+            {
+                "objective": "{objective}",
+                "title": "Renamed",
+                "kind": "increase",
+                "start": 0,
+                "target": 10,
+                "current": 5,
+                "weight": 1,
+                "metric": "",
+                "version": "{kr_version}",
+            },
+        )
+    },
     "okrs:key-result-delete": {"POST": (PRODUCT, "/okrs/key-results/{spare_kr}/delete/", {})},
     "okrs:metrics": {"GET": (READERS, "/okrs/metrics/", None)},
     "okrs:metric-add": {
@@ -433,6 +450,7 @@ NO_WRITE = {
     ("roadmap:scoring-preview", "POST"),  # a what-if: answers, writes nothing
     ("roadmap:initiative-preview", "POST"),
     ("okrs:objective-preview", "POST"),
+    ("okrs:key-result-preview", "POST"),
     ("login", "POST"),
     ("logout", "POST"),
     ("password_change", "POST"),
