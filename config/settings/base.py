@@ -166,6 +166,14 @@ else:
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5_000
+# CSV imports (roadmap.services.imports, docs/CSV.md): the largest file taken,
+# in place of MAX_REQUEST_BODY_BYTES on the import URLs (a bigger one gets a 413
+# naming this setting), the most data rows one import takes (all in one
+# transaction), and how many of a failed import's errors the report lists
+# (it counts them all).
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+CSV_IMPORT_MAX_ROWS = env.int("CSV_IMPORT_MAX_ROWS", default=200_000)
+CSV_IMPORT_MAX_ERRORS = env.int("CSV_IMPORT_MAX_ERRORS", default=1_000)
 
 # --- Content-Security-Policy (django-csp) ----------------------------------
 # No inline script anywhere: every page's JS is a static file. Styles allow

@@ -5,6 +5,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from . import views
 from .permissions import CanEditRoadmap
 from .views.history import PriorityHistoryView
+from .views.imports import EvidenceImportView, InitiativeImportView
 from .views.policy import ExperimentView, PreviewView, ScoringPolicyView
 
 
@@ -31,6 +32,8 @@ urlpatterns = [
         PriorityHistoryView.as_view(),
         name="priority-history",
     ),
+    path("imports/evidence/", EvidenceImportView.as_view(), name="import-evidence"),
+    path("imports/initiatives/", InitiativeImportView.as_view(), name="import-initiatives"),
     path("scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
     path("scoring-policy/preview/", PreviewView.as_view(), name="scoring-policy-preview"),
     re_path(

@@ -54,6 +54,10 @@ class Initiative(models.Model):
         max_length=7, blank=True, validators=[quarter_validator], help_text="e.g. 2026-Q4"
     )
     team = models.CharField(max_length=100, blank=True)
+    # The id another system (a tracker, a spreadsheet) knows it by: importing a row
+    # with it again updates the initiative. Unique through Meta.constraints, as on
+    # Evidence; NULL when it has none.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULL: no id, many rows
     # Not indexed: nothing lists initiatives by owner, and every rank move is
     # a new row version that fed this index too (~20 ms of a full rescore at
     # 10k). Deleting a user reads the ~10k rows once.
@@ -156,6 +160,7 @@ class Initiative(models.Model):
             # that a sequential scan reads in milliseconds.
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="initiative_external_id_unique"),
             models.CheckConstraint(condition=Q(reach__gte=0), name="initiative_reach_not_negative"),
             models.CheckConstraint(condition=Q(effort__gt=0), name="initiative_effort_positive"),
             models.CheckConstraint(

@@ -34,6 +34,7 @@ AUDIT_FIELDS = [
     "target_quarter",
     "team",
     "owner",
+    "external_id",
     "reach",
     "impact",
     "confidence",
@@ -45,12 +46,19 @@ AUDIT_FIELDS = [
 EDITABLE_FIELDS = {*AUDIT_FIELDS, "owner_id"}
 
 
+def _no_blank_id(fields: dict) -> dict:
+    """An empty external id is none: "" twice would collide on the unique constraint."""
+    if fields.get("external_id") == "":
+        return {**fields, "external_id": None}
+    return fields
+
+
 @transaction.atomic
 def initiative_create(*, actor, **fields) -> Initiative:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    initiative = Initiative(**fields)
+    initiative = Initiative(**_no_blank_id(fields))
     if "owner" not in fields and "owner_id" not in fields and actor is not None:
         initiative.owner = actor
     initiative.full_clean()
@@ -77,6 +85,7 @@ def initiative_update(
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    data = _no_blank_id(data)
     locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
     if expected_version is not None and expected_version != locked.version:
         raise StaleVersion(locked)
