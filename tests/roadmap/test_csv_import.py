@@ -39,7 +39,8 @@ MAPPING = {
 def test_evidence_import_maps_columns_to_fields_and_writes_the_rows(product_user):
     report = evidence_import(actor=product_user, source=csv_file(EVIDENCE_CSV), mapping=MAPPING)
 
-    assert report.ok and report.written
+    assert report.ok
+    assert report.written
     assert (report.rows, report.created, report.updated) == (2, 2, 0)
     first = Evidence.objects.get(external_id="t-1")
     assert first.source == "support"
@@ -94,7 +95,8 @@ def test_every_bad_row_is_reported_with_its_row_number_and_column(product_user):
 
     report = evidence_import(actor=product_user, source=csv_file(text), mapping=MAPPING)
 
-    assert not report.ok and not report.written
+    assert not report.ok
+    assert not report.written
     got = {(e.row, e.column, e.message) for e in report.sorted_errors()}
     assert got == {
         (
@@ -260,7 +262,8 @@ def test_initiative_import_creates_through_the_service(product_user):
         actor=product_user, source=csv_file(INITIATIVES_CSV), mapping=INITIATIVE_MAPPING
     )
 
-    assert report.written and (report.created, report.updated) == (2, 0)
+    assert report.written
+    assert (report.created, report.updated) == (2, 0)
     offline = Initiative.objects.get(external_id="P-1")
     assert (offline.title, offline.status, offline.impact, offline.effort) == (
         "Offline mode",
