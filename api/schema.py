@@ -86,3 +86,135 @@ def state_cross_field_rules(result, generator, request, public):
             ):
                 body["required"] = True
     return result
+
+
+def _operations(result):
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield method, operation
+
+
+def document_limits(result, generator, request, public):
+    """State the limits every operation meets before its view runs.
+
+    429: the throttles (REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]) refuse
+    with `Retry-After`. 413: a body over MAX_REQUEST_BODY_BYTES is refused by
+    config.middleware. Both answer in the API's error shape: the body
+    documented for the operation's 401.
+    """
+    from django.conf import settings
+
+    limit = settings.MAX_REQUEST_BODY_BYTES
+    for method, operation in _operations(result):
+        responses = operation["responses"]
+        error = responses.get("401") or next(
+            (answer for code, answer in responses.items() if code.startswith("4")), {}
+        )
+        content = {"content": error["content"]} if "content" in error else {}
+        responses.setdefault(
+            "429",
+            {
+                "description": "Too many requests: wait the seconds Retry-After gives.",
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before sending again.",
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                },
+                **content,
+            },
+        )
+        if method in ("post", "put", "patch"):
+            responses.setdefault(
+                "413",
+                {"description": f"The body is over {limit:,} bytes; nothing was read.", **content},
+            )
+    return result
+
+
+def type_nullable_references(result, generator, request, public):
+    """Give `nullable` a `type` beside it, as OpenAPI 3.0 requires.
+
+    drf-spectacular writes a nullable reference as `{allOf: [$ref], nullable: true}`
+    (a nullable choice as `oneOf: [$ref, NullEnum]`); the type the references
+    share goes beside `nullable`.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    stack = [result.get("components", {}), result.get("paths", {})]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if node.get("nullable") and "type" not in node:
+            refs = [
+                schemas.get(branch["$ref"].rsplit("/", 1)[-1], {})
+                for key in ("allOf", "oneOf", "anyOf")
+                for branch in node.get(key, [])
+                if "$ref" in branch
+            ]
+            types = {target.get("type") for target in refs if target.get("enum") != [None]}
+            if len(types) == 1 and None not in types:
+                node["type"] = types.pop()
+        stack.extend(node.values())
+    return result
+
+
+def _override_value_sets() -> dict[frozenset, str]:
+    """ENUM_NAME_OVERRIDES by the set of values each names ('' and None left out)."""
+    from django.db.models import Choices
+    from drf_spectacular.plumbing import deep_import_string
+    from drf_spectacular.settings import spectacular_settings
+
+    names = {}
+    for name, choices in spectacular_settings.ENUM_NAME_OVERRIDES.items():
+        found = deep_import_string(choices) if isinstance(choices, str) else choices
+        if isinstance(found, type) and issubclass(found, Choices):
+            found = found.choices
+        values = {choice if isinstance(choice, str) else choice[0] for choice in found}
+        names[frozenset(values - {"", None})] = name
+    return names
+
+
+def name_parameter_enums(result, generator, request, public):
+    """Query parameters' choices become enum components too, as fields' choices do.
+
+    drf-spectacular names only the enums of serializer fields; a filter's choices
+    stayed inline, and a generator made one enum class per operation. A
+    parameter's values reuse the component with the same values, or the name
+    ENUM_NAME_OVERRIDES gives them. A blank value (no filter) stays allowed.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    by_values = {
+        frozenset(schema["enum"]) - {"", None}: name
+        for name, schema in schemas.items()
+        if "enum" in schema
+    }
+    by_values.update(_override_value_sets())
+    for _, operation in _operations(result):
+        for parameter in operation.get("parameters", []):
+            holder = parameter["schema"]
+            if holder.get("type") == "array":
+                holder = holder["items"]
+            if "enum" not in holder:
+                continue
+            values = [value for value in holder["enum"] if value not in ("", None)]
+            name = by_values.get(frozenset(values))
+            if name is None:
+                raise ValueError(
+                    f"Name the choices {values} of parameter {parameter['name']!r} in"
+                    " SPECTACULAR_SETTINGS['ENUM_NAME_OVERRIDES']."
+                )
+            schemas.setdefault(name, {"enum": values, "type": holder.get("type", "string")})
+            ref = {"$ref": f"#/components/schemas/{name}"}
+            if "" in holder["enum"]:
+                schemas.setdefault("BlankEnum", {"enum": [""]})
+                ref = {"oneOf": [ref, {"$ref": "#/components/schemas/BlankEnum"}]}
+            for key in ("enum", "type"):
+                holder.pop(key, None)
+            holder.update(ref)
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    return result

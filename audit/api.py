@@ -15,6 +15,7 @@ class HistoryMixin:
     """
 
     @extend_schema(
+        summary="Who changed what, and when",
         responses=AuditEntrySerializer(many=True),
         description=(
             "Who changed what and when, newest first. An initiative's history includes"

@@ -271,7 +271,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "okrs.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.ApiAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
@@ -292,16 +292,41 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "LICENSE": {"name": "MIT", "url": "https://opensource.org/license/mit"},
+    # Relative: the schema describes the deployment that serves it.
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema"}],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags (and operation ids) come from the path after /api/v1/: `initiatives_list`.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Every tag an operation carries is declared here (tests/api/test_schema_clients.py).
+    "TAGS": [
+        {"name": "objectives", "description": "Business objectives, weighted by importance."},
+        {"name": "key-results", "description": "Measurable results of objectives, check-ins."},
+        {"name": "metrics", "description": "Metrics and their readings, pushed or derived."},
+        {"name": "initiatives", "description": "The roadmap's work, with RICE inputs."},
+        {"name": "priorities", "description": "The ranked initiatives with their breakdowns."},
+        {"name": "alignments", "description": "Links from initiatives to key results."},
+        {"name": "alignment", "description": "Read-only views of what the roadmap serves."},
+        {"name": "evidence", "description": "Customer feedback, pushed one by one or in batches."},
+        {"name": "customers", "description": "Customers that evidence comes from."},
+        {"name": "segments", "description": "Customer segments with a strategic weight."},
+        {"name": "scoring-policy", "description": "How priorities are computed; what-ifs."},
+        {"name": "webhooks", "description": "Subscriptions to events, and their deliveries."},
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_nul_in_requests",
         "api.schema.state_cross_field_rules",
+        "api.schema.document_limits",
+        "api.schema.type_nullable_references",
+        "api.schema.name_parameter_enums",
     ],
     # Several models have a `status`; give each enum a stable, readable name.
     "ENUM_NAME_OVERRIDES": {
         "ObjectiveStatusEnum": "okrs.models.Objective.Status",
         "InitiativeStatusEnum": "roadmap.models.Initiative.Status",
+        # The statuses the ranking holds (the priorities' `status` filter).
+        "RankedStatusEnum": "roadmap.models.Initiative.RANKED_STATUSES",
         "DeliveryStatusEnum": "roadmap.models.WebhookDelivery.Status",
         # The four WSJF inputs share SAFe's scale (1, 2, 3, 5, 8, 13, 20).
         "FibonacciEnum": "roadmap.models.initiatives.FIBONACCI_CHOICES",

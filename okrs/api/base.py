@@ -13,12 +13,12 @@ import re
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from api.openapi import ApiAutoSchema
 from api.schema import list_bounds
 from okrs.services import StaleVersion
 
@@ -61,7 +61,7 @@ ERROR_RESPONSES = {
 }
 
 
-class PriorityAutoSchema(AutoSchema):
+class PriorityAutoSchema(ApiAutoSchema):
     """Adds the error responses an operation can really give to its documented responses."""
 
     def _get_response_bodies(self, direction="response"):

@@ -59,12 +59,14 @@ class CheckInsMixin:
 
     @extend_schema(
         methods=["GET"],
+        summary="List a key result's check-ins",
         responses=CheckInSerializer(many=True),
         description="The key result's check-ins, newest first (by `checked_at`), each with its"
         " value, confidence, note and author. Cursor-paginated: follow `next`.",
     )
     @extend_schema(
         methods=["POST"],
+        summary="Check in on a key result",
         request=CheckInSerializer,
         responses={201: CheckInSerializer, 200: CheckInSerializer},
         description="Check in: a value, a confidence (on_track, at_risk, off_track) and an"

@@ -209,6 +209,7 @@ READING_INGEST, READING_INGEST_RESULT = one_or_many_schema(
 @extend_schema_view(
     readings=extend_schema(
         methods=["GET"],
+        summary="List a metric's readings",
         responses=ReadingSerializer(many=True),
         description="Readings of this metric, newest first.",
     ),
@@ -271,6 +272,7 @@ class MetricViewSet(
 
     @extend_schema(
         methods=["POST"],
+        summary="Push readings of a metric (one or a batch)",
         request=READING_INGEST,
         responses={201: READING_INGEST_RESULT, 200: ReadingSerializer},
         description=(

@@ -251,6 +251,9 @@ class _AlignmentView(APIView):
 class MatrixView(_AlignmentView):
     @extend_schema(
         summary="Objectives and key results by initiative: the alignment matrix",
+        description="Objectives in view and their key results (rows) by aligned initiatives"
+        " (columns): a key result's cell holds the contribution (strong, medium, weak) and its"
+        " weight (1, 0.5, 0.25); an objective's cell adds up its key results' weights.",
         parameters=[AlignmentFilterSerializer],
         responses={200: MatrixSerializer, **ERRORS},
         tags=["alignment"],
@@ -288,6 +291,8 @@ class MatrixView(_AlignmentView):
 class UnalignedView(_AlignmentView):
     @extend_schema(
         summary="Open initiatives aligned to no key result",
+        description="Open initiatives (idea, planned, in progress) linked to no key result in"
+        " view, with their count and summed effort.",
         parameters=[AlignmentFilterSerializer],
         responses={200: UnalignedSerializer, **ERRORS},
         tags=["alignment"],
@@ -302,6 +307,8 @@ class UnalignedView(_AlignmentView):
 class UnservedView(_AlignmentView):
     @extend_schema(
         summary="Objectives and key results no planned work serves, or that lag",
+        description="Objectives and key results that no planned initiative serves, and those"
+        " that lag: progress below 0.4, or fewer than 2 planned initiatives.",
         parameters=[AlignmentFilterSerializer],
         responses={200: UnservedSerializer, **ERRORS},
         tags=["alignment"],
@@ -330,6 +337,9 @@ class EffortView(_AlignmentView):
 class SegmentsView(_AlignmentView):
     @extend_schema(
         summary="Evidence per initiative and segment; segments the roadmap answers",
+        description="Evidence per open initiative and customer segment, with distinct customers"
+        " and their revenue; and per segment (`coverage`): evidence unlinked, on planned work,"
+        " on other work, and whether the roadmap answers it.",
         parameters=[AlignmentFilterSerializer],
         responses={200: SegmentsSerializer, **ERRORS},
         tags=["alignment"],

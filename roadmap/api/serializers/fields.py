@@ -9,7 +9,16 @@ from roadmap.models import Initiative
 IMPACT_VALUES = [value for value, _ in Initiative.IMPACT_CHOICES]
 
 
-@extend_schema_field({"type": "number", "enum": IMPACT_VALUES})
+# A number, not an enum of numbers: client generators (openapi-python-client)
+# cannot express an enum of floats and drop every model that holds one.
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": min(IMPACT_VALUES),
+        "maximum": max(IMPACT_VALUES),
+        "description": "One of 0.25 minimal, 0.5 low, 1 medium, 2 high, 3 massive",
+    }
+)
 class ImpactField(serializers.Field):
     """RICE impact on the usual scale: 0.25, 0.5, 1, 2 or 3 (sent as a number)."""
 

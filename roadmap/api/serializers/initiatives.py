@@ -104,6 +104,7 @@ class PrioritySerializer(strict.ModelSerializer):
         help_text="Places moved at the latest change: positive is up, null when new"
     )
     previous_priority_score = serializers.FloatField(read_only=True, allow_null=True)
+    impact = ImpactField(read_only=True)
     unaligned = serializers.BooleanField(read_only=True)
     breakdown = BreakdownField(read_only=True)
 

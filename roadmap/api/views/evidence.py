@@ -66,6 +66,7 @@ EVIDENCE_INGEST, EVIDENCE_INGEST_RESULT = one_or_many_schema(
 
 @extend_schema_view(
     create=extend_schema(
+        summary="Push evidence (one item or a batch)",
         request=EVIDENCE_INGEST,
         responses={
             201: OpenApiResponse(
@@ -82,7 +83,10 @@ EVIDENCE_INGEST, EVIDENCE_INGEST_RESULT = one_or_many_schema(
             " `customer_name` and `customer_segment`, a segment name)."
         ),
     ),
+    retrieve=extend_schema(summary="Get an evidence item"),
+    destroy=extend_schema(summary="Delete an evidence item"),
     partial_update=extend_schema(
+        summary="Triage an evidence item",
         request=EvidenceLinkSerializer,
         responses=EvidenceSerializer,
         description="Triage: link the item to an initiative, or unlink it (null).",

@@ -119,6 +119,7 @@ class PriorityHistoryView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="priorities_history_list",
+        summary="Why an initiative's priority moved: its score snapshots",
         parameters=[
             OpenApiParameter(
                 "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The initiative's id."

@@ -6,7 +6,7 @@ from django.db.models import Max
 from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -149,6 +149,7 @@ class PriorityPagination(Pagination):
         return super().paginate_queryset(queryset, request, view)
 
 
+@extend_schema_view(list=extend_schema(summary="List priorities: initiatives ranked, best first"))
 class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     """The ranked list, best first, each row with its score breakdown and rank change.
 

@@ -81,6 +81,9 @@ class ScoringPolicyView(APIView):
 
     @extend_schema(
         summary="The scoring policy",
+        description="The policy every score is computed with: framework, custom formula,"
+        " alignment weight, unaligned factor, evidence weights, half-life, experiment"
+        " confidence, and the segment weights for reference (docs/SCORING.md).",
         responses={200: ScoringPolicySerializer, **ERRORS},
         tags=["scoring-policy"],
     )
@@ -90,6 +93,10 @@ class ScoringPolicyView(APIView):
 
     @extend_schema(
         summary="Change the scoring policy (product): every initiative is rescored once",
+        description="Changes any of the policy's fields, with `version` (or `If-Match`): a"
+        " stale one is a 409 with the current policy. Each snapshot of the rescore lists a"
+        " `policy` cause per changed field. A formula the evaluator refuses is a 400 naming"
+        " why.",
         request=ScoringPolicySerializer,
         responses={
             200: ScoringPolicySerializer,
@@ -124,6 +131,9 @@ class PreviewView(APIView):
 
     @extend_schema(
         summary="What-if: the ranking a policy change or edits would give; nothing is written",
+        description="Any of a policy change, initiative edits and objective weights: the"
+        " answer counts who would move up and down, lists the largest moves (at most 50) and"
+        " the new top 10. Nothing is written.",
         request=PreviewRequestSerializer,
         responses={200: PreviewSerializer, **ERRORS},
         tags=["scoring-policy"],

@@ -20,6 +20,7 @@ from ..serializers import (
 @extend_schema_view(
     create=extend_schema(responses={201: WebhookSubscriptionCreatedSerializer}),
     deliveries=extend_schema(
+        summary="List a subscription's deliveries",
         responses=WebhookDeliverySerializer(many=True),
         description="Deliveries to this subscription, newest first, with their outcome.",
     ),
