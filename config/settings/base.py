@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "segments", "description": "Customer segments with a strategic weight."},
         {"name": "scoring-policy", "description": "How priorities are computed; what-ifs."},
         {"name": "webhooks", "description": "Subscriptions to events, and their deliveries."},
+        {"name": "imports", "description": "CSV imports of evidence and initiatives."},
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
