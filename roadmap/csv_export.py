@@ -1,4 +1,4 @@
-"""CSV exports of the alignment tables, safe to open in a spreadsheet.
+"""CSV exports (the alignment tables, the priority table), safe to open in a spreadsheet.
 
 A cell a user typed (a title, a team name) that starts with =, +, -, @, a tab
 or a carriage return would run as a formula in Excel, LibreOffice or Google
@@ -8,16 +8,24 @@ them, and a BI tool must read -0.05 as a number, not as text.
 
 The file starts with a UTF-8 byte order mark so that Excel reads accents and
 dashes in titles correctly; BI tools and Python's "utf-8-sig" skip it.
+
+A table of a few hundred rows is written whole (`csv_response`); the priority
+table, up to every initiative, is streamed (`csv_stream_response`) from one
+query read in chunks, so neither the rows nor the file sit in memory.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from itertools import islice
 
-from django.http import HttpResponse
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse, StreamingHttpResponse
 
+from roadmap.models import Alignment
 from roadmap.selectors_alignment import (
     AlignmentFilters,
     alignment_effort,
@@ -56,7 +64,85 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Http
     return response
 
 
-# --- the tables ------------------------------------------------------------------
+class _Echo:
+    """A file whose write hands the line back, for csv.writer in a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+# Rows per piece of a streamed file (and per fetch from the database).
+STREAM_ROWS = 1_000
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """The file in pieces of STREAM_ROWS escaped rows; the first carries the BOM and header."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([escape_cell(cell) for cell in header])
+    rows = iter(rows)
+    while batch := list(islice(rows, STREAM_ROWS)):
+        yield "".join(writer.writerow([escape_cell(cell) for cell in row]) for row in batch)
+
+
+def csv_stream_response(
+    filename: str, header: list[str], rows: Iterable[Iterable]
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- the priority table -------------------------------------------------------------
+
+PRIORITY_COLUMNS = [
+    ("rank", "Rank"),
+    ("title", "Initiative"),
+    ("status", "Status"),
+    ("lane", "Lane"),
+    ("team", "Team"),
+    ("target_quarter", "Target quarter"),
+    ("owner__username", "Owner"),
+    ("reach", "Reach"),
+    ("reach_source", "Reach source"),
+    ("impact", "Impact"),
+    ("confidence", "Confidence (%)"),
+    ("effort", "Effort (person-months)"),
+    ("rice_score", "RICE"),
+    ("alignment_score", "Alignment"),
+    ("priority_score", "Priority"),
+    ("export_objectives", "Objectives"),
+    ("evidence_count", "Evidence"),
+    ("external_id", "External id"),
+    ("id", "Id"),
+]
+
+
+def priorities_table(queryset: QuerySet) -> tuple[list[str], Iterator[tuple]]:
+    """The priority table's rows, in the queryset's order and filtered as it is: one query.
+
+    `queryset` is a selector's (initiative_list, priority_list) with its filters
+    and order; its prefetches are dropped (a query per chunk), and the number
+    of objectives each initiative is aligned to is counted in the same query.
+    """
+    objectives = (
+        Alignment.objects.filter(initiative_id=OuterRef("pk"))
+        .order_by()
+        .values("initiative_id")
+        .annotate(n=Count("key_result__objective_id", distinct=True))
+        .values("n")
+    )
+    rows = (
+        queryset.prefetch_related(None)
+        .annotate(export_objectives=Coalesce(Subquery(objectives), 0))
+        .values_list(*(name for name, _ in PRIORITY_COLUMNS))
+        .iterator(chunk_size=STREAM_ROWS)
+    )
+    return [label for _, label in PRIORITY_COLUMNS], rows
+
+
+# --- the alignment tables ------------------------------------------------------------------
 
 
 def matrix_table(viewer, filters: AlignmentFilters) -> Table:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("roadmap/", views.board, name="board"),
     path("roadmap/timeline/", views.timeline, name="timeline"),
     path("priorities/", views.priorities, name="priorities"),
+    path("priorities/export.csv", views.priorities_export, name="priorities-export"),
     path("priorities/<int:pk>/row/", views.priority_row, name="priority-row"),
     path("priorities/<int:pk>/edit/", views.priority_edit, name="priority-edit"),
     path("initiatives/new/", views.initiative_new, name="initiative-new"),

@@ -4,6 +4,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from . import views
 from .permissions import CanEditRoadmap
+from .views.export import PriorityExportView
 from .views.history import PriorityHistoryView
 from .views.imports import EvidenceImportView, InitiativeImportView
 from .views.policy import ExperimentView, PreviewView, ScoringPolicyView
@@ -27,6 +28,7 @@ router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     # Any text as the id (dots too): the view answers a JSON 404 for what is not one.
+    path("priorities/export.csv", PriorityExportView.as_view(), name="priorities-export"),
     re_path(
         r"^priorities/(?P<pk>[^/]+)/history/$",
         PriorityHistoryView.as_view(),

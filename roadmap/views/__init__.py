@@ -22,7 +22,13 @@ from .initiatives import (
     initiative_new,
 )
 from .policy import initiative_preview, scoring_preview, scoring_settings
-from .priorities import initiative_breakdown, priorities, priority_edit, priority_row
+from .priorities import (
+    initiative_breakdown,
+    priorities,
+    priorities_export,
+    priority_edit,
+    priority_row,
+)
 from .score_history import initiative_timeline, snapshot_compare
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
     "initiative_preview",
     "initiative_timeline",
     "priorities",
+    "priorities_export",
     "priority_edit",
     "priority_row",
     "scoring_preview",

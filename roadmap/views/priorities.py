@@ -10,11 +10,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_safe
 
 from okrs.services import StaleVersion
 from roadmap import services
+from roadmap.csv_export import csv_stream_response, priorities_table
 from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm
 from roadmap.selectors import (
     PRIORITY_SORTS,
@@ -116,6 +118,7 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
         "active_filters": filters,
         "filter_query": query,
         "sort": sort,
+        "export_query": urlencode({**filters, "sort": sort}),
         "header": _header(filters, sort),
         "highlight": highlight,
     }
@@ -129,6 +132,16 @@ def priorities(request):
         return render(request, "roadmap/_priority_table.html", context)
     context["quarantined"] = quarantine_list(viewer=request.user)
     return render(request, "roadmap/priorities.html", context)
+
+
+@require_safe
+@viewer_required
+def priorities_export(request):
+    """The table as CSV, every page of it, with the filters and sort of the link."""
+    filters = _filter_form(request.user, request.GET).filters()
+    listed = initiative_list(viewer=request.user, filters=filters, sort=_sort(request.GET))
+    header, rows = priorities_table(listed)
+    return csv_stream_response(f"priorities-{timezone.localdate().isoformat()}.csv", header, rows)
 
 
 @require_safe
