@@ -185,8 +185,12 @@ def name_parameter_enums(result, generator, request, public):
     drf-spectacular names only the enums of serializer fields; a filter's choices
     stayed inline, and a generator made one enum class per operation. A
     parameter's values reuse the component with the same values, or the name
-    ENUM_NAME_OVERRIDES gives them. A blank value (no filter) stays allowed.
+    ENUM_NAME_OVERRIDES gives them, or `<Parameter>Enum`. A blank value (no
+    filter) stays allowed.
     """
+    from drf_spectacular.drainage import warn
+    from inflection import camelize
+
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     by_values = {
         frozenset(schema["enum"]) - {"", None}: name
@@ -202,12 +206,14 @@ def name_parameter_enums(result, generator, request, public):
             if "enum" not in holder:
                 continue
             values = [value for value in holder["enum"] if value not in ("", None)]
-            name = by_values.get(frozenset(values))
-            if name is None:
-                raise ValueError(
-                    f"Name the choices {values} of parameter {parameter['name']!r} in"
-                    " SPECTACULAR_SETTINGS['ENUM_NAME_OVERRIDES']."
+            name = by_values.get(frozenset(values)) or f"{camelize(parameter['name'])}Enum"
+            if name in schemas and set(schemas[name].get("enum", ())) != set(values):
+                warn(
+                    f"the choices {values} of query parameter {parameter['name']!r} need a"
+                    f" name ({name} is taken): add one to ENUM_NAME_OVERRIDES"
                 )
+                continue
+            by_values[frozenset(values)] = name
             schemas.setdefault(name, {"enum": values, "type": holder.get("type", "string")})
             ref = {"$ref": f"#/components/schemas/{name}"}
             if "" in holder["enum"]:
