@@ -134,13 +134,17 @@ def document_limits(result, generator, request, public):
 
 
 def type_nullable_references(result, generator, request, public):
-    """Give `nullable` a `type` beside it, as OpenAPI 3.0 requires.
+    """Give `nullable` a `type` beside it, as OpenAPI 3.0 requires, keeping null allowed.
 
     drf-spectacular writes a nullable reference as `{allOf: [$ref], nullable: true}`
-    (a nullable choice as `oneOf: [$ref, NullEnum]`); the type the references
-    share goes beside `nullable`.
+    and a nullable choice as `{oneOf: [$ref, NullEnum], nullable: true}`, both
+    without a type. The type the references share goes beside `nullable`; and
+    as a type beside `allOf` hides the null from generators
+    (openapi-python-client then types the field without None), a nullable
+    reference becomes `oneOf: [$ref, NullEnum]` as a nullable choice is.
     """
     schemas = result.get("components", {}).get("schemas", {})
+    null_ref = {"$ref": "#/components/schemas/NullEnum"}
     stack = [result.get("components", {}), result.get("paths", {})]
     while stack:
         node = stack.pop()
@@ -159,7 +163,11 @@ def type_nullable_references(result, generator, request, public):
             types = {target.get("type") for target in refs if target.get("enum") != [None]}
             if len(types) == 1 and None not in types:
                 node["type"] = types.pop()
+                if len(node.get("allOf", [])) == 1:
+                    node["oneOf"] = [node.pop("allOf")[0], null_ref]
+                    schemas.setdefault("NullEnum", {"enum": [None]})
         stack.extend(node.values())
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
     return result
 
 

@@ -64,6 +64,9 @@ def test_openapi_python_client_generates_every_operation_and_model_without_warni
     assert {"Initiative", "Priority", "PaginatedPriorityList", "InitiativeRequest"} <= classes
     missing = {name for name in classes if not hasattr(models, ClassName(name, ""))}
     assert not missing
+    # A nullable object field takes None (a typed nullable reference once lost it).
+    item = models.EvidenceIngestRequest(source=models.SourceEnum.SURVEY, text="x", experiment=None)
+    assert item.to_dict()["experiment"] is None
 
 
 def test_schema_is_valid_openapi(document):
