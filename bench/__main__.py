@@ -27,7 +27,7 @@ from bench.report import log, table
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # for django.setup() in main
 
-PHASES = ("board", "rescore", "pages", "memory", "ingest", "freshness", "reads")
+PHASES = ("board", "rescore", "pages", "csv_import", "memory", "ingest", "freshness", "reads")
 
 
 def machine() -> dict:

@@ -2,8 +2,9 @@
 
 `run_all` measures the phases asked for, in this order, into `results`:
 5. the board page at 50 and 500 initiatives; then on the full data set
-2. the full rescore against its raw floor and the naive recomputes, and the
-list pages; then, with gunicorn and a Celery worker started (`serve_phases`),
+2. the full rescore against its raw floor and the naive recomputes, the list
+pages and a CSV import of 100,000 evidence rows (bench.csv_import); then, with
+gunicorn and a Celery worker started (`serve_phases`),
 6. worker memory, 1. ingest, 3. freshness under load, 4. reads.
 """
 
@@ -21,6 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from bench import dataset, load, measure
 from bench import procs as p
+from bench.csv_import import csv_import_phase
 from bench.report import log
 from roadmap.models import Initiative, RecomputeRun
 from roadmap.tasks import rescore_all_initiatives
@@ -92,6 +94,8 @@ def run_all(
                 f" {pages[path]['bytes'] / 1e6:.1f} MB, {pages[path]['queries']} queries"
             )
         results["pages"] = pages
+    if "csv_import" in only:
+        csv_import_phase(results, runs=min(runs, 3), quick=quick, sizes=sizes, user=user)
     if only & {"memory", "ingest", "freshness", "reads"}:
         serve_phases(
             results,

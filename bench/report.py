@@ -42,6 +42,16 @@ def table(r: dict) -> str:
                 f" {os.cpu_count()} cores: {os.cpu_count() * 50} ms per batch at 10,000/s"
                 " for all of it | — | — |"
             )
+    if ci := r.get("csv_import"):
+        rate = ci["rows_per_s"]
+        lines.append(
+            f"| 1 | CSV import of {ci['rows']:,} evidence rows ({ci['file_mb']:.0f} MB file),"
+            f" in process (s; rows/s) | import {_s(ci['seconds']['import'], fmt='{:.1f}')} s ="
+            f" {_s(rate['import'], fmt='{:,.0f}')} rows/s; dry run"
+            f" {_s(ci['seconds']['dry_run'], fmt='{:.1f}')} s; re-import (all updates)"
+            f" {_s(ci['seconds']['reimport'], fmt='{:.1f}')} s; peak Python memory"
+            f" {ci['peak_python_mb']:.0f} MB | — | — | — |"
+        )
     if rs := r.get("rescore"):
         floor = rs["raw_floor"]["median"]
         for label, key in (

@@ -37,6 +37,8 @@ urlpatterns = [
         views.evidence_to_initiative,
         name="evidence-to-initiative",
     ),
+    path("imports/<slug:kind>/", views.import_upload, name="import"),
+    path("imports/<slug:kind>/<str:token>/", views.import_map, name="import-map"),
     path("customers/", views.customers, name="customers"),
     path("customers/add/", views.customer_add, name="customer-add"),
     path("customers/<int:pk>/", views.customer_row, name="customer"),

@@ -5,6 +5,7 @@ environment (django-environ). With no DATABASE_URL the app runs on an embedded
 SQLite file; with no CELERY_BROKER_URL Celery runs tasks eagerly in-process.
 """
 
+import tempfile
 from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
@@ -136,6 +137,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # CSV files uploaded in the browser, kept between the mapping, the preview,
+    # the dry run and the import (roadmap.views.imports), deleted once imported
+    # and after a day. Several web hosts need a shared directory (or another backend).
+    "csv_imports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env(
+                "CSV_IMPORT_DIR", default=str(Path(tempfile.gettempdir()) / "priority-csv-imports")
+            )
+        },
+    },
 }
 
 # The rescore nudge is de-duplicated through the cache, so web processes and

@@ -14,6 +14,7 @@ from .customers import (
     segment_row,
 )
 from .evidence import evidence_add, evidence_link, evidence_to_initiative, inbox
+from .imports import import_map, import_upload
 from .initiatives import (
     alignment_add,
     alignment_change,
@@ -46,6 +47,8 @@ __all__ = [
     "evidence_add",
     "evidence_link",
     "evidence_to_initiative",
+    "import_map",
+    "import_upload",
     "inbox",
     "initiative_breakdown",
     "initiative_detail",

@@ -114,6 +114,18 @@ API = {
     ("initiative-detail", "DELETE"): (PRODUCT, "/api/v1/initiatives/{initiative}/", None),
     ("initiative-history", "GET"): (READERS, "/api/v1/initiatives/{initiative}/history/", None),
     ("priority-list", "GET"): (READERS, "/api/v1/priorities/", None),
+    ("priorities-export", "GET"): (READERS, "/api/v1/priorities/export.csv", None),
+    # A str body is sent as text/csv.
+    ("import-evidence", "POST"): (
+        EVIDENCE_API,
+        "/api/v1/imports/evidence/",
+        "source,text,external_id\nsupport,From a CSV file,csv-1\n",
+    ),
+    ("import-initiatives", "POST"): (
+        PRODUCT,
+        "/api/v1/imports/initiatives/",
+        "title,external_id\nImported from CSV,csv-1\n",
+    ),
     ("priority-history", "GET"): (READERS, "/api/v1/priorities/{initiative}/history/", None),
     ("scoring-policy", "GET"): (READERS, "/api/v1/scoring-policy/", None),
     ("scoring-policy", "PUT"): (PRODUCT, "/api/v1/scoring-policy/", {"alignment_weight": 2}),
@@ -205,6 +217,17 @@ PAGES = {
     "roadmap:board": {"GET": (READERS, "/roadmap/", None)},
     "roadmap:timeline": {"GET": (READERS, "/roadmap/timeline/", None)},
     "roadmap:priorities": {"GET": (READERS, "/priorities/", None)},
+    "roadmap:priorities-export": {"GET": (READERS, "/priorities/export.csv", None)},
+    # Without a file the upload form answers with its error: nothing is written.
+    "roadmap:import": {
+        "GET": (EVIDENCE_BROWSER, "/imports/evidence/", None),
+        "POST": (EVIDENCE_BROWSER, "/imports/evidence/", None),
+    },
+    # No upload of this session under the token: back to the upload page.
+    "roadmap:import-map": {
+        "GET": (EVIDENCE_BROWSER, "/imports/evidence/no-such-upload/", None),
+        "POST": (EVIDENCE_BROWSER, "/imports/evidence/no-such-upload/", {"action": "import"}),
+    },
     "roadmap:initiative-timeline": {"GET": (READERS, "/initiatives/{initiative}/timeline/", None)},
     "roadmap:snapshot-compare": {
         "GET": (READERS, "/initiatives/{initiative}/compare/?s={snapshot}&s={snapshot}", None)
@@ -447,6 +470,8 @@ PAGES = {
 }
 # Account forms posted here with data that is refused or changes no workspace row.
 NO_WRITE = {
+    ("roadmap:import", "POST"),
+    ("roadmap:import-map", "POST"),
     ("roadmap:scoring-preview", "POST"),  # a what-if: answers, writes nothing
     ("roadmap:initiative-preview", "POST"),
     ("okrs:objective-preview", "POST"),

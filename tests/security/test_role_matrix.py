@@ -220,12 +220,12 @@ def test_api(key, role, users, world):
     client = api_client_for(users[role])
     before = _state(method)
 
-    response = client.generic(
-        method,
-        _fill(path, world),
-        data=None if body is None else json.dumps(_typed(_fill(body, world))),
-        content_type="application/json",
-    )
+    if isinstance(body, str):  # a CSV import's file
+        data, content_type = body.encode(), "text/csv"
+    else:
+        data = None if body is None else json.dumps(_typed(_fill(body, world)))
+        content_type = "application/json"
+    response = client.generic(method, _fill(path, world), data=data, content_type=content_type)
 
     if role in allowed:
         assert 200 <= response.status_code < 300, response.content[:500]

@@ -5,7 +5,16 @@ reader: reader.py; what an import answers: report.py. docs/CSV.md is the
 user's guide to the formats.
 """
 
-from .columns import FORMATS, CellError, Field, Mapping, MappingError, parse_row, resolve_mapping
+from .columns import (
+    FORMATS,
+    CellError,
+    Field,
+    Mapping,
+    MappingError,
+    auto_mapping,
+    parse_row,
+    resolve_mapping,
+)
 from .evidence import evidence_import
 from .initiatives import initiative_import
 from .reader import CsvFileError, open_csv
@@ -23,6 +32,7 @@ __all__ = [
     "Mapping",
     "MappingError",
     "RowError",
+    "auto_mapping",
     "evidence_import",
     "initiative_import",
     "open_csv",

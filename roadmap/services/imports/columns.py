@@ -220,6 +220,18 @@ class Mapping:
         return self.headers.get(field) if field else None
 
 
+def auto_mapping(kind: str, header: list[str]) -> dict[str, str]:
+    """Field -> column for the columns named as a field (its name or label, any case)."""
+    keys = {_key(f.name): f.name for f in FORMATS[kind]}
+    keys.update({_key(f.label): f.name for f in FORMATS[kind]})
+    mapping: dict[str, str] = {}
+    for name in header:
+        field = keys.get(_key(name))
+        if field and field not in mapping and name.strip():
+            mapping[field] = name.strip()
+    return mapping
+
+
 def resolve_mapping(kind: str, header: list[str], given: dict[str, str] | None) -> Mapping:
     """The mapping to use: the given one (field -> header), else headers matched by name.
 
@@ -243,12 +255,7 @@ def resolve_mapping(kind: str, header: list[str], given: dict[str, str] | None) 
             else:
                 positions[name] = by_header[column.strip()]
     else:
-        keys = {_key(f.name): f.name for f in fields.values()}
-        keys.update({_key(f.label): f.name for f in fields.values()})
-        for position, name in enumerate(header):
-            field = keys.get(_key(name))
-            if field and field not in positions:
-                positions[field] = position
+        positions = {name: by_header[column] for name, column in auto_mapping(kind, header).items()}
     for field in fields.values():
         if field.required and field.name not in positions and field.name not in errors:
             errors[field.name] = "Required: map a column to it."
