@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/", include("config.api")),
     path("okrs/", include("okrs.urls")),
     path("activity/", include("audit.urls")),
+    path("views/", include("saved_views.urls")),
     path("", include("roadmap.urls")),
 ]

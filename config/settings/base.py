@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "audit",
     "okrs",
     "roadmap",
+    "saved_views",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roadmap.context_processors.roles",
+                "saved_views.context_processors.saved_views",
             ],
         },
     },

@@ -78,6 +78,14 @@
     button.focus();
   }
 
+  /* --- Save view: the filters as the address bar has them now ------------ */
+
+  function onSaveView(event) {
+    var form = event.target.closest("[data-save-view]");
+    if (!form) return;
+    form.elements.query.value = window.location.search.replace(/^\?/, "");
+  }
+
   /* --- Priority table: "Why #3?" breakdown rows -------------------------- */
 
   function onToggleBreakdown(event) {
@@ -252,6 +260,7 @@
   document.addEventListener("htmx:load", function (event) { init(event.target); });
   document.addEventListener("click", onToggleBreakdown);
   document.addEventListener("click", onNavToggle);
+  document.addEventListener("submit", onSaveView);
   document.addEventListener("keydown", onNavEscape);
   document.addEventListener("change", onSelectChange);
 })();

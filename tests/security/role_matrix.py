@@ -349,6 +349,17 @@ PAGES = {
     "okrs:key-result": {"GET": (READERS, "/okrs/key-results/{kr}/", None)},
     "okrs:key-result-check-ins": {"GET": (READERS, "/okrs/key-results/{kr}/check-ins/", None)},
     "audit:activity": {"GET": (ALIGNMENT_PAGE, "/activity/", None)},  # product and marketing
+    "saved_views:list": {"GET": (READERS, "/views/", None)},
+    "saved_views:save": {
+        "POST": (
+            READERS,
+            "/views/save/",
+            {"page": "priorities", "name": "Mine", "query": "lane=now"},
+        )
+    },
+    "saved_views:open": {"GET": (READERS, "/views/{saved_view}/", None)},
+    # Product's shared view: its owner (and staff) may delete it, nobody else.
+    "saved_views:delete": {"POST": (PRODUCT, "/views/{saved_view}/delete/", {})},
     "okrs:key-result-edit": {
         "GET": (PRODUCT, "/okrs/key-results/{kr}/edit/", None),
         "POST": (

@@ -26,6 +26,7 @@ from okrs import services as okr_services
 from roadmap import services
 from roadmap.management.commands.export_workspace import workspace_models
 from roadmap.models import WebhookDelivery, WebhookSubscription
+from saved_views.models import SavedView
 from tests.factories import (
     AlignmentFactory,
     CustomerFactory,
@@ -126,6 +127,9 @@ def world(users):
     )
     WebhookDelivery.objects.create(subscription=webhook, event="priority.changed", payload={})
     services.initiatives_rescore_marked()  # a score snapshot of SSO, for its history
+    saved_view = SavedView.objects.create(
+        owner=users["product"], page="priorities", name="Team view", shared=True
+    )
     return {
         "objective": objective.pk,
         "spare_objective": spare_objective.pk,
@@ -146,6 +150,7 @@ def world(users):
         "experiment": experiment.pk,
         "webhook": webhook.pk,
         "snapshot": initiative.snapshots.get().pk,
+        "saved_view": saved_view.pk,
     }
 
 

@@ -30,6 +30,7 @@ from roadmap.models import (
     WebhookSubscription,
 )
 from roadmap.models.policy import SINGLETON_ID
+from saved_views.models import SavedView
 from tests.factories import CheckInFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,6 +73,7 @@ def workspace():
     auditors.permissions.add(Permission.objects.get(codename="view_auditentry"))
     pat.groups.add(auditors)
     pat.user_permissions.add(Permission.objects.get(codename="change_initiative"))
+    SavedView.objects.create(owner=pat, page="priorities", name="By reach", query="sort=-reach")
     subscription = WebhookSubscription.objects.create(
         url="https://hooks.example.com/priority",
         events=["priority.changed"],

@@ -78,8 +78,9 @@ def test_the_customer_list_counts_once(product_client, django_assert_num_queries
         CustomerFactory(name=f"C{n}")
     product_client.get(URL)
     # Session, user, groups, segments with their customer counts, the customer count, one
-    # page of customers, their evidence counts, and the segment choices of the two forms.
-    with django_assert_num_queries(9):
+    # page of customers, their evidence counts, the segment choices of the two forms, and
+    # the navigation's saved views.
+    with django_assert_num_queries(10):
         product_client.get(URL)
 
 

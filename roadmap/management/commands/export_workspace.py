@@ -32,7 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 # Apps whose rows make up a workspace, and models in them that are rebuilt by migrate.
-WORKSPACE_APPS = ("auth", "authtoken", "admin", "okrs", "roadmap", "audit")
+WORKSPACE_APPS = ("auth", "authtoken", "admin", "okrs", "roadmap", "audit", "saved_views")
 REBUILT_BY_MIGRATE = {"auth.permission"}
 # Models whose rows are nothing but a secret (a token's primary key is the token).
 SECRET_MODELS = {"authtoken.token"}
