@@ -73,7 +73,22 @@ def main(argv: list[str]) -> int:
         default=None,
         help="freshness probes per run (default 40; 10 with --quick)",
     )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="data set size times N (default 1: 10k initiatives, 50k customers, 1M evidence;"
+        " 10: 100k, 500k, 10M)",
+    )
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="pages phase: only the pages whose name or path contains one of these"
+        " comma-separated words (default every page)",
+    )
     args = parser.parse_args(argv)
+    if args.scale < 1 or (args.scale > 1 and args.quick):
+        parser.error("--scale must be at least 1, and cannot be combined with --quick")
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     only = set(args.only.split(","))
@@ -112,6 +127,8 @@ def main(argv: list[str]) -> int:
             reuse=args.reuse,
             workers=args.workers,
             probes=args.probes,
+            scale=args.scale,
+            pages=[w for w in args.pages.split(",") if w],
         )
     finally:
         for proc in reversed(procs):
@@ -122,8 +139,10 @@ def main(argv: list[str]) -> int:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     name = "quick.json" if args.quick else "latest.json"
+    if args.scale > 1:
+        name = f"scale{args.scale}.json"
     if only != set(PHASES) or args.reuse:
-        name = "partial.json"  # not a whole run: never overwrites the published figures
+        name = "partial.json" if args.scale == 1 else f"partial-scale{args.scale}.json"
     (out / name).write_text(json.dumps(results, indent=2, default=str))
     print()
     print(table(results))

@@ -2,7 +2,12 @@
 
 10,000 initiatives, 50,000 customers in 20 segments, 1,000,000 evidence items,
 100 key results under 20 objectives, ~2 alignments per initiative. Evidence is
-skewed like real feedback: a few initiatives get most of it.
+skewed like real feedback: a few initiatives get most of it; the last
+initiative (`BIG_INITIATIVE` items) is the pages phase's "initiative with 5,000
+X
+day (tracked by five key results), 50 check-ins per key result, and 10 activity
+(audit) entries per initiative. `scaled(n)` multiplies the initiatives, customers,
+evidence and history by n (`--scale 10`: 100k, 500k, 10M).
 """
 
 from __future__ import annotations
@@ -23,6 +28,18 @@ SIZES = {
 }
 SOURCES = ["interview", "survey", "support", "nps", "sales", "in_app", "experiment"]
 IMPACTS = [0.25, 0.5, 1.0, 2.0, 3.0]
+BIG_INITIATIVE = 5_000  # evidence items on the last initiative
+READINGS_PER_SCALE = 100_000
+CHECK_INS_PER_KR = 50
+AUDIT_PER_INITIATIVE = 10
+TRACKING_KRS = 5  # key results 1..5 track the metric
+METRIC_KEY = "dau"
+
+
+def scaled(scale: int) -> dict[str, int]:
+    """The full data set times `scale` (segments, objectives and key results stay)."""
+    grown = ("initiatives", "customers", "evidence")
+    return {k: v * scale if k in grown else v for k, v in SIZES.items()}
 
 
 def _copy(cursor, sql: str, rows) -> None:
@@ -40,8 +57,8 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
         cur.execute(
             "TRUNCATE roadmap_scoresnapshot, roadmap_recomputerun, roadmap_evidence,"
             " roadmap_alignment, roadmap_initiative, roadmap_customer, roadmap_segment,"
-            " okrs_checkin, okrs_keyresult, okrs_metricreading, okrs_metric, okrs_objective"
-            " RESTART IDENTITY CASCADE"
+            " okrs_checkin, okrs_keyresult, okrs_metricreading, okrs_metric, okrs_objective,"
+            " audit_auditentry RESTART IDENTITY CASCADE"
         )
         _copy(
             cur,
@@ -160,10 +177,17 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
 
         def evidence():
             n_init = sizes["initiatives"]
+            big = min(BIG_INITIATIVE, sizes["evidence"] // 10)
             for n in range(sizes["evidence"]):
                 # Skewed like real feedback (the top 1% of initiatives get ~20%
-                # of it); 5% is unlinked and waits in the inbox.
-                initiative = None if rng.random() < 0.05 else int(n_init * rng.random() ** 3) + 1
+                # of it); 5% is unlinked and waits in the inbox. The first `big`
+                # items belong to the last initiative, and only they do.
+                if n < big:
+                    initiative = n_init
+                elif rng.random() < 0.05:
+                    initiative = None
+                else:
+                    initiative = int((n_init - 1) * rng.random() ** 3) + 1
                 customer = None if rng.random() < 0.1 else rng.randint(1, sizes["customers"])
                 received = now - timedelta(days=rng.uniform(0, 365))
                 yield (
@@ -184,8 +208,74 @@ def generate(sizes: dict[str, int] | None = None, seed: int = 7) -> dict[str, in
             " external_id, initiative_id, created_at, updated_at) FROM STDIN",
             evidence(),
         )
+        _history(cur, rng, sizes, now)
         cur.execute("ANALYZE")
     return sizes
+
+
+def _history(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None:
+    """A pushed metric's readings, check-ins on every key result, activity entries."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from roadmap.models import Initiative
+
+    scale = max(1, sizes["initiatives"] // SIZES["initiatives"])
+    cur.execute(
+        "INSERT INTO okrs_metric (key, name, unit, direction, description, derived_kind,"
+        " derived_segment) VALUES (%s, 'Daily active users', 'users', 'increase', '', '', '')"
+        " RETURNING id",
+        [METRIC_KEY],
+    )
+    metric_id = cur.fetchone()[0]
+    cur.execute(
+        "UPDATE okrs_keyresult SET metric_id = %s WHERE id <= %s", [metric_id, TRACKING_KRS]
+    )
+    readings = min(READINGS_PER_SCALE * scale, max(100, sizes["evidence"] // 10))
+    _copy(
+        cur,
+        "COPY okrs_metricreading (metric_id, value, observed_at, source, external_id,"
+        " created_at) FROM STDIN",
+        (
+            (
+                metric_id,
+                1000 + n % 500,
+                now - timedelta(minutes=readings - n),  # one a minute, oldest first
+                "warehouse",
+                f"r-{n}",
+                now,
+            )
+            for n in range(readings)
+        ),
+    )
+    _copy(
+        cur,
+        "COPY okrs_checkin (key_result_id, value, confidence, note, checked_at, created_at)"
+        " FROM STDIN",
+        (
+            (kr, rng.randint(0, 100), "on_track", f"check-in {n}", now - timedelta(days=n), now)
+            for kr in range(1, sizes["key_results"] + 1)
+            for n in range(CHECK_INS_PER_KR)
+        ),
+    )
+    kind = ContentType.objects.get_for_model(Initiative).pk
+    n_audit = sizes["initiatives"] * AUDIT_PER_INITIATIVE
+    _copy(
+        cur,
+        "COPY audit_auditentry (action, content_type_id, object_id, object_repr, changes,"
+        " related_to, created_at) FROM STDIN",
+        (
+            (
+                "update",
+                kind,
+                n % sizes["initiatives"] + 1,
+                f"Initiative {n % sizes['initiatives']}",
+                '{"lane": ["next", "now"]}',
+                "",
+                now - timedelta(seconds=30 * (n_audit - n)),
+            )
+            for n in range(n_audit)
+        ),
+    )
 
 
 def breakdown_json_size() -> int:
@@ -194,4 +284,12 @@ def breakdown_json_size() -> int:
         return int(cur.fetchone()[0] or 0)
 
 
-__all__ = ["SIZES", "breakdown_json_size", "generate", "json"]
+__all__ = [
+    "BIG_INITIATIVE",
+    "METRIC_KEY",
+    "SIZES",
+    "breakdown_json_size",
+    "generate",
+    "json",
+    "scaled",
+]

@@ -301,15 +301,33 @@ def board_page(user, runs: int, path: str = "/roadmap/") -> dict:
     return {"seconds": summary(times), "queries": queries, "bytes": size}
 
 
-# The browser's pages at full scale (a user of a 10,000-initiative workspace).
-PAGES = (
-    "/roadmap/",
-    "/priorities/",
-    "/roadmap/timeline/",
-    "/evidence/",
-    "/alignment/",
-    "/okrs/",
-)
+# The browser's pages at full scale (a user of a 10,000-initiative workspace), each
+# with its target: server time median, HTML size. The bare page is the baseline.
+PAGE_TARGET_SECONDS = 0.3
+PAGE_TARGET_BYTES = 1_000_000
+ALIGNMENT_TABS = ("matrix", "unaligned", "unserved", "effort", "segments")
+BARE_PAGE = "/bench/bare-page/"
+
+
+def pages(sizes: dict[str, int]) -> dict[str, str]:
+    """Name -> path of every page the pages phase measures (`sizes`: the data set's)."""
+    from bench.dataset import METRIC_KEY
+
+    return {
+        "bare Django page (baseline: 50 initiatives, minimal template)": BARE_PAGE,
+        "board": "/roadmap/",
+        "priorities": "/priorities/",
+        "timeline": "/roadmap/timeline/",
+        "inbox": "/evidence/",
+        **{f"alignment, {tab}": f"/alignment/?tab={tab}" for tab in ALIGNMENT_TABS},
+        "OKRs": "/okrs/",
+        "initiative with 5,000 evidence items": f"/initiatives/{sizes['initiatives']}/",
+        "initiative with the most evidence": "/initiatives/1/",
+        "objective": "/okrs/objectives/1/",
+        "metric": f"/okrs/metrics/{METRIC_KEY}/",
+        "key result": "/okrs/key-results/1/",
+        "activity": "/activity/",
+    }
 
 
 def now() -> datetime:

@@ -101,11 +101,28 @@ def table(r: dict) -> str:
             f" {b['queries']} queries | — | queries constant in N |"
             f" {'yes' if constant else 'no'} |"
         )
-    for path, page in r.get("pages", {}).items():
+    pages = r.get("pages", {})
+    bare = next((p for p in pages.values() if p["path"] == "/bench/bare-page/"), None)
+    for name, page in pages.items():
+        if page is bare:
+            continue
+        baseline = (
+            f"bare page {_s(bare['seconds'], 1000, '{:,.0f}')} ms, {bare['queries']} queries,"
+            f" {bare['bytes'] / 1e6:.2f} MB"
+            if bare
+            else "—"
+        )
         lines.append(
-            f"| 5 | Page {path}, {r['sizes']['initiatives']:,} initiatives |"
-            f" {_s(page['seconds'], 1000, '{:,.0f}')} ms, {page['bytes'] / 1e6:.1f} MB,"
-            f" {page['queries']} queries | — | — | — |"
+            f"| 5 | Page: {name} (`{page['path']}`), {r['sizes']['initiatives']:,} initiatives |"
+            f" {_s(page['seconds'], 1000, '{:,.0f}')} ms, {page['bytes'] / 1e6:.2f} MB,"
+            f" {page['queries']} queries | {baseline} | ≤ 300 ms, ≤ 1 MB |"
+            f" {'yes' if page['met'] else '**no**'} |"
+        )
+    if (seconds := r.get("segment_count_seconds")) is not None:
+        lines.append(
+            f"| 5 | Recount of evidence per initiative and segment (alignment page's"
+            f" segments tab; every 10 minutes), {r['sizes']['evidence']:,} evidence items |"
+            f" {seconds:.1f} s | — | in the background | — |"
         )
     if mem := r.get("worker_memory"):
         lines.append(

@@ -21,6 +21,7 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}  # as base settings do
 CELERY_BROKER_URL = os.environ.get("BENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
 CELERY_TASK_ALWAYS_EAGER = False
 # As production runs it: the cache in its own database, next to the broker's.

@@ -11,7 +11,8 @@ which task each name starts:
     scored evidence arrived    --derived-metrics.due-->  recompute_derived_metrics
     periodic (beat): sweep_marked_initiatives, rescore_all_initiatives,
                      retry_due_webhook_deliveries (--webhook.due--> deliver_webhook),
-                     recompute_derived_metrics (hourly: rolling windows move on)
+                     recompute_derived_metrics (hourly: rolling windows move on),
+                     recount_segment_evidence (the alignment page's segment counts)
 """
 
 import logging
@@ -30,6 +31,7 @@ from roadmap.services.nudges import (
     WEBHOOK_DUE,
     nudge_handler,
 )
+from roadmap.services.segment_counts import segment_counts_refresh
 from roadmap.services.vacuum import initiatives_vacuum
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,12 @@ def retry_due_webhook_deliveries() -> int:
     if due:
         logger.info("re-enqueued %s webhook deliveries whose retry was overdue", len(due))
     return len(due)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recount_segment_evidence() -> int:
+    """Periodic: recount evidence per initiative and segment (alignment page). Idempotent."""
+    return segment_counts_refresh()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -5,6 +5,7 @@ from .evidence import Evidence, PendingEvidence
 from .initiatives import Alignment, Initiative
 from .policy import ScoringSettings
 from .rescore import FullRescore, PendingCause, RecomputeRun, ScoreQuarantine, ScoreSnapshot
+from .segment_counts import SegmentCount
 from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ScoreSnapshot",
     "ScoringSettings",
     "Segment",
+    "SegmentCount",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

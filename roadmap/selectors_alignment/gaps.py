@@ -46,11 +46,18 @@ class Unaligned:
     effort: float
 
 
-def alignment_unaligned(*, viewer, filters: AlignmentFilters) -> Unaligned:
-    """Initiatives in view aligned to no key result in view, best priority first."""
+def alignment_unaligned(
+    *, viewer, filters: AlignmentFilters, offset: int = 0, limit: int | None = None
+) -> Unaligned:
+    """Initiatives in view aligned to no key result in view, best priority first
+    (`limit`: only those from `offset` on; the count and effort still cover all). Two queries.
+    """
     if not can_view(viewer):
         return Unaligned([], 0, 0.0)
     qs = initiatives_in_view(filters).filter(~aligned_in_view(filters))
+    ordered = qs.order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+    if limit is not None:
+        ordered = ordered[offset : offset + limit]
     rows = [
         UnalignedInitiative(
             i.pk,
@@ -63,7 +70,17 @@ def alignment_unaligned(*, viewer, filters: AlignmentFilters) -> Unaligned:
             i.rank,
             i.evidence_count,
         )
-        for i in qs.order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+        for i in ordered.only(
+            "id",
+            "title",
+            "status",
+            "lane",
+            "team",
+            "effort",
+            "priority_score",
+            "rank",
+            "evidence_count",
+        )
     ]
     totals = qs.aggregate(count=Count("pk"), effort=Coalesce(Sum("effort"), 0.0))
     return Unaligned(rows, totals["count"], totals["effort"])

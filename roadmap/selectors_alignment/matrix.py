@@ -14,9 +14,11 @@ from django.db.models.functions import Coalesce
 
 from okrs.models import KeyResult
 from roadmap.permissions import can_view
+from roadmap.scoring import CONTRIBUTION_WEIGHTS
 
 from .scope import (
     AlignmentFilters,
+    aligned_in_view,
     alignments_in_view,
     contribution_weight,
     initiatives_in_view,
@@ -58,28 +60,31 @@ class Matrix:
     rows: list[MatrixRow]
     weight_total: float
     links: int
+    # Every aligned initiative in view; more than len(columns) when paged.
+    column_count: int = 0
+    offset: int = 0
 
 
-def alignment_matrix(*, viewer, filters: AlignmentFilters) -> Matrix:
+def alignment_matrix(
+    *, viewer, filters: AlignmentFilters, offset: int = 0, limit: int | None = None
+) -> Matrix:
     """Objectives and their key results by aligned initiatives, with row and column totals.
 
-    Six queries: objective totals, key result totals, column totals, key result
-    cells, objective cells (summed per objective and initiative) and the grand total.
+    Columns are the aligned initiatives in view, best rank first; `limit` keeps
+    the columns from `offset` on (a page), and only their cells are read. Row
+    totals and the grand total always count every aligned initiative in view.
+    Four queries, five when paged (the number of columns in all): objectives,
+    key results with their totals, the columns with theirs, and the key result
+    cells. An objective's totals and cells, and the grand total, are sums of its
+    key results' (weights and link counts add up), taken in Python.
     """
     if not can_view(viewer):
         return Matrix([], [], 0.0, 0)
     in_view = initiatives_in_view(filters).values("pk")
     krs_in_view = key_results_in_view(filters).values("pk")
-    link = Q(key_results__alignments__initiative__in=in_view)
     objectives = list(
         objectives_in_view(filters)
-        .annotate(
-            weight_total=Coalesce(
-                Sum(contribution_weight("key_results__alignments__contribution"), filter=link),
-                0.0,
-            ),
-            links=Count("key_results__alignments", filter=link),
-        )
+        .only("id", "title", "period", "progress", "weight")
         .order_by("period", "-weight", "title", "id")
     )
     kr_link = Q(alignments__initiative__in=in_view)
@@ -94,9 +99,8 @@ def alignment_matrix(*, viewer, filters: AlignmentFilters) -> Matrix:
         .order_by("objective_id", "id")
     )
     col_link = Q(alignments__key_result__in=krs_in_view)
-    columns = [
-        MatrixColumn(i.pk, i.title, i.lane, i.status, i.team, i.rank, i.weight_total, i.links)
-        for i in initiatives_in_view(filters)
+    aligned = (
+        initiatives_in_view(filters)
         .annotate(
             weight_total=Coalesce(
                 Sum(contribution_weight("alignments__contribution"), filter=col_link), 0.0
@@ -104,30 +108,47 @@ def alignment_matrix(*, viewer, filters: AlignmentFilters) -> Matrix:
             links=Count("alignments", filter=col_link),
         )
         .filter(links__gt=0)
+        .only("id", "title", "lane", "status", "team", "rank", "priority_score")
         .order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+    )
+    if limit is not None:
+        aligned = aligned[offset : offset + limit]
+    columns = [
+        MatrixColumn(i.pk, i.title, i.lane, i.status, i.team, i.rank, i.weight_total, i.links)
+        for i in aligned
     ]
     alignments = alignments_in_view(filters)
-    kr_cells = {
-        (kr, ini): contribution
-        for kr, ini, contribution in alignments.values_list(
-            "key_result_id", "initiative_id", "contribution"
+    if limit is None:
+        column_count = len(columns)
+    else:
+        column_count = (
+            initiatives_in_view(filters).filter(aligned_in_view(filters)).order_by().count()
         )
-    }
-    objective_cells = {
-        (row["key_result__objective_id"], row["initiative_id"]): row["weight"]
-        for row in alignments.values("key_result__objective_id", "initiative_id")
-        .annotate(weight=Sum(contribution_weight()))
-        .order_by()
-    }
-    grand = alignments.aggregate(
-        weight=Coalesce(Sum(contribution_weight()), 0.0), links=Count("pk")
-    )
+        # Only the cells of the columns shown.
+        alignments = alignments.filter(initiative_id__in=[c.id for c in columns])
+    kr_objective = {kr.pk: kr.objective_id for kr in key_results}
+    kr_cells: dict[tuple[int, int], str] = {}
+    objective_cells: dict[tuple[int, int], float] = {}
+    for kr, ini, contribution in alignments.values_list(
+        "key_result_id", "initiative_id", "contribution"
+    ):
+        kr_cells[kr, ini] = contribution
+        key = (kr_objective[kr], ini)
+        objective_cells[key] = objective_cells.get(key, 0.0) + CONTRIBUTION_WEIGHTS.get(
+            contribution, 0.0
+        )
 
     by_objective: dict[int, list[KeyResult]] = {}
     for kr in key_results:
         by_objective.setdefault(kr.objective_id, []).append(kr)
     rows: list[MatrixRow] = []
+    grand_weight, grand_links = 0.0, 0
     for o in objectives:
+        krs = by_objective.get(o.pk, [])
+        weight_total = sum(kr.weight_total for kr in krs)
+        links = sum(kr.links for kr in krs)
+        grand_weight += weight_total
+        grand_links += links
         rows.append(
             MatrixRow(
                 "objective",
@@ -136,8 +157,8 @@ def alignment_matrix(*, viewer, filters: AlignmentFilters) -> Matrix:
                 o.title,
                 o.period,
                 o.progress,
-                o.weight_total,
-                o.links,
+                weight_total,
+                links,
                 [objective_cells.get((o.pk, c.id)) for c in columns],
             )
         )
@@ -153,6 +174,6 @@ def alignment_matrix(*, viewer, filters: AlignmentFilters) -> Matrix:
                 kr.links,
                 [kr_cells.get((kr.pk, c.id)) for c in columns],
             )
-            for kr in by_objective.get(o.pk, [])
+            for kr in krs
         )
-    return Matrix(columns, rows, grand["weight"], grand["links"])
+    return Matrix(columns, rows, grand_weight, grand_links, column_count, offset if limit else 0)

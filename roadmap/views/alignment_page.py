@@ -9,6 +9,7 @@ page downloads as CSV: `/alignment/export/<table>.csv` or
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
@@ -28,16 +29,72 @@ from roadmap.selectors_alignment import (
     alignment_effort,
     alignment_filter_choices,
     alignment_matrix,
-    alignment_segments,
     alignment_unaligned,
     alignment_unserved,
 )
+from roadmap.selectors_alignment.segment_table import (
+    SegmentTable,
+    alignment_segment_table,
+    segment_key,
+)
+from roadmap.services.segment_counts import segment_counts_counted_at, segment_counts_refresh
 
 HEAT_LEVELS = 5
-# A matrix wider than this, or a heat map longer, is unreadable in a browser;
-# the page shows the best-ranked (busiest) ones and the CSV has them all.
-MATRIX_COLUMNS = 60
-HEAT_ROWS = 100
+# One tab per request: each reads only its own section. The matrix pages its
+# initiative columns, the lists their rows; the CSVs have everything.
+TABS = {
+    "matrix": "Matrix",
+    "unaligned": "Unaligned work",
+    "unserved": "Unserved goals",
+    "effort": "Effort",
+    "segments": "Segments",
+}
+SEGMENT_SORTS = {"evidence": "Evidence", "revenue": "Revenue", "customers": "Customers"}
+MATRIX_COLUMNS = 40
+LIST_ROWS = 50
+HEAT_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Window:
+    """One page of a list of `count` items, `size` a page (1-based `number`)."""
+
+    number: int
+    size: int
+    count: int
+
+    @classmethod
+    def of(cls, raw: str | None, size: int, count: int) -> Window:
+        pages = max(1, math.ceil(count / size))
+        try:
+            number = int(raw or 1)
+        except ValueError:
+            number = 1
+        return cls(min(max(number, 1), pages), size, count)
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.size))
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.count else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.offset + self.size, self.count)
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.num_pages else None
 
 
 alignment_viewer_required = role_required(can_view_alignment)
@@ -104,6 +161,102 @@ def _effort_chart(effort) -> dict:
     }
 
 
+def _matrix_context(request, viewer, filters) -> dict:
+    # The page number first: the column count comes with the matrix, so a page past
+    # the end is clamped after reading it (one extra read only for such a link).
+    window = Window.of(request.GET.get("page"), MATRIX_COLUMNS, 10**9)
+    matrix = alignment_matrix(
+        viewer=viewer, filters=filters, offset=window.offset, limit=window.size
+    )
+    clamped = Window.of(request.GET.get("page"), MATRIX_COLUMNS, matrix.column_count)
+    if clamped.number != window.number:
+        window = clamped
+        matrix = alignment_matrix(
+            viewer=viewer, filters=filters, offset=window.offset, limit=window.size
+        )
+    return {
+        "matrix": matrix,
+        "window": clamped,
+        "matrix_columns": matrix.columns,
+        "matrix_rows": [(row, row.cells) for row in matrix.rows],
+        "objective_count": sum(1 for r in matrix.rows if r.kind == "objective"),
+    }
+
+
+def _unaligned_context(request, viewer, filters) -> dict:
+    window = Window.of(request.GET.get("page"), LIST_ROWS, 10**9)
+    unaligned = alignment_unaligned(
+        viewer=viewer, filters=filters, offset=window.offset, limit=window.size
+    )
+    clamped = Window.of(request.GET.get("page"), LIST_ROWS, unaligned.count)
+    if clamped.number != window.number:
+        unaligned = alignment_unaligned(
+            viewer=viewer, filters=filters, offset=clamped.offset, limit=clamped.size
+        )
+    return {"unaligned": unaligned, "window": clamped}
+
+
+def _effort_context(request, viewer, filters) -> dict:
+    effort = alignment_effort(viewer=viewer, filters=filters)
+    return {"effort": effort, "effort_chart": _effort_chart(effort)}
+
+
+def _unserved_context(request, viewer, filters) -> dict:
+    return {"unserved": alignment_unserved(viewer=viewer, filters=filters)}
+
+
+def _segments_context(request, viewer, filters) -> dict:
+    if segment_counts_counted_at() is None:
+        # Never counted (a new install, or the periodic count has not run yet).
+        segment_counts_refresh()
+    picked = set(request.GET.getlist("segment"))
+    sort = request.GET.get("sort", "evidence")
+
+    def table(window: Window) -> SegmentTable:
+        return alignment_segment_table(
+            viewer=viewer,
+            filters=filters,
+            picked_keys=picked,
+            sort=sort,
+            offset=window.offset,
+            limit=window.size,
+        )
+
+    window = Window.of(request.GET.get("page"), HEAT_ROWS, 10**9)
+    segments = table(window)
+    clamped = Window.of(request.GET.get("page"), HEAT_ROWS, segments.count)
+    if clamped.number != window.number:
+        segments = table(clamped)
+    heat_rows = [
+        (row, [(n, _heat(n, segments.max_cell)) for n in row.cells]) for row in segments.rows
+    ]
+    picked_keys = {segment_key(c) for c in segments.picked}
+    query = {**filters.as_query(), "tab": "segments", "sort": segments.sort}
+    every = len(segments.picked) == len(segments.segments)
+    return {
+        "segments": segments,
+        "heat_rows": heat_rows,
+        "window": clamped,
+        "segment_options": [
+            (segment_key(c), c, segment_key(c) in picked_keys) for c in segments.segments
+        ],
+        "sorts": SEGMENT_SORTS,
+        # The pager keeps the picked segments and the sort.
+        "tab_query": urlencode(
+            [*query.items(), *(() if every else (("segment", k) for k in sorted(picked_keys)))]
+        ),
+    }
+
+
+SECTIONS = {
+    "matrix": _matrix_context,
+    "unaligned": _unaligned_context,
+    "unserved": _unserved_context,
+    "effort": _effort_context,
+    "segments": _segments_context,
+}
+
+
 @require_safe
 @alignment_viewer_required
 def alignment(request):
@@ -111,34 +264,24 @@ def alignment(request):
     filters = form.filters()
     if request.GET.get("format") == "csv":
         return _export(request.user, request.GET.get("table", ""), filters)
+    tab = request.GET.get("tab", "matrix")
+    if tab not in TABS:
+        tab = "matrix"
     viewer = request.user
-    matrix = alignment_matrix(viewer=viewer, filters=filters)
-    effort = alignment_effort(viewer=viewer, filters=filters)
-    segments = alignment_segments(viewer=viewer, filters=filters)
-    heat_rows = [
-        (row, [(n, _heat(n, segments.max_cell)) for n in row.cells])
-        for row in segments.initiatives[:HEAT_ROWS]
-    ]
-    matrix_rows = [(row, row.cells[:MATRIX_COLUMNS]) for row in matrix.rows]
+    filter_query = urlencode(filters.as_query())
     context = {
         "filter_form": form,
         "filters": filters,
-        "filter_query": urlencode(filters.as_query()),
-        "matrix": matrix,
-        "unaligned": alignment_unaligned(viewer=viewer, filters=filters),
-        "unserved": alignment_unserved(viewer=viewer, filters=filters),
-        "effort": effort,
-        "effort_chart": _effort_chart(effort),
-        "segments": segments,
-        "heat_rows": heat_rows,
-        "matrix_columns": matrix.columns[:MATRIX_COLUMNS],
-        "matrix_rows": matrix_rows,
-        "objective_count": sum(1 for r in matrix.rows if r.kind == "objective"),
+        "filter_query": filter_query,
+        "tab": tab,
+        "tabs": TABS,
+        "tab_query": urlencode({**filters.as_query(), "tab": tab}),
         "low_progress": LOW_PROGRESS,
         "min_initiatives": MIN_INITIATIVES,
         "status_labels": dict(Initiative.Status.choices),
         "team_labels": objective_team_labels(viewer=viewer),
     }
+    context.update(SECTIONS[tab](request, viewer, filters))
     return render(request, "roadmap/alignment.html", context)
 
 

@@ -31,6 +31,8 @@ from ._access import editor_required, viewer_required
 from .score_history import history_chart, timeline_page
 
 HISTORY_PAGE_SIZE = 20
+# An initiative may gather thousands of items: the page shows the newest, a page at a time.
+EVIDENCE_PAGE_SIZE = 25
 
 
 def _page(request, initiative: Initiative, form=None, conflict=None, status=200):
@@ -38,6 +40,10 @@ def _page(request, initiative: Initiative, form=None, conflict=None, status=200)
     history = Paginator(audit_for_object(instance=initiative), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("history")
     )
+    evidence = Paginator(
+        evidence_list(viewer=request.user, filters={"initiative": initiative.pk}),
+        EVIDENCE_PAGE_SIZE,
+    ).get_page(request.GET.get("evidence"))
     context = {
         "initiative": initiative,
         "form": form or (InitiativeForm(instance=initiative) if editable else None),
@@ -45,7 +51,8 @@ def _page(request, initiative: Initiative, form=None, conflict=None, status=200)
         "alignments": list(initiative.alignments.all()),
         "alignment_form": AlignmentForm() if editable else None,
         "contributions": Alignment.Contribution.choices,
-        "evidence": list(evidence_list(viewer=request.user, filters={"initiative": initiative.pk})),
+        "evidence_page": evidence,
+        "evidence": list(evidence.object_list),
         "chart": history_chart(viewer=request.user, initiative_id=initiative.pk),
         **timeline_page(viewer=request.user, initiative_id=initiative.pk),
         "history_page": history,

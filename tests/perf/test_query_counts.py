@@ -45,6 +45,12 @@ PAGES = [
     "/okrs/",
     "/okrs/metrics/",
     "/customers/",
+    "/activity/",
+    "/alignment/?tab=matrix",
+    "/alignment/?tab=unaligned",
+    "/alignment/?tab=unserved",
+    "/alignment/?tab=effort",
+    "/alignment/?tab=segments",
 ]
 
 
@@ -119,3 +125,42 @@ def test_objective_page_costs_the_same_queries_for_2_and_20_key_results(browser)
     few = _count(browser, f"/okrs/objectives/{objective.pk}/")
     grow(18)
     assert _count(browser, f"/okrs/objectives/{objective.pk}/") == few
+
+
+def test_initiative_page_costs_the_same_queries_for_2_and_60_evidence_items(browser):
+    """The page lists a page of the newest evidence, not all of it."""
+    initiative = InitiativeFactory(reach_source="evidence")
+    customers = CustomerFactory.create_batch(3, segment=SegmentFactory())
+
+    def grow(n):
+        for k in range(n):
+            EvidenceFactory(initiative=initiative, customer=customers[k % 3])
+        initiatives_rescore_marked()
+
+    url = f"/initiatives/{initiative.pk}/"
+    grow(2)
+    few = _count(browser, url)
+    grow(58)
+    assert _count(browser, url) == few
+    response = browser.get(url)
+    assert len(response.context["evidence"]) == 25
+    assert response.context["evidence_page"].paginator.count == 60
+    assert "1\u201325 of 60, newest first" in response.content.decode()
+    last = browser.get(url, {"evidence": 3})
+    assert len(last.context["evidence"]) == 10
+
+
+def test_metric_and_key_result_pages_cost_the_same_queries_for_2_and_60_readings(browser):
+    metric = MetricFactory()
+    key_result = KeyResultFactory(metric=metric)
+
+    def grow(n):
+        for _ in range(n):
+            MetricReadingFactory(metric=metric)
+            CheckInFactory(key_result=key_result)
+
+    urls = [f"/okrs/metrics/{metric.key}/", f"/okrs/key-results/{key_result.pk}/"]
+    grow(2)
+    few = [_count(browser, url) for url in urls]
+    grow(58)
+    assert [_count(browser, url) for url in urls] == few
