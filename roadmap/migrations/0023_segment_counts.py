@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0021_scoring_policy_verbose_name'),
+        ('roadmap', '0022_initiative_external_id'),
     ]
 
     operations = [
