@@ -208,7 +208,7 @@ def name_parameter_enums(result, generator, request, public):
     by_values.update(_override_value_sets())
     for _, operation in _operations(result):
         for parameter in operation.get("parameters", []):
-            holder = parameter["schema"]
+            holder = parameter.get("schema", {})  # none on a $ref to a shared parameter
             if holder.get("type") == "array":
                 holder = holder["items"]
             if "enum" not in holder:

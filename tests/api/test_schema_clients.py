@@ -37,6 +37,15 @@ def operations(document):
                 yield path, method, operation
 
 
+def parameters(document, operation):
+    """The operation's parameters, those given by reference resolved."""
+    shared = document["components"].get("parameters", {})
+    for parameter in operation.get("parameters", []):
+        if "$ref" in parameter:
+            parameter = shared[parameter["$ref"].rsplit("/", 1)[-1]]
+        yield parameter
+
+
 def test_openapi_python_client_generates_every_operation_and_model_without_warnings(
     schema_path, document, tmp_path
 ):
@@ -87,7 +96,7 @@ def test_every_operation_has_a_summary_a_description_and_declared_tags(document)
 def test_path_ids_are_integers(document):
     seen = set()
     for path, method, operation in operations(document):
-        for parameter in operation.get("parameters", []):
+        for parameter in parameters(document, operation):
             if parameter["in"] != "path" or parameter["name"] in STRING_PATH_PARAMETERS:
                 continue
             seen.add(parameter["name"])
@@ -101,7 +110,10 @@ def test_enums_are_named_components_not_repeated_inline(document):
 
     def walk(node, where):
         if isinstance(node, dict):
-            if "enum" in node and not (len(where) == 3 and where[:2] == ["components", "schemas"]):
+            # A choice set is a schema component; a header component may hold its one value.
+            named = len(where) == 3 and where[:2] == ["components", "schemas"]
+            header = len(where) == 4 and where[:2] == ["components", "headers"]
+            if "enum" in node and not (named or header):
                 inline.append("/".join(map(str, where)))
             for key, value in node.items():
                 walk(value, [*where, key])
@@ -130,13 +142,13 @@ def test_optimistic_locking_headers_are_documented_where_used(document):
         item = document["paths"][f"/api/v1/{name}/{{id}}/"]
         assert "ETag" in item["get"]["responses"]["200"]["headers"]
         for method in ("put", "patch"):
-            headers = {p["name"] for p in item[method]["parameters"] if p["in"] == "header"}
+            headers = {p["name"] for p in parameters(document, item[method]) if p["in"] == "header"}
             assert "If-Match" in headers, f"{method} {name}"
             for code in ("200", "409"):
                 assert "ETag" in item[method]["responses"][code]["headers"], f"{method} {code}"
     # Objects without a version answer without an ETag, and the schema says none.
     segment = document["paths"]["/api/v1/segments/{id}/"]
-    assert "headers" not in segment["get"]["responses"]["200"]
+    assert "ETag" not in segment["get"]["responses"]["200"].get("headers", {})
 
 
 def test_throttling_and_the_body_limit_are_documented_on_every_operation(document):
