@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from okrs.services import StaleVersion
 from roadmap import services
 from roadmap.forms import MoveForm
+from roadmap.forms_board import BoardFilterForm
 from roadmap.models import Initiative
-from roadmap.selectors import initiative_get_for_user, initiative_list
+from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
 
 from ._access import editor_required, viewer_required
 
@@ -24,17 +28,28 @@ UNSCHEDULED = "Unscheduled"
 LANE_CARDS = 100
 
 
-def _board_initiatives(viewer):
+# Shipped cards the "recently shipped" strip shows, most recently changed first.
+SHIPPED_STRIP = 8
+
+
+def _board_initiatives(viewer, filters: dict | None = None):
     """Everything but archived work, in rank order (the selector's order)."""
-    return initiative_list(viewer=viewer).exclude(status=Initiative.Status.ARCHIVED)
+    return initiative_list(viewer=viewer, filters=filters).exclude(
+        status=Initiative.Status.ARCHIVED
+    )
 
 
-def _board_context(viewer, status_message: str = "") -> dict:
-    listed = _board_initiatives(viewer)
-    counts = dict(listed.order_by().values_list("lane").annotate(n=Count("pk")))
+def _board_context(viewer, data: QueryDict, status_message: str = "") -> dict:
+    form = BoardFilterForm(data, teams=initiative_teams(viewer=viewer))
+    filters, shipped_mode = form.filters(), form.shipped_mode()
+    listed = _board_initiatives(viewer, filters)
+    # Shipped work leaves the lanes: for a Done column, a strip of the latest, or nowhere.
+    planned = listed.exclude(status=Initiative.Status.SHIPPED)
+    shipped = listed.filter(status=Initiative.Status.SHIPPED).order_by("-updated_at", "-id")
+    counts = dict(planned.order_by().values_list("lane").annotate(n=Count("pk", distinct=True)))
     columns = []
     for lane, label in Initiative.Lane.choices:
-        cards = list(listed.filter(lane=lane)[:LANE_CARDS]) if counts.get(lane) else []
+        cards = list(planned.filter(lane=lane)[:LANE_CARDS]) if counts.get(lane) else []
         columns.append(
             {
                 "lane": lane,
@@ -44,10 +59,20 @@ def _board_context(viewer, status_message: str = "") -> dict:
                 "more": counts.get(lane, 0) - len(cards),
             }
         )
+    shipped_count = shipped.order_by().values("pk").distinct().count()
+    shown = {"lane": LANE_CARDS, "strip": SHIPPED_STRIP, "hide": 0}[shipped_mode]
+    shipped_cards = list(shipped[:shown]) if shipped_count and shown else []
     return {
         "columns": columns,
         "lanes": Initiative.Lane.choices,
-        "total": sum(counts.values()),
+        "total": sum(counts.values()) + shipped_count,
+        "filter_form": form,
+        "active_filters": filters,
+        "filter_query": urlencode({**filters, "status": "shipped"}),
+        "shipped_mode": shipped_mode,
+        "shipped_cards": shipped_cards,
+        "shipped_count": shipped_count,
+        "shipped_more": shipped_count - len(shipped_cards),
         "status_message": status_message,
     }
 
@@ -55,7 +80,10 @@ def _board_context(viewer, status_message: str = "") -> dict:
 @require_safe
 @viewer_required
 def board(request):
-    return render(request, "roadmap/board.html", _board_context(request.user))
+    context = _board_context(request.user, request.GET)
+    if request.htmx and request.htmx.target == "board":
+        return render(request, "roadmap/_board.html", context)
+    return render(request, "roadmap/board.html", context)
 
 
 @require_POST
@@ -85,7 +113,8 @@ def initiative_move(request, pk: int):
         else:
             status_message = f"Moved “{initiative.title}” to {initiative.get_lane_display()}."
     if request.htmx:
-        return render(request, "roadmap/_board.html", _board_context(request.user, status_message))
+        context = _board_context(request.user, request.POST, status_message)
+        return render(request, "roadmap/_board.html", context)
     messages.info(request, status_message)
     return redirect("roadmap:board")
 

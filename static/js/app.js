@@ -24,6 +24,13 @@
 
   /* --- Board: drag a card to another lane ------------------------------- */
 
+  function boardValues(values) {
+    var filters = document.getElementById("board-filters");
+    if (!filters) return values;
+    new FormData(filters).forEach(function (value, key) { if (!(key in values)) values[key] = value; });
+    return values;
+  }
+
   function initBoard(root) {
     if (typeof window.Sortable === "undefined" || typeof window.htmx === "undefined") return;
     qsa(root, "[data-board][data-editable] .lane-list").forEach(function (list) {
@@ -50,7 +57,8 @@
             source: card,
             target: "#board",
             swap: "outerHTML",
-            values: { lane: evt.to.dataset.lane, version: card.dataset.version }
+            // The board comes back filtered as it is shown.
+            values: boardValues({ lane: evt.to.dataset.lane, version: card.dataset.version })
           });
         }
       });

@@ -53,7 +53,7 @@ def test_archived_initiatives_stay_off_the_board(product_client, small_roadmap):
     html = product_client.get("/").content.decode()
     assert "Old thing" not in html
     # The count leaves it out too, and says so.
-    assert "3 initiatives, ordered by priority; archived work is not on the board." in html
+    assert "3 initiatives, ordered by priority; archived work is not on the board," in html
 
 
 def test_moving_a_card_persists_and_redirects_back_without_htmx(product_client, small_roadmap):

@@ -1,0 +1,53 @@
+"""The roadmap board's filters, and where shipped work goes."""
+
+from __future__ import annotations
+
+from django import forms
+
+from okrs.models import Objective
+from roadmap.models import Initiative
+
+
+class BoardFilterForm(forms.Form):
+    SHIPPED_CHOICES = [
+        ("strip", "Recent strip"),
+        ("lane", "Done column"),
+        ("hide", "Hidden"),
+    ]
+
+    team = forms.ChoiceField(choices=[("", "Any team")], required=False)
+    objective = forms.ModelChoiceField(
+        queryset=Objective.objects.order_by("period", "title"),
+        required=False,
+        empty_label="Any objective",
+    )
+    status = forms.ChoiceField(
+        choices=[
+            ("", "Any status"),
+            *(c for c in Initiative.Status.choices if c[0] != Initiative.Status.ARCHIVED),
+        ],
+        required=False,
+    )
+    shipped = forms.ChoiceField(choices=SHIPPED_CHOICES, required=False, label="Shipped work")
+
+    def __init__(self, *args, teams: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", "Any team"), *((t, t) for t in teams)]
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is dropped, not the others)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        out = {
+            name: data[name]
+            for name in ("team", "status")
+            if name not in self.errors and data.get(name)
+        }
+        if "objective" not in self.errors and data.get("objective"):
+            out["objective"] = data["objective"].pk
+        return out
+
+    def shipped_mode(self) -> str:
+        self.is_valid()
+        value = getattr(self, "cleaned_data", {}).get("shipped")
+        return value if value and "shipped" not in self.errors else "strip"
