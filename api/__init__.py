@@ -1,1 +1,1 @@
-"""Code every app's REST API shares: the request parser and the list filters."""
+"""Code every app's REST API shares: base viewsets, pagination, errors, batch ingest, filters."""

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
-    path("v1/alignment/", include("roadmap.api.alignment_urls")),
+    path("v1/alignment/", include("roadmap.api.alignment.urls")),
     path("v1/", include("okrs.api.urls")),
     path("v1/", include("roadmap.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

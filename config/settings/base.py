@@ -296,7 +296,7 @@ REST_FRAMEWORK = {
     # JSON only, refusing what Python's json accepts but the app cannot hold
     # (NaN, 1e400, 400-digit integers, deep nesting, NUL): a 400, never a 500.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "okrs.api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "api.openapi.ApiAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

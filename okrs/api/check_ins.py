@@ -8,10 +8,9 @@ from rest_framework.response import Response
 import bounds
 from api import serializers as strict
 from api.pagination import NewestFirstCursorPagination
+from api.viewsets import service_errors
 from okrs import selectors, services
 from okrs.models import CheckIn
-
-from .base import service_errors
 
 
 class CheckInSerializer(strict.ModelSerializer):

@@ -135,7 +135,7 @@ def test_an_ingested_significant_result_raises_confidence(integration, integrati
 
 
 def test_items_without_results_keep_the_fast_validation(integration, monkeypatch):
-    from okrs.api import base
+    from api import batch as base
 
     calls = []
     real = base.plain_validated

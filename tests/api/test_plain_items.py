@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from okrs.api.plain_items import plain_validated
+from api.plain_items import plain_validated
 from okrs.api.serializers import ReadingSerializer
 from roadmap.api.serializers import EvidenceIngestSerializer
 

@@ -5,23 +5,11 @@ committed, so with eager Celery (the default without a broker) the response
 already carries the recomputed scores.
 """
 
-from .evidence import (
-    CustomerFilter,
-    CustomerViewSet,
-    EvidenceFilter,
-    EvidenceViewSet,
-    SegmentViewSet,
-)
-from .initiatives import (
-    AlignmentFilter,
-    AlignmentViewSet,
-    InitiativeFilter,
-    InitiativeViewSet,
-    PriorityFilter,
-    PriorityPagination,
-    PriorityViewSet,
-    TeamFilter,
-)
+from .alignments import AlignmentFilter, AlignmentViewSet
+from .customers import CustomerFilter, CustomerViewSet, SegmentViewSet
+from .evidence import EvidenceFilter, EvidenceViewSet
+from .initiatives import InitiativeFilter, InitiativeViewSet, TeamFilter
+from .priorities import PriorityFilter, PriorityPagination, PriorityViewSet
 from .webhooks import WebhookViewSet
 
 __all__ = [

@@ -8,12 +8,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 
-from okrs.api.base import ERROR_RESPONSES, PriorityAutoSchema
+from api.autoschema import ERROR_RESPONSES, PriorityAutoSchema
 from roadmap import selectors
 from roadmap.csv_export import csv_stream_response, priorities_table
 
 from ..permissions import CanEditRoadmap
-from .initiatives import PriorityFilter, PriorityViewSet
+from .priorities import PriorityFilter, PriorityViewSet
 
 
 class PriorityExportView(generics.GenericAPIView):

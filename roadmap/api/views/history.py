@@ -7,8 +7,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
+from api.autoschema import PriorityAutoSchema
 from api.pagination import NewestFirstCursorPagination
-from okrs.api.base import PriorityAutoSchema
 from roadmap.models import ScoreSnapshot
 from roadmap.selectors_history import initiative_snapshots
 from roadmap.services.causes import CAUSE_KINDS

@@ -23,7 +23,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from okrs.api.base import ERROR_RESPONSES, PriorityAutoSchema
+from api.autoschema import ERROR_RESPONSES, PriorityAutoSchema
 from roadmap.services import imports
 
 from ..permissions import CanAddEvidence, CanEditRoadmap

@@ -12,13 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from okrs.api.base import (
-    ERROR_RESPONSES,
-    ConflictSerializer,
-    PriorityAutoSchema,
-    expected_version,
-    service_errors,
-)
+from api.autoschema import ERROR_RESPONSES, ConflictSerializer, PriorityAutoSchema
+from api.viewsets import expected_version, service_errors
 from okrs.services import StaleVersion
 from roadmap import selectors
 from roadmap.models import Initiative, Segment

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from okrs.api.base import ServiceViewSet, service_errors
+from api.viewsets import ServiceViewSet, service_errors
 from roadmap import selectors, webhooks
 
 from ..permissions import CanManageWebhooks

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import alignment
+from . import views as alignment
 
 urlpatterns = [
     path("matrix/", alignment.MatrixView.as_view(), name="alignment-matrix"),

@@ -1,0 +1,1 @@
+"""The alignment figures' API: serializers (shapes) and views (one per figure)."""
