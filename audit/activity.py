@@ -36,6 +36,7 @@ KINDS = (
     ("roadmap.segment", "Segments"),
     ("roadmap.customer", "Customers"),
     ("roadmap.scoringsettings", "Scoring policy"),
+    ("roadmap.teamcapacity", "Team capacity"),
 )
 
 
@@ -155,6 +156,8 @@ def _target(entry: AuditEntry) -> tuple[str, int | None, str | None]:
             return label, pk, reverse("roadmap:customer", args=[pk])
         if label == "roadmap.scoringsettings":
             return label, None, reverse("roadmap:scoring-settings")
+        if label == "roadmap.teamcapacity":
+            return label, None, reverse("roadmap:capacity")
     except NoReverseMatch:
         return label, pk, None
     return label, pk, None

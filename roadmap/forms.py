@@ -28,6 +28,8 @@ class InitiativeForm(VersionedForm):
             "status",
             "lane",
             "target_quarter",
+            "start_quarter",
+            "end_quarter",
             "team",
             "owner",
             *RICE_FIELDS,
@@ -37,6 +39,8 @@ class InitiativeForm(VersionedForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "target_quarter": forms.TextInput(attrs={"placeholder": "2026-Q4"}),
+            "start_quarter": forms.TextInput(attrs={"placeholder": "2026-Q3"}),
+            "end_quarter": forms.TextInput(attrs={"placeholder": "2026-Q4"}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -23,6 +23,7 @@ from okrs.models import KeyResult, Metric, Objective
 from roadmap import services
 from roadmap.models import Customer, Initiative, Segment
 from roadmap.permissions import Role
+from roadmap.planning import quarter_shift, quarters_from
 from roadmap.services.derived_metrics import derived_metric_backfill, derived_metrics_compute
 
 from .content import (
@@ -100,6 +101,7 @@ def demo_load(*, rng: random.Random, cpo: User) -> None:
     derived_metric_backfill(metric=Metric.objects.get(key=DERIVED_NPS["key"]), days=90, now=now)
     derived_metrics_compute(now=now)
     _check_ins(cpo, key_results)
+    _capacity(cpo, initiatives, first=key_results[0].objective.period)
     Initiative.objects.filter(pk__in=[i.pk for i in initiatives]).update(owner=cpo)
 
 
@@ -194,6 +196,9 @@ def _initiatives(cpo: User, key_results: list[KeyResult]) -> list[Initiative]:
             status=status,
             team=team,
             target_quarter=quarter,
+            # On the timeline: larger work runs over two quarters, ending in its target one.
+            start_quarter=quarter and quarter_shift(quarter, -1 if effort >= 6 else 0),
+            end_quarter=quarter,
             # The table lists seats reached; reach counts accounts, like the
             # evidence-derived reach does (about 50 seats an account).
             reach=round(reach / 50),
@@ -212,6 +217,13 @@ def _initiatives(cpo: User, key_results: list[KeyResult]) -> list[Initiative]:
                 contribution=contribution,
             )
     return initiatives
+
+
+def _capacity(cpo: User, initiatives: list[Initiative], *, first: str) -> None:
+    """Six person-months a team a quarter, for this quarter and the next three."""
+    teams = sorted({i.team for i in initiatives if i.team})
+    values = {(team, quarter): 6.0 for team in teams for quarter in quarters_from(first, 4)}
+    services.team_capacities_set(actor=cpo, values=values)
 
 
 def _derived_nps(cpo: User, objective: Objective, initiatives: list[Initiative]) -> None:

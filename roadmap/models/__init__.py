@@ -3,6 +3,7 @@
 from .customers import Customer, Segment
 from .evidence import Evidence, PendingEvidence
 from .initiatives import Alignment, Initiative
+from .planning import TeamCapacity
 from .policy import ScoringSettings
 from .rescore import FullRescore, PendingCause, RecomputeRun, ScoreQuarantine, ScoreSnapshot
 from .segment_counts import SegmentCount
@@ -22,6 +23,7 @@ __all__ = [
     "ScoringSettings",
     "Segment",
     "SegmentCount",
+    "TeamCapacity",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

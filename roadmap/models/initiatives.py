@@ -1,12 +1,16 @@
 """Initiatives (the roadmap's items, with their RICE inputs and scores) and their alignments."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
 import bounds
 from okrs.models import QUARTER_REGEX, KeyResult, greater_than_zero, quarter_validator
+from roadmap.planning import MAX_SPAN_QUARTERS, schedule_error
+
+from .quarters import quarter_index_sql
 
 FIBONACCI_CHOICES = [(n, str(n)) for n in bounds.FIBONACCI]
 
@@ -52,6 +56,25 @@ class Initiative(models.Model):
     lane = models.CharField(max_length=5, choices=Lane.choices, default=Lane.LATER)
     target_quarter = models.CharField(
         max_length=7, blank=True, validators=[quarter_validator], help_text="e.g. 2026-Q4"
+    )
+    # The plan on the timeline: a bar from start to end quarter, both included
+    # (docs/ui.md, "Planning"). Both empty: unscheduled. Database defaults, so
+    # bulk loads (COPY) that leave them out stay valid.
+    start_quarter = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[quarter_validator],
+        help_text="First quarter of the plan, e.g. 2026-Q3",
+    )
+    end_quarter = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[quarter_validator],
+        help_text=f"Last quarter of the plan; a plan spans at most {MAX_SPAN_QUARTERS} quarters",
     )
     team = models.CharField(max_length=100, blank=True)
     # The id another system (a tracker, a spreadsheet) knows it by: importing a row
@@ -193,6 +216,27 @@ class Initiative(models.Model):
                 name="initiative_target_quarter_format",
             ),
             models.CheckConstraint(
+                condition=(Q(start_quarter="") & Q(end_quarter=""))
+                | (
+                    Q(start_quarter__regex=QUARTER_REGEX)
+                    & Q(end_quarter__regex=QUARTER_REGEX)
+                    & Q(end_quarter__gte=models.F("start_quarter"))
+                ),
+                name="initiative_plan_quarters",
+                violation_error_message="Set both plan quarters, the end on or after the start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_quarter="")
+                | Q(
+                    models.lookups.LessThan(
+                        quarter_index_sql("end_quarter") - quarter_index_sql("start_quarter"),
+                        MAX_SPAN_QUARTERS,
+                    )
+                ),
+                name="initiative_plan_span",
+                violation_error_message=f"A plan spans at most {MAX_SPAN_QUARTERS} quarters.",
+            ),
+            models.CheckConstraint(
                 condition=Q(ease__isnull=True)
                 | (Q(ease__gte=bounds.EASE_MIN) & Q(ease__lte=bounds.EASE_MAX)),
                 name="initiative_ease_in_bounds",
@@ -209,6 +253,12 @@ class Initiative(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        error = schedule_error(self.start_quarter, self.end_quarter)
+        if error is not None:
+            raise ValidationError({error[0]: error[1]})
 
     @property
     def unaligned(self) -> bool:

@@ -30,6 +30,7 @@ from .initiatives import (
     initiative_update,
 )
 from .marks import initiatives_mark, initiatives_mark_for_key_results, request_rescore
+from .planning import initiative_schedule, team_capacities_set, team_capacity_set
 from .rescore import RescoreResult, initiatives_rescore_marked, scoring_policy
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "initiative_create_from_evidence",
     "initiative_delete",
     "initiative_move",
+    "initiative_schedule",
     "initiative_update",
     "initiatives_mark",
     "initiatives_mark_for_key_results",
@@ -62,4 +64,6 @@ __all__ = [
     "segment_fingerprint",
     "segment_save",
     "segment_update",
+    "team_capacities_set",
+    "team_capacity_set",
 ]

@@ -32,6 +32,8 @@ AUDIT_FIELDS = [
     "status",
     "lane",
     "target_quarter",
+    "start_quarter",
+    "end_quarter",
     "team",
     "owner",
     "external_id",

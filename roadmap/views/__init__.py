@@ -1,7 +1,7 @@
 """HTML views for the roadmap: thin (parse → selector → one service call → render)."""
 
 from .alignment_page import alignment, alignment_export
-from .board import board, initiative_move, timeline
+from .board import board, initiative_move
 from .customers import (
     customer_add,
     customer_delete,
@@ -31,6 +31,7 @@ from .priorities import (
     priority_row,
 )
 from .score_history import initiative_timeline, snapshot_compare
+from .timeline import capacity, initiative_schedule, timeline
 
 __all__ = [
     "alignment",
@@ -39,6 +40,7 @@ __all__ = [
     "alignment_export",
     "alignment_remove",
     "board",
+    "capacity",
     "customer_add",
     "customer_delete",
     "customer_edit",
@@ -55,6 +57,7 @@ __all__ = [
     "initiative_move",
     "initiative_new",
     "initiative_preview",
+    "initiative_schedule",
     "initiative_timeline",
     "priorities",
     "priorities_export",

@@ -1,4 +1,4 @@
-"""The roadmap board (now / next / later), moving cards, and the quarter timeline."""
+"""The roadmap board (now / next / later) and moving cards."""
 
 from __future__ import annotations
 
@@ -19,9 +19,6 @@ from roadmap.models import Initiative
 from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
 
 from ._access import editor_required, viewer_required
-
-UNSCHEDULED = "Unscheduled"
-
 
 # Cards per lane: the best-ranked; the rest are a link to the ranked table. A
 # board of 10,000 initiatives drawn whole is 18 MB of HTML and seconds to render.
@@ -117,19 +114,3 @@ def initiative_move(request, pk: int):
         return render(request, "roadmap/_board.html", context)
     messages.info(request, status_message)
     return redirect("roadmap:board")
-
-
-@require_safe
-@viewer_required
-def timeline(request):
-    groups: dict[str, list[Initiative]] = {}
-    for initiative in _board_initiatives(request.user):
-        groups.setdefault(initiative.target_quarter or UNSCHEDULED, []).append(initiative)
-    quarters = sorted(q for q in groups if q != UNSCHEDULED)
-    if UNSCHEDULED in groups:
-        quarters.append(UNSCHEDULED)
-    return render(
-        request,
-        "roadmap/timeline.html",
-        {"quarters": [(q, groups[q]) for q in quarters], "unscheduled": UNSCHEDULED},
-    )

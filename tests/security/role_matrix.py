@@ -216,6 +216,21 @@ PAGES = {
     "roadmap:home": {"GET": (READERS, "/", None)},
     "roadmap:board": {"GET": (READERS, "/roadmap/", None)},
     "roadmap:timeline": {"GET": (READERS, "/roadmap/timeline/", None)},
+    "roadmap:capacity": {
+        "GET": (PRODUCT, "/roadmap/timeline/capacity/?start=2026-Q1", None),
+        "POST": (
+            PRODUCT,
+            "/roadmap/timeline/capacity/?start=2026-Q1",
+            {"new_team": "Platform", "c0_2026-Q2": "4"},
+        ),
+    },
+    "roadmap:initiative-schedule": {
+        "POST": (
+            PRODUCT,
+            "/initiatives/{initiative}/schedule/",
+            {"start_quarter": "2026-Q3", "end_quarter": "2026-Q4", "version": "{version}"},
+        )
+    },
     "roadmap:priorities": {"GET": (READERS, "/priorities/", None)},
     "roadmap:priorities-export": {"GET": (READERS, "/priorities/export.csv", None)},
     # Without a file the upload form answers with its error: nothing is written.

@@ -26,6 +26,7 @@ from roadmap.models import (
     PendingEvidence,
     ScoreQuarantine,
     ScoringSettings,
+    TeamCapacity,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -101,6 +102,7 @@ def workspace():
     ScoringSettings.objects.update_or_create(
         pk=SINGLETON_ID, defaults={"framework": "ice", "alignment_weight": 0.5}
     )
+    TeamCapacity.objects.create(team="Platform", quarter="2026-Q4", person_months=12.5)
     ScoreQuarantine.objects.create(
         initiative=Initiative.objects.last(),
         error="ScoringError: the score is not a finite number",

@@ -52,6 +52,8 @@ class InitiativeSerializer(strict.ModelSerializer):
             "status",
             "lane",
             "target_quarter",
+            "start_quarter",
+            "end_quarter",
             "team",
             "owner",
             "reach",
