@@ -234,10 +234,8 @@ def _by_objective(shown, filters):
             *RANK_ORDER,
         )
     )
-    pairs_page, before = _window(
-        list(ordered.values_list("group", "group_title", "id")[max(0, offset - 1) : offset + PAGE_ROWS]),
-        offset,
-    )
+    page_pairs = ordered.values_list("group", "group_title", "id")
+    pairs_page, before = _window(list(page_pairs[max(0, offset - 1) : offset + PAGE_ROWS]), offset)
     by_id = Initiative.objects.only(*ROW_FIELDS).in_bulk([pk for _, _, pk in pairs_page])
     groups: list[Group] = []
     for key, title, pk in pairs_page:

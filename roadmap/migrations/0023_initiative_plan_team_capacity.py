@@ -30,7 +30,7 @@ def plan_from_quarter_or_lane(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0021_scoring_policy_verbose_name'),
+        ('roadmap', '0022_initiative_external_id'),
     ]
 
     operations = [
