@@ -252,7 +252,7 @@ def test_capacity_out_of_bounds_saves_nothing(pat):
 
 # --- The migration's defaults for existing rows ---------------------------------------------
 
-plan_migration = importlib.import_module("roadmap.migrations.0023_initiative_plan_team_capacity")
+plan_migration = importlib.import_module("roadmap.migrations.0024_initiative_plan_team_capacity")
 
 
 def test_existing_work_is_planned_from_its_target_quarter_else_its_lane(monkeypatch):

@@ -30,7 +30,7 @@ def plan_from_quarter_or_lane(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0022_initiative_external_id'),
+        ('roadmap', '0023_segment_counts'),
     ]
 
     operations = [
