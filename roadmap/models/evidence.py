@@ -120,6 +120,14 @@ class Evidence(models.Model):
             models.Index(
                 fields=["initiative", "customer", "received_at"], name="evidence_reach_cover"
             ),
+            # An initiative's page lists its newest items a page at a time: without
+            # this, a page of 25 sorted every item of the initiative (0.56 s for the
+            # 44,000 of the bench's busiest).
+            models.Index(
+                fields=["initiative", "-received_at", "-id"],
+                condition=Q(initiative__isnull=False),
+                name="evidence_initiative_newest",
+            ),
             models.Index(
                 fields=["-received_at"],
                 condition=Q(initiative__isnull=True),
