@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -14,6 +15,7 @@ from okrs.models import KeyResult, Objective
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
 from roadmap.services.customers import CUSTOMER_AUDIT_FIELDS, SEGMENT_AUDIT_FIELDS
 from web.forms import FingerprintForm, VersionedForm
+from web.widgets import SearchSelect
 
 RICE_FIELDS = ("reach", "impact", "confidence", "effort")
 FRAMEWORK_FIELDS = ("ease", "business_value", "time_criticality", "risk_reduction", "job_size")
@@ -243,19 +245,21 @@ class EvidenceCreateForm(forms.Form):
         help_text="NPS comment: 0 to 10; survey: 1 to 5 (CSAT)",
     )
     customer = forms.ModelChoiceField(
-        queryset=Customer.objects.select_related("segment").order_by("name"),
+        queryset=Customer.objects.order_by("name", "id").only("id", "name"),
         required=False,
         empty_label="No customer / new customer below",
-        widget=ManyOptionsSelect,
+        widget=SearchSelect(search_url=reverse_lazy("roadmap:pick-customers")),
     )
     new_customer = forms.CharField(
         required=False, max_length=200, label="…or a new customer's name"
     )
     initiative = forms.ModelChoiceField(
-        queryset=Initiative.objects.all(),
+        queryset=Initiative.objects.order_by("rank", "-priority_score", "id").only(
+            "id", "title", "rank"
+        ),
         required=False,
         empty_label="Leave in the inbox",
-        widget=ManyOptionsSelect,
+        widget=SearchSelect(search_url=reverse_lazy("roadmap:pick-initiatives")),
     )
 
     def clean(self):

@@ -7,6 +7,7 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
@@ -191,9 +192,48 @@ def evidence_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
     return _visible(qs.order_by("-received_at", "-id"), viewer)
 
 
-def inbox_list(*, viewer, search: str = "") -> QuerySet[Evidence]:
-    """The triage inbox: evidence linked to no initiative, newest first."""
-    return evidence_list(viewer=viewer, filters={"unlinked": True, "search": search})
+def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
+    """The triage inbox, newest first.
+
+    filters: state ("inbox": unlinked and not dismissed, the default; "linked";
+    "dismissed"; "all"), source, importance, segment (id), customer (id),
+    received_after / received_before (dates, inclusive), q (text search over the
+    item's text, its customer's name and its segment's name: PostgreSQL
+    full-text search on the text there, a substring match elsewhere).
+    """
+    filters = filters or {}
+    qs = Evidence.objects.select_related("customer__segment", "initiative")
+    state = filters.get("state") or "inbox"
+    if state == "inbox":
+        qs = qs.filter(initiative__isnull=True, dismissed_reason="")
+    elif state == "linked":
+        qs = qs.filter(initiative__isnull=False)
+    elif state == "dismissed":
+        qs = qs.exclude(dismissed_reason="")
+    for name in ("source", "importance"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("segment"):
+        qs = qs.filter(customer__segment_id=filters["segment"])
+    if filters.get("customer"):
+        qs = qs.filter(customer_id=filters["customer"])
+    if filters.get("received_after"):
+        qs = qs.filter(received_at__date__gte=filters["received_after"])
+    if filters.get("received_before"):
+        qs = qs.filter(received_at__date__lte=filters["received_before"])
+    if filters.get("q"):
+        qs = _evidence_text_match(qs, filters["q"])
+    return _visible(qs.order_by("-received_at", "-id"), viewer)
+
+
+def _evidence_text_match(qs: QuerySet[Evidence], term: str) -> QuerySet[Evidence]:
+    names = Q(customer__name__icontains=term) | Q(customer__segment__name__icontains=term)
+    if connection.vendor != "postgresql":
+        return qs.filter(Q(text__icontains=term) | names)
+    query = SearchQuery(term, config="english", search_type="websearch")
+    return qs.alias(document=SearchVector("text", config="english")).filter(
+        Q(document=query) | names
+    )
 
 
 def customer_list(*, viewer) -> QuerySet[Customer]:

@@ -33,6 +33,10 @@ urlpatterns = [
     ),
     path("evidence/", views.inbox, name="inbox"),
     path("evidence/link/", views.evidence_link, name="evidence-link"),
+    path("evidence/bulk/", views.evidence_bulk, name="evidence-bulk"),
+    path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),
+    path("evidence/pick/initiatives/", views.pick_initiatives, name="pick-initiatives"),
+    path("evidence/pick/customers/", views.pick_customers, name="pick-customers"),
     path("evidence/add/", views.evidence_add, name="evidence-add"),
     path(
         "evidence/<int:pk>/to-initiative/",

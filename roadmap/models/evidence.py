@@ -22,6 +22,11 @@ class Evidence(models.Model):
         IN_APP = "in_app", "In-app feedback"
         EXPERIMENT = "experiment", "Experiment"
 
+    class Dismissal(models.TextChoices):
+        WONT_DO = "wont_do", "Won't do"
+        DUPLICATE = "duplicate", "Duplicate"
+        SPAM = "spam", "Spam"
+
     class Importance(models.TextChoices):
         NICE_TO_HAVE = "nice_to_have", "Nice to have"
         IMPORTANT = "important", "Important"
@@ -101,6 +106,12 @@ class Evidence(models.Model):
     experiment_sample_size = models.PositiveBigIntegerField(
         null=True, blank=True, validators=bounds.sample_validators
     )
+    # Triage: a dismissed item is linked to nothing and counts for nothing (no
+    # reach, no derived NPS/CSAT), but stays findable under "Dismissed".
+    dismissed_reason = models.CharField(
+        max_length=10, choices=Dismissal.choices, blank=True, default="", db_default=""
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -166,6 +177,14 @@ class Evidence(models.Model):
                 | Q(source="nps", score__gte=0, score__lte=10)
                 | Q(source="survey", score__gte=1, score__lte=5),
                 name="evidence_score_on_its_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(dismissed_reason="")
+                | Q(
+                    dismissed_reason__in=["wont_do", "duplicate", "spam"],
+                    initiative__isnull=True,
+                ),
+                name="evidence_dismissed_is_unlinked",
             ),
         ]
 

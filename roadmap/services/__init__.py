@@ -32,8 +32,10 @@ from .initiatives import (
 from .marks import initiatives_mark, initiatives_mark_for_key_results, request_rescore
 from .planning import initiative_schedule, team_capacities_set, team_capacity_set
 from .rescore import RescoreResult, initiatives_rescore_marked, scoring_policy
+from .triage import BULK_MAX, evidence_dismiss, evidence_edit, evidence_restore
 
 __all__ = [
+    "BULK_MAX",
     "MAX_BATCH",
     "BatchValidationError",
     "EvidenceIngestResult",
@@ -46,8 +48,11 @@ __all__ = [
     "customer_save",
     "customer_update",
     "evidence_delete",
+    "evidence_dismiss",
+    "evidence_edit",
     "evidence_ingest",
     "evidence_link",
+    "evidence_restore",
     "initiative_create",
     "initiative_create_from_evidence",
     "initiative_delete",

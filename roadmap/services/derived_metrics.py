@@ -52,6 +52,7 @@ def answer_counts(metric: Metric, *, end: datetime) -> derived.AnswerCounts:
     qs = Evidence.objects.filter(
         source=derived.SOURCE[kind],
         score__isnull=False,
+        dismissed_reason="",
         received_at__gt=end - timedelta(days=metric.derived_window_days),
         received_at__lte=end,
     )

@@ -181,7 +181,10 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
         row["importance"] = item.get("importance") or default_importance
         row["received_at"] = item.get("received_at") or now
         row["score"] = item.get("score")
-        if "initiative" in item or row["id"] is None:
+        if row.get("dismissed_reason"):
+            # Dismissed in triage: a re-sent item stays dismissed, linked to nothing.
+            row["initiative_id"] = None
+        elif "initiative" in item or row["id"] is None:
             row["initiative_id"] = _pk(item.get("initiative"))
         if item.get("customer_external_id"):
             row["customer_id"] = customers[item["customer_external_id"]]
@@ -301,8 +304,10 @@ def evidence_link(*, actor, evidence_ids: Iterable[int], initiative: Initiative 
     if len(was) != len(ids):
         raise ValidationError({"evidence": "Some of these evidence items do not exist."})
     new_id = initiative.pk if initiative is not None else None
+    # Linking a dismissed item is a triage decision that undoes the dismissal.
+    undismiss = {"dismissed_reason": "", "dismissed_at": None} if initiative is not None else {}
     count = Evidence.objects.filter(id__in=ids).update(
-        initiative=initiative, updated_at=timezone.now()
+        initiative=initiative, updated_at=timezone.now(), **undismiss
     )
     audit_record_many(
         actor=actor,

@@ -317,6 +317,9 @@ def existing_rows(external_ids: list[str]) -> dict[str, dict]:
     return {
         row["external_id"]: row
         for row in Evidence.objects.filter(pk__in=ids).values(
-            "external_id", "created_by_id", *(name for name, _ in UPDATE_COLUMNS)
+            "external_id",
+            "created_by_id",
+            "dismissed_reason",
+            *(name for name, _ in UPDATE_COLUMNS),
         )
     }

@@ -13,7 +13,16 @@ from .customers import (
     segment_edit,
     segment_row,
 )
-from .evidence import evidence_add, evidence_link, evidence_to_initiative, inbox
+from .evidence import (
+    evidence_add,
+    evidence_bulk,
+    evidence_edit,
+    evidence_link,
+    evidence_to_initiative,
+    inbox,
+    pick_customers,
+    pick_initiatives,
+)
 from .imports import import_map, import_upload
 from .initiatives import (
     alignment_add,
@@ -47,6 +56,8 @@ __all__ = [
     "customer_row",
     "customers",
     "evidence_add",
+    "evidence_bulk",
+    "evidence_edit",
     "evidence_link",
     "evidence_to_initiative",
     "import_map",
@@ -59,6 +70,8 @@ __all__ = [
     "initiative_preview",
     "initiative_schedule",
     "initiative_timeline",
+    "pick_customers",
+    "pick_initiatives",
     "priorities",
     "priorities_export",
     "priority_edit",

@@ -7,29 +7,30 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.html import format_html_join
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from roadmap import services
-from roadmap.forms import (
-    EvidenceCreateForm,
-    EvidenceLinkForm,
-    EvidenceToInitiativeForm,
-    InboxSearchForm,
-)
+from roadmap.forms import EvidenceCreateForm, EvidenceLinkForm, EvidenceToInitiativeForm
+from roadmap.forms_inbox import BulkForm, EvidenceEditForm, InboxFilterForm, initiative_label
+from roadmap.models import Customer, Evidence
 from roadmap.permissions import can_add_evidence_in_browser
 from roadmap.selectors import inbox_list, initiative_list
 from web.forms import apply_service_errors
+from web.widgets import option_list
 
 from ._access import editor_required, evidence_author_required, viewer_required
 
 PAGE_SIZE = 20
-# Each item's own "Link to" list offers the best-ranked initiatives; the bar
-# above the list links to any. 20 lists of all 10,000 initiatives made a page
-# of 13 MB and ~13 s.
+# Each item's own "Link to" list offers the best-ranked initiatives; the search
+# box beside the bulk bar's list finds any.
 ITEM_CHOICES = 50
+PICKS = 50
 
 
 def _options(initiatives) -> str:
@@ -40,41 +41,41 @@ def _options(initiatives) -> str:
     )
 
 
-def _inbox_context(request, data, status_message: str = "", link_form=None) -> dict:
-    search = InboxSearchForm(data)
-    term = search.cleaned_data["q"] if search.is_valid() else ""
-    page = Paginator(inbox_list(viewer=request.user, search=term), PAGE_SIZE).get_page(
+def _inbox_context(request, data, status_message: str = "", bulk_form=None) -> dict:
+    filter_form = InboxFilterForm(data, auto_id="f_%s")
+    filters = filter_form.filters()
+    page = Paginator(inbox_list(viewer=request.user, filters=filters), PAGE_SIZE).get_page(
         data.get("page")
     )
-    return {
-        "search_form": search,
-        "q": term,
-        "page": page,
-        "items": list(page.object_list),
-        **_link_choices(request.user),
-        "status_message": status_message,
-        "link_form": link_form,
-    }
-
-
-def _link_choices(viewer) -> dict:
-    """The initiatives to link to, as <option>s rendered once: all, and the best-ranked."""
-    initiatives = list(
-        initiative_list(viewer=viewer)
+    query = {k: v for k, v in filters.items() if not (k == "state" and v == "inbox")}
+    best = list(
+        initiative_list(viewer=request.user)
+        .exclude(status="archived")
         .select_related(None)
         .prefetch_related(None)
-        .only("id", "title", "rank")
+        .only("id", "title", "rank")[:ITEM_CHOICES]
     )
     return {
-        "initiative_options": _options(initiatives),
-        "item_options": _options(initiatives[:ITEM_CHOICES]),
-        "item_choices_cut": len(initiatives) > ITEM_CHOICES,
-        "item_choices": ITEM_CHOICES,
+        "filter_form": filter_form,
+        "filters": filters,
+        "state": filters["state"],
+        "q": filters.get("q", ""),
+        "filter_query": urlencode(query),
+        "filter_fields": {k: str(v) for k, v in query.items()},
+        "page": page,
+        "items": list(page.object_list),
+        "item_options": _options(best),
+        "bulk_initiative": (bulk_form or BulkForm())["initiative"].as_widget(
+            attrs={"id": "bulk-initiative", "class": "select-sm"}
+        ),
+        "reasons": Evidence.Dismissal.choices,
+        "bulk_max": services.BULK_MAX,
+        "status_message": status_message,
     }
 
 
-def _render_inbox(request, data, status_message="", link_form=None, add_form=None, status=200):
-    context = _inbox_context(request, data, status_message, link_form)
+def _render_inbox(request, data, status_message="", bulk_form=None, add_form=None, status=200):
+    context = _inbox_context(request, data, status_message, bulk_form)
     if request.htmx and request.htmx.target in ("inbox", "inbox-list"):
         return render(request, "roadmap/_inbox.html", context, status=status)
     if add_form is None and can_add_evidence_in_browser(request.user):
@@ -89,32 +90,148 @@ def inbox(request):
     return _render_inbox(request, request.GET)
 
 
+def _back_to_inbox(request, data, message: str, bulk_form=None):
+    """The inbox as it was filtered, redrawn (htmx) or redirected to."""
+    if request.htmx:
+        return _render_inbox(request, data, status_message=message, bulk_form=bulk_form)
+    if bulk_form is None:
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
+    query = InboxFilterForm(data).filters()
+    query = {k: v for k, v in query.items() if not (k == "state" and v == "inbox")}
+    return redirect(f"{reverse('roadmap:inbox')}{'?' + urlencode(query) if query else ''}")
+
+
+@require_POST
+@editor_required
+def evidence_bulk(request):
+    """Link, move, unlink, dismiss or restore the ticked items, or all the filter matches."""
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        return _back_to_inbox(request, request.POST, errors, bulk_form=form)
+    data = form.cleaned_data
+    if data.get("scope") == "matching":
+        filters = InboxFilterForm(request.POST).filters()
+        matching = inbox_list(viewer=request.user, filters=filters).order_by()
+        ids = list(matching.values_list("pk", flat=True)[: services.BULK_MAX + 1])
+    else:
+        ids = [e.pk for e in data["evidence"]]
+    try:
+        message = _apply(request.user, data, ids)
+    except ValidationError as exc:
+        return _back_to_inbox(request, request.POST, "; ".join(exc.messages), bulk_form=form)
+    return _back_to_inbox(request, request.POST, message)
+
+
+def _apply(actor, data: dict, ids: list[int]) -> str:
+    action = data["action"]
+    if action == "link":
+        initiative = data["initiative"]
+        n = services.evidence_link(actor=actor, evidence_ids=ids, initiative=initiative)
+        return f"Linked {n} item{pluralize(n)} to “{initiative.title}”."
+    if action == "unlink":
+        n = services.evidence_link(actor=actor, evidence_ids=ids, initiative=None)
+        return f"Unlinked {n} item{pluralize(n)}; they are back in the inbox."
+    if action == "dismiss":
+        reason = data["reason"]
+        n = services.evidence_dismiss(actor=actor, evidence_ids=ids, reason=reason)
+        label = Evidence.Dismissal(reason).label.lower()
+        return f"Dismissed {n} item{pluralize(n)} as {label}; find them under “Dismissed”."
+    n = services.evidence_restore(actor=actor, evidence_ids=ids)
+    return f"Restored {n} item{pluralize(n)} to the inbox."
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def evidence_edit(request, pk: int):
+    evidence = get_object_or_404(inbox_list(viewer=request.user, filters={"state": "all"}), pk=pk)
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        next_url = ""
+    if request.method == "POST":
+        form = EvidenceEditForm(request.POST, instance=evidence)
+        if form.is_valid():
+            try:
+                services.evidence_edit(
+                    actor=request.user,
+                    evidence=evidence,
+                    data={name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, "Evidence saved.")
+                return redirect(next_url or reverse("roadmap:inbox"))
+        status = 422
+    else:
+        form, status = EvidenceEditForm(instance=evidence), 200
+    return render(
+        request,
+        "roadmap/evidence_edit.html",
+        {"form": form, "evidence": evidence, "next": next_url},
+        status=status,
+    )
+
+
+@require_safe
+@viewer_required
+def pick_initiatives(request):
+    """<option>s of the initiatives whose title holds the typed text, best-ranked first."""
+    term = _term(request)
+    rows = (
+        initiative_list(viewer=request.user)
+        .exclude(status="archived")
+        .select_related(None)
+        .prefetch_related(None)
+        .only("id", "title", "rank")
+    )
+    if term:
+        rows = rows.filter(title__icontains=term)
+    return HttpResponse(
+        option_list(rows[:PICKS], empty_label="Choose an initiative…", label=initiative_label)
+    )
+
+
+@require_safe
+@viewer_required
+def pick_customers(request):
+    term = _term(request)
+    rows = Customer.objects.order_by("name", "id").only("id", "name")
+    if term:
+        rows = rows.filter(name__icontains=term)
+    return HttpResponse(option_list(rows[:PICKS], empty_label="Any customer"))
+
+
+def _term(request) -> str:
+    """The search box's text (its name is the field's plus "_term")."""
+    for key, value in request.GET.items():
+        if key.endswith("_term"):
+            return value.strip()[:100]
+    return ""
+
+
 @require_POST
 @editor_required
 def evidence_link(request):
     form = EvidenceLinkForm(request.POST)
     if not form.is_valid():
-        return _render_inbox(request, request.POST, link_form=form, status=200)
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        return _back_to_inbox(request, request.POST, errors, bulk_form=form)
     evidence = list(form.cleaned_data["evidence"])
     initiative = form.cleaned_data["initiative"]
     count = services.evidence_link(
         actor=request.user, evidence_ids=[e.pk for e in evidence], initiative=initiative
     )
     noun = "item" if count == 1 else "items"
-    status_message = f"Linked {count} {noun} to “{initiative.title}”."
-    if request.htmx:
-        return _render_inbox(request, request.POST, status_message=status_message)
-    messages.success(request, status_message)
-    # Back to the same search: the text is a query value, so it is encoded (& # + space).
-    search = request.POST.get("q", "")
-    query = f"?{urlencode({'q': search})}" if search else ""
-    return redirect(f"{reverse('roadmap:inbox')}{query}")
+    return _back_to_inbox(request, request.POST, f"Linked {count} {noun} to “{initiative.title}”.")
 
 
 @require_POST
 @editor_required
 def evidence_to_initiative(request, pk: int):
-    evidence = get_object_or_404(inbox_list(viewer=request.user), pk=pk)
+    evidence = get_object_or_404(inbox_list(viewer=request.user, filters={"state": "all"}), pk=pk)
     form = EvidenceToInitiativeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the new initiative a title.")

@@ -304,6 +304,32 @@ PAGES = {
             {"text": "Wants SAML", "source": "interview", "importance": "important"},
         )
     },
+    "roadmap:evidence-bulk": {
+        "POST": (
+            PRODUCT,
+            "/evidence/bulk/",
+            {"action": "dismiss", "reason": "spam", "evidence": "{evidence}"},
+        )
+    },
+    "roadmap:evidence-edit": {
+        "GET": (PRODUCT, "/evidence/{evidence}/edit/", None),
+        "POST": (
+            PRODUCT,
+            "/evidence/{evidence}/edit/",
+            {
+                "text": "Wants SAML",
+                "source": "sales",
+                "importance": "critical",
+                "score": "",
+                "customer": "",
+                "received_at": "2026-11-01T10:00",
+            },
+        ),
+    },
+    "roadmap:pick-initiatives": {
+        "GET": (READERS, "/evidence/pick/initiatives/?initiative_term=s", None)
+    },
+    "roadmap:pick-customers": {"GET": (READERS, "/evidence/pick/customers/?customer_term=i", None)},
     "roadmap:evidence-to-initiative": {
         "POST": (PRODUCT, "/evidence/{evidence}/to-initiative/", {"title": "From feedback"})
     },
