@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0023_segment_counts'),
+        ('roadmap', '0025_evidence_initiative_newest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
