@@ -13,5 +13,6 @@ urlpatterns = [
     path("okrs/", include("okrs.urls")),
     path("activity/", include("audit.urls")),
     path("views/", include("saved_views.urls")),
+    path("settings/api-keys/", include("apikeys.urls")),
     path("", include("roadmap.urls")),
 ]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "audit",
+    "apikeys",
     "okrs",
     "roadmap",
     "saved_views",
@@ -62,12 +63,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # RateLimit-* headers on every /api/ response, whichever layer below answers.
+    "apikeys.ratelimit.RateLimitHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "config.middleware.NulAndQueryLimitMiddleware",
+    # Idempotency-Key on POST under /api/: after the body-size and NUL guards.
+    "apikeys.middleware.IdempotencyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -269,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Derived NPS/CSAT metrics: new answers nudge a run; this moves their
     # rolling windows on without new answers and catches a lost nudge.
+    # Stored Idempotency-Key answers are kept 24 hours.
+    "purge-idempotency-records-hourly": {
+        "task": "apikeys.tasks.purge_idempotency_records",
+        "schedule": crontab(minute=23),
+    },
     "recompute-derived-metrics-hourly": {
         "task": "roadmap.tasks.recompute_derived_metrics",
         "schedule": crontab(minute=7),
@@ -284,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a 401 challenges with Bearer (API keys, apikeys/); DRF tokens still work.
+        "apikeys.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -301,8 +313,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.openapi.ApiAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        # DRF's, noting what they counted for the RateLimit-* headers (apikeys.ratelimit).
+        "apikeys.ratelimit.UserRateThrottle",
+        "apikeys.ratelimit.AnonRateThrottle",
     ],
     # Per token (user). Throttle counters live in the shared cache (Redis in
     # production); they are a fairness limit, not a brute-force defence.
@@ -348,6 +361,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.document_limits",
         "api.schema.type_nullable_references",
         "api.schema.name_parameter_enums",
+        "apikeys.schema.document_keys_and_limits",
     ],
     # Several models have a `status`; give each enum a stable, readable name.
     "ENUM_NAME_OVERRIDES": {

@@ -27,11 +27,11 @@ RESOURCES = [
 
 
 @pytest.mark.parametrize("url", RESOURCES)
-def test_unauthenticated_requests_get_401_with_a_token_challenge(anon, url):
+def test_unauthenticated_requests_get_401_with_a_bearer_challenge(anon, url):
     response = anon.get(url)
 
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 

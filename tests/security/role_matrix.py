@@ -495,6 +495,16 @@ PAGES = {
         ),
     },
     "roadmap:segment-delete": {"POST": (PRODUCT, "/customers/segments/{segment}/delete/", {})},
+    # API keys of integration accounts: product manages them (apikeys/).
+    "apikeys:index": {"GET": (PRODUCT, "/settings/api-keys/", None)},
+    "apikeys:new": {
+        "POST": (
+            PRODUCT,
+            "/settings/api-keys/new/",
+            {"user": "{integration_user}", "name": "CRM", "scopes": "read"},
+        )
+    },
+    "apikeys:revoke": {"POST": (PRODUCT, "/settings/api-keys/{api_key}/revoke/", {})},
     # Probes for load balancers and monitoring: public, and they show no workspace data.
     "ops:healthz": {"GET": (EVERYONE, "/healthz", None)},
     "ops:readyz": {"GET": (EVERYONE, "/readyz", None)},

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from apikeys.services import api_key_create
 from okrs import services as okr_services
 from roadmap import services
 from roadmap.management.commands.export_workspace import workspace_models
@@ -130,6 +131,9 @@ def world(users):
     saved_view = SavedView.objects.create(
         owner=users["product"], page="priorities", name="Team view", shared=True
     )
+    api_key, _ = api_key_create(
+        actor=users["product"], user=users["integration"], name="CRM", scopes=["read"]
+    )
     return {
         "objective": objective.pk,
         "spare_objective": spare_objective.pk,
@@ -151,6 +155,8 @@ def world(users):
         "webhook": webhook.pk,
         "snapshot": initiative.snapshots.get().pk,
         "saved_view": saved_view.pk,
+        "integration_user": users["integration"].pk,
+        "api_key": api_key.pk,
     }
 
 
