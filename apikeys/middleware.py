@@ -9,7 +9,10 @@ DRF view, so the API's exception handler shapes them like every other error.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -87,6 +90,26 @@ def _account(request):
     return user if user is not None and user.is_authenticated else None
 
 
+def _body(request) -> bytes:
+    """The request's body, or for a multipart form already parsed, a digest of its parts."""
+    try:
+        return request.body
+    except RawPostDataException:
+        # A middleware before this one parsed the form (config.middleware checks
+        # it for NUL), after which Django keeps no raw body: hash what it parsed.
+        parts = hashlib.sha256(b"multipart\0")
+        for name, values in sorted(request.POST.lists()):
+            for value in values:
+                parts.update(f"{name}={value}\0".encode())
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                parts.update(f"{name}:{upload.name}\0".encode())
+                for chunk in upload.chunks():
+                    parts.update(chunk)
+                upload.seek(0)
+        return parts.hexdigest().encode()
+
+
 def _replay(record) -> HttpResponse:
     response = HttpResponse(bytes(record.body), status=record.status_code)
     for name, value in record.headers.items():
@@ -105,9 +128,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not valid_key(key):
             return refuse(request, IdempotencyKeyInvalid())
-        # Read the body first: authenticating may read the form, after which
-        # the raw body is gone.
-        body = request.body
+        body = _body(request)
         user = _account(request)
         if user is None:  # the view refuses it (401 or 403); nothing to remember
             return self.get_response(request)

@@ -87,16 +87,16 @@ def document_keys_and_limits(result, generator, request, public):
     headers[REPLAYED] = {
         "description": "`true` when this is the stored answer to an earlier request "
         "with the same Idempotency-Key.",
-        "schema": {"type": "string", "enum": ["true"]},
+        "schema": {"type": "string"},
     }
-    components.setdefault("parameters", {})["IdempotencyKey"] = IDEMPOTENCY_PARAMETER
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
             if method == "post":
-                operation.setdefault("parameters", []).append(_ref("parameters", "IdempotencyKey"))
+                # Inline, as drf-spectacular writes every parameter (tools read `in` and `name`).
+                operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
                 content = _error_content(responses)
                 for code, description in POST_ANSWERS.items():
                     if code not in responses:

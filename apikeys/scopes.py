@@ -9,8 +9,11 @@ from __future__ import annotations
 from .models import Scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# URL names (resolver matches) whose POST is an ingest: evidence, metric readings, check-ins.
-INGEST_ROUTES = frozenset({"evidence-list", "metric-readings", "key-result-check-ins"})
+# URL names (resolver matches) whose POST is an ingest: evidence (as JSON or a CSV
+# file), metric readings, check-ins.
+INGEST_ROUTES = frozenset(
+    {"evidence-list", "import-evidence", "metric-readings", "key-result-check-ins"}
+)
 
 
 def required_scope(method: str, url_name: str | None) -> Scope:

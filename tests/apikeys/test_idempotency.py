@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apikeys import idempotency
@@ -217,3 +218,27 @@ def test_the_purge_drops_expired_answers_only(integration_user):
     assert purge_idempotency_records.delay().get() == 1
     assert idempotency_purge_expired() == 0
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def _upload(client, csv: str, key: str):
+    upload = SimpleUploadedFile("feedback.csv", csv.encode(), content_type="text/csv")
+    return client.post(
+        "/api/v1/imports/evidence/",
+        {"file": upload, "map": ["source:Channel", "text:Comment"]},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def test_a_multipart_upload_is_replayed_by_its_file_and_fields(integration):
+    csv = "Channel,Comment\nsupport,Export is slow\n"
+
+    first = _upload(integration, csv, "upload-1")
+    again = _upload(integration, csv, "upload-1")
+    other_file = _upload(integration, csv + "nps,Love it\n", "upload-1")
+
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    assert other_file.status_code == 422
+    assert Evidence.objects.count() == 1

@@ -6,9 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from apikeys.models import ApiKey
+from apikeys.scopes import INGEST_ROUTES
 from apikeys.services import api_key_create, api_key_revoke
 from audit.models import AuditEntry
 from tests.factories import KeyResultFactory, MetricFactory, UserFactory
@@ -157,6 +159,14 @@ def test_last_used_is_written_at_most_once_a_minute(make_key, integration_user, 
 
 
 # --- Scopes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(INGEST_ROUTES))
+def test_every_ingest_route_names_a_post_route_of_the_api(name):
+    kwargs = {"key": "nps"} if name == "metric-readings" else {}
+    kwargs = {"pk": 1} if name == "key-result-check-ins" else kwargs
+
+    assert reverse(name, kwargs=kwargs).startswith("/api/v1/")
 
 
 def test_a_read_key_reads_but_may_not_ingest_or_write(make_key, product_user, bearer):
