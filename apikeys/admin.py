@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from web.admin import adopt
+from web.forms import apply_service_errors
 
 from .models import ApiKey, Scope
-from .services import api_key_create, api_key_revoke
+from .services import api_key_check, api_key_create, api_key_revoke
 
 
 class ApiKeyAdminForm(forms.ModelForm):
@@ -25,6 +27,15 @@ class ApiKeyAdminForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ("user", "name", "scopes", "expires_at")
+
+    def clean(self):
+        # The service's refusals, as field errors here rather than a 500 from save_model.
+        cleaned = super().clean()
+        try:
+            api_key_check(**{name: cleaned.get(name) for name in self.Meta.fields})
+        except ValidationError as exc:
+            apply_service_errors(self, exc)
+        return cleaned
 
 
 @admin.register(ApiKey)

@@ -56,18 +56,30 @@ def _clean_scopes(scopes) -> list[str]:
     return [scope for scope in Scope.values if scope in chosen]
 
 
+def api_key_check(*, user, name: str, scopes, expires_at: datetime | None) -> None:
+    """Raise the ValidationError api_key_create would, writing nothing (for forms)."""
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = "Name the key (what uses it)."
+    try:
+        _clean_scopes(scopes)
+    except ValidationError as exc:
+        errors.update({field: e[0] for field, e in exc.message_dict.items()})
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = "The expiry must be in the future."
+    if user is not None and not user.is_active:
+        errors["user"] = "This account is inactive."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def api_key_create(
     *, actor, user, name: str, scopes, expires_at: datetime | None = None
 ) -> tuple[ApiKey, str]:
     """A new key for `user`; returns it with the plaintext key, which is never stored."""
     name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Name the key (what uses it)."})
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
-    if not user.is_active:
-        raise ValidationError({"user": "This account is inactive."})
+    api_key_check(user=user, name=name, scopes=scopes, expires_at=expires_at)
     for _ in range(5):
         public_id, raw = _new_key()
         try:

@@ -153,3 +153,20 @@ def test_the_admin_revokes_with_its_action(staff_client, integration_user, make_
     key.refresh_from_db()
     assert key.status == "revoked"
     assert key.revoked_by.username == "root"
+
+
+def test_the_admin_refuses_a_past_expiry_on_the_form(staff_client, integration_user):
+    response = staff_client.post(
+        "/admin/apikeys/apikey/add/",
+        {
+            "user": integration_user.pk,
+            "name": "Old",
+            "scopes": ["read"],
+            "expires_at_0": "2020-01-01",
+            "expires_at_1": "00:00:00",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The expiry must be in the future." in response.content.decode()
+    assert not ApiKey.objects.exists()
