@@ -8,10 +8,10 @@ roadmap.selectors_preview.ranking_preview in this process, the median of
 
     policy        a policy change that keeps the evidence weights (ICE): every
                   initiative scored again in memory from its stored inputs
-    evidence      a policy that weighs critical evidence x2: the reach aggregate
-                  of all the evidence once (reading each item's importance), then
-                  the same
+    evidence      a policy that weighs critical evidence x2: each initiative's
+                  kept sums by importance recombined (no aggregate), then the same
     revenue       a policy that weighs customers by revenue: the aggregate once
+    half-life     a half-life of 45 days instead of 90: the aggregate once
     edit          one initiative's effort halved
     objective     one objective's weight doubled
 
@@ -73,6 +73,7 @@ def main() -> None:
             )
         },
         "revenue": {"policy": scoring.ScoringPolicy(**{**vars(current), "revenue_weight": 1.0})},
+        "half-life": {"policy": scoring.ScoringPolicy(**{**vars(current), "half_life_days": 45.0})},
         "edit": {"initiatives": {some[0]: {"effort": some[1] / 2}}},
         "objective": {"objective_weights": {objective: 2.0}},
     }

@@ -9,11 +9,13 @@ The rest keep their stored scores, so an unchanged initiative never moves
 for a reason that is not the change.
 
 Reach from evidence is the stored reach (as last scored). A policy that
-weighs evidence differently (importance, revenue, half-life) takes fresh
-totals: the reach aggregate of every initiative, once (rescore.aggregate),
-at now. Queries: the policy, the initiatives, the alignments (two; three
-more for a goal edit), the titles of the initiatives shown, and that
-aggregate when needed; never one per initiative. `python -m bench.preview`
+weighs evidence differently takes fresh totals at now
+(roadmap.selectors_preview_reach): new importance weights recombine the
+sums each initiative keeps by importance; revenue, half-life and the
+default segment weight aggregate all the evidence once. Queries: the
+policy, the initiatives, the alignments (two; three more for a goal edit),
+the titles of the initiatives shown, and the kept sums and pending items
+or that aggregate when needed; never one per initiative. `python -m bench.preview`
 times it at 10,000 initiatives.
 """
 
@@ -24,17 +26,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from roadmap import scoring
 from roadmap.models import Initiative
 from roadmap.scoring import experiments
 from roadmap.selectors_preview_goals import goal_links
+from roadmap.selectors_preview_reach import fresh_totals
 from roadmap.services.policy import policy_current
-from roadmap.services.rescore import aggregate, links, rescore_tuning
-from roadmap.services.rescore.tuning import tune
-from roadmap.services.sql import fetch_numbers, is_postgres
+from roadmap.services.rescore import links
+from roadmap.services.sql import fetch_numbers
 
 RANKED = frozenset(str(s) for s in Initiative.RANKED_STATUSES)
 
@@ -132,9 +134,9 @@ def ranking_preview(
         # any of them; else only the edited ones'.
         wide = policy_changed or goals
         alignments = links.alignment_links(cursor, None if wide else sorted(initiatives))
-        fresh = None
+        fresh, reaggregated = None, False
         if proposed.evidence_terms() != current.evidence_terms():
-            fresh = _fresh_totals(cursor, now, proposed)
+            fresh, reaggregated = fresh_totals(cursor, now, current, proposed)
     relinked: set[int] = set()
     if goals:
         alignments, relinked = goal_links(alignments, objectives, key_results)
@@ -188,7 +190,7 @@ def ranking_preview(
         moves=[move(iid) for iid in shown_moves],
         top=[move(iid) for iid in shown_top],
         failures=failures,
-        reaggregated=fresh is not None,
+        reaggregated=reaggregated,
         seconds=time.perf_counter() - started,
     )
 
@@ -218,21 +220,6 @@ def preview_body(preview: Preview) -> dict:
         "reaggregated": preview.reaggregated,
         "seconds": round(preview.seconds, 4),
     }
-
-
-def _fresh_totals(cursor, now: datetime, policy: scoring.ScoringPolicy) -> dict:
-    """Every initiative's reach totals under `policy`, with the rescore's planner settings."""
-    with transaction.atomic():
-        if is_postgres():
-            tune(cursor, rescore_tuning())
-        rows = aggregate.reach_rows(cursor, None, now, policy)
-        if is_postgres():
-            # SET LOCAL lasts to the outermost commit: a request's own
-            # transaction must not keep the rescore's settings.
-            cursor.execute(
-                "RESET work_mem; RESET enable_hashagg; RESET jit; RESET synchronous_commit"
-            )
-    return {r.initiative_id: r for r in rows}
 
 
 def _places(before: int | None, after: int | None) -> int | None:

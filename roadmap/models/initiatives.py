@@ -163,6 +163,21 @@ class Initiative(models.Model):
     reach_customers = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     reach_anonymous_items = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     reach_items = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The same terms by importance, without importance weights (scoring.reach,
+    # "Sums by importance"): a customer's under the set of its items'
+    # importances (bits: 1 nice to have, 2 important, 4 critical), an item
+    # without a customer under its own. A preview of new importance weights
+    # recombines them instead of aggregating the evidence.
+    reach_set_1 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_set_2 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_set_3 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_set_4 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_set_5 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_set_6 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_set_7 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_anonymous_1 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_anonymous_2 = models.FloatField(default=0, db_default=0, editable=False)
+    reach_anonymous_4 = models.FloatField(default=0, db_default=0, editable=False)
     # Bumped by every mark. A rescore reads it without locking the row, scores,
     # and clears the mark only if it has not moved since: a change committed
     # while the rescore ran keeps its mark, and ingest never waits for a rescore.

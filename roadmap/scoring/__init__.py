@@ -48,6 +48,7 @@ from .policy import (
     ScoringPolicy,
 )
 from .reach import (
+    NO_SETS,
     AnchoredReach,
     EvidenceSignal,
     PendingItem,
@@ -58,10 +59,13 @@ from .reach import (
     decay,
     evidence_reach,
     fold,
+    importance_sums,
     reach_added,
     reach_at,
     reach_delta,
     reach_from_totals,
+    set_weights,
+    weighted_by_importance,
 )
 
 __all__ = [
@@ -71,6 +75,7 @@ __all__ = [
     "FRAMEWORKS",
     "IMPACT_SCALE",
     "IMPORTANCES",
+    "NO_SETS",
     "AlignmentLink",
     "AnchoredReach",
     "EvidenceSignal",
@@ -91,6 +96,7 @@ __all__ = [
     "decay",
     "evidence_reach",
     "fold",
+    "importance_sums",
     "priority",
     "priority_of",
     "reach_added",
@@ -99,7 +105,9 @@ __all__ = [
     "reach_from_totals",
     "rice",
     "score",
+    "set_weights",
     "validate_framework",
     "validate_rice_inputs",
+    "weighted_by_importance",
     "weighted_priority",
 ]

@@ -131,6 +131,74 @@ def evidence_reach(
     )
 
 
+# --- Sums by importance: any importance weights without the evidence -----------
+#
+# A customer counts once, at its heaviest importance among its items, so its
+# term is filed under the set of importances its items have (7 sets, by
+# IMPORTANCE_BITS: 1 nice to have, 2 important, 3 both, 4 critical, ...), and
+# an item without a customer under its importance (3). With these 10 sums,
+# taken without importance weights, any weights give exactly
+#     from customers = sum over sets S of sums[S] x the heaviest weight in S
+#     anonymous      = sum over importances i of sums[i] x the weight of i
+# (`weighted_by_importance`): a preview of new importance weights recombines
+# 10 stored sums per initiative instead of aggregating the evidence again.
+# Positions in the tuple: SET_SLOTS (customers, bits 1-7 at 0-6), then
+# ANONYMOUS_SLOTS (7, 8, 9). An item of no stated importance counts as
+# "important" here, as in the SQL (the pure `evidence_reach` counts it 1).
+
+ANONYMOUS_SLOT = {1: 7, 2: 8, 4: 9}
+NO_SETS = (0.0,) * 10
+
+
+def importance_bit(importance: str | None) -> int:
+    return IMPORTANCE_BITS.get(importance or "important", 2)
+
+
+def set_weights(policy: ScoringPolicy) -> tuple[float, ...]:
+    """What each of the 10 sums counts for under `policy`'s importance weights."""
+    customer = tuple(heaviest_of(bits, policy) for bits in range(1, 8))
+    anonymous = tuple(
+        policy.importance_weight(name) for name, _ in sorted(IMPORTANCE_BITS.items(), key=_bit)
+    )
+    return customer + anonymous
+
+
+def _bit(item: tuple[str, int]) -> int:
+    return item[1]
+
+
+def weighted_by_importance(sets: tuple[float, ...], policy: ScoringPolicy) -> tuple[float, float]:
+    """(from customers, anonymous) under `policy`'s importance weights, from the 10 sums."""
+    weights = set_weights(policy)
+    from_customers = sum(sets[slot] * weights[slot] for slot in range(7))
+    anonymous = sum(sets[slot] * weights[slot] for slot in range(7, 10))
+    return from_customers, anonymous
+
+
+def importance_sums(
+    signals: Iterable[EvidenceSignal], *, now: datetime, policy: ScoringPolicy = DEFAULT_POLICY
+) -> tuple[float, ...]:
+    """The 10 sums of `signals` at `now` (customer weights and decay as `evidence_reach`'s)."""
+    sums = [0.0] * 10
+    newest: dict[int, EvidenceSignal] = {}
+    bits: dict[int, int] = {}
+    for s in signals:
+        bit = importance_bit(s.importance)
+        if s.customer_id is None:
+            age = (now - s.received_at).total_seconds() / 86400
+            sums[ANONYMOUS_SLOT[bit]] += decay(age, policy.half_life_days)
+            continue
+        bits[s.customer_id] = bits.get(s.customer_id, 0) | bit
+        seen = newest.get(s.customer_id)
+        if seen is None or s.received_at > seen.received_at:
+            newest[s.customer_id] = s
+    for customer, s in newest.items():
+        age = (now - s.received_at).total_seconds() / 86400
+        weight = customer_weight(s.segment_weight, s.revenue, policy)
+        sums[bits[customer] - 1] += weight * decay(age, policy.half_life_days)
+    return tuple(sums)
+
+
 # --- Reach kept up to date by deltas ------------------------------------------
 #
 # decay(now - t) = 2 ** ((t - A) / h) * 2 ** (-(now - A) / h) for any anchor A,
@@ -150,6 +218,9 @@ class AnchoredReach:
     customers: int
     anonymous_items: int
     items: int
+    # The same terms filed by importance, without the importance weights
+    # (`ImportanceSums`): any importance weights' sums recombine from them.
+    sets: tuple[float, ...] = (0.0,) * 10
 
 
 def anchored_term(received_at: datetime, anchor: datetime, half_life_days: float) -> float:
@@ -160,43 +231,63 @@ def anchored_term(received_at: datetime, anchor: datetime, half_life_days: float
 def reach_delta(
     sums: AnchoredReach,
     new: Iterable[EvidenceSignal],
-    newest: dict[int, tuple[datetime, float]],
+    newest: dict[int, tuple],
     *,
     policy: ScoringPolicy = DEFAULT_POLICY,
 ) -> AnchoredReach:
     """What adding the `new` evidence items adds to `sums` (same anchor and half-life).
 
-    `newest` holds each customer's newest item so far and the heaviest
-    importance weight of its items (absent: none yet), and is updated in
+    `newest` holds each customer's newest item so far, the heaviest
+    importance weight of its items and (optionally, third) the
+    IMPORTANCE_BITS of its items (absent: none yet), and is updated in
     place. A customer counts once, at its newest item, times its heaviest
     weight: a newer or heavier item swaps its term, any other adds nothing
-    but the item count.
+    but the item count. The importance sums (`AnchoredReach.sets`) move the
+    customer's term from the set of its importances before to the set after.
     """
     anchor, half_life = sums.anchor, sums.half_life_days
     weighted = anonymous = 0.0
     customers = anonymous_items = items = 0
+    sets = [0.0] * 10
     for s in new:
         items += 1
         term = anchored_term(s.received_at, anchor, half_life)
         importance = importance_weight(s.importance, policy)
+        bit = importance_bit(s.importance)
         if s.customer_id is None:
             anonymous += importance * term
             anonymous_items += 1
+            sets[ANONYMOUS_SLOT[bit]] += term
             continue
         weight = customer_weight(s.segment_weight, s.revenue, policy)
         before = newest.get(s.customer_id)
         if before is None:
             weighted += weight * importance * term
             customers += 1
-            newest[s.customer_id] = (s.received_at, importance)
+            sets[bit - 1] += weight * term
+            newest[s.customer_id] = (s.received_at, importance, bit)
             continue
-        at, heaviest = before
-        after = (max(at, s.received_at), max(heaviest, importance))
-        if after != before:
-            swapped = after[1] * anchored_term(after[0], anchor, half_life)
-            weighted += weight * (swapped - heaviest * anchored_term(at, anchor, half_life))
+        at, heaviest, *known = before
+        bits = known[0] if known else 0
+        after = (max(at, s.received_at), max(heaviest, importance), bits | bit)
+        if after != (at, heaviest, bits):
+            old_term = anchored_term(at, anchor, half_life)
+            new_term = anchored_term(after[0], anchor, half_life)
+            weighted += weight * (after[1] * new_term - heaviest * old_term)
+            if bits:
+                sets[bits - 1] -= weight * old_term
+            sets[after[2] - 1] += weight * new_term
             newest[s.customer_id] = after
-    return AnchoredReach(anchor, half_life, weighted, anonymous, customers, anonymous_items, items)
+    return AnchoredReach(
+        anchor,
+        half_life,
+        weighted,
+        anonymous,
+        customers,
+        anonymous_items,
+        items,
+        tuple(sets),
+    )
 
 
 class PendingItem(NamedTuple):
@@ -241,8 +332,9 @@ def fold(
     for item in items:
         customer_id = item.customer_id
         if customer_id is not None and item.newest_before is not None:
-            heaviest = heaviest_of(item.importances_before, policy) if item.importance else 1.0
-            newest[customer_id] = (item.newest_before, heaviest)
+            bits = item.importances_before
+            heaviest = heaviest_of(bits, policy) if item.importance else 1.0
+            newest[customer_id] = (item.newest_before, heaviest, bits)
         signals.append(
             EvidenceSignal(
                 min(item.received_at, now),
@@ -265,6 +357,7 @@ def reach_added(sums: AnchoredReach, delta: AnchoredReach) -> AnchoredReach:
         sums.customers + delta.customers,
         sums.anonymous_items + delta.anonymous_items,
         sums.items + delta.items,
+        tuple(a + b for a, b in zip(sums.sets, delta.sets, strict=True)),
     )
 
 

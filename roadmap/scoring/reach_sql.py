@@ -11,10 +11,12 @@ Pure text, no database: each function returns SQL for a vendor
     each item without a customer, decayed      SUM(decay_sql("received_at")), customer NULL
     customers, anonymous items, items          COUNT and SUM of the group counts
 
-A policy that weighs evidence (`ScoringPolicy.weighs_evidence`) adds,
-term for term, `reach.importance_weight` (IMPORTANCE, each item's) and
-`reach.revenue_factor` (REVENUE, each customer's); the default policy's SQL
-has neither, so it reads only the covering index.
+The query does not weigh importance: it files each customer's term under
+the set of importances of its items, and each item without a customer
+under its importance (`reach.importance_sums`, 10 sums), and
+`ReachRowMaker` applies the policy's importance weights to those sums
+(`reach.weighted_by_importance`). A policy that weighs revenue adds
+`reach.revenue_factor` to each customer's weight (REVENUE).
 
 `reach_delta` (new items folded into kept sums) takes its inputs from
 `pending_items_sql`: each new item with its customer's segment weight and
@@ -33,7 +35,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .policy import ScoringPolicy
-from .reach import IMPORTANCE_BITS, REVENUE_CAP, REVENUE_UNIT
+from .reach import IMPORTANCE_BITS, NO_SETS, REVENUE_CAP, REVENUE_UNIT, set_weights
 
 # Half-lives past which an item's weight is taken as 0.5 ** this (~1e-301):
 # PostgreSQL's POWER raises on underflow instead of returning 0, so an item
@@ -115,21 +117,15 @@ CUSTOMER_WEIGHT = {v: customer_weight_lookup(v, False) for v in ("postgresql", "
 WEIGHTS = {v: weights_cte(v, False) for v in ("postgresql", "sqlite")}
 
 
-def importance_sql(column: str) -> str:
-    """`reach.importance_weight` of the importance in `column`, from the policy's parameters."""
-    return (
-        f"(CASE {column} WHEN 'critical' THEN CAST(%(w_critical)s AS float8)"
-        " WHEN 'nice_to_have' THEN CAST(%(w_nice)s AS float8)"
-        " ELSE CAST(%(w_important)s AS float8) END)"
-    )
-
-
 # An int4 count sums to an int8 (a Python int); an int8 count to a numeric.
 GROUP_ITEMS = {"postgresql": "COUNT(*)::int4", "sqlite": "COUNT(*)"}
 
 
 class ReachRow(NamedTuple):
-    """A row of `reach_totals_sql`: an initiative's id, then its `reach.ReachTotals`."""
+    """An initiative's id, then its `reach.ReachTotals`, then its importance sums.
+
+    Made from a row of `reach_totals_sql` by `ReachRowMaker`.
+    """
 
     initiative_id: int
     from_customers: float
@@ -137,6 +133,18 @@ class ReachRow(NamedTuple):
     anonymous: float
     anonymous_items: int
     items: int
+    sets: tuple[float, ...] = NO_SETS  # `reach.importance_sums`, at the query's now
+
+
+# Each importance's bit, as `reach.IMPORTANCE_BITS` (no stated importance: important).
+BIT = "(CASE {column} WHEN 'nice_to_have' THEN 1 WHEN 'critical' THEN 4 ELSE 2 END)"
+BITS = {
+    "postgresql": f"BIT_OR({BIT.format(column='importance')})",
+    "sqlite": " + ".join(
+        f"MAX(CASE WHEN {BIT.format(column='importance')} = {bit} THEN {bit} ELSE 0 END)"
+        for bit in (1, 2, 4)
+    ),
+}
 
 
 def reach_totals_sql(
@@ -144,36 +152,46 @@ def reach_totals_sql(
     where: str = "initiative_id IS NOT NULL",
     policy: ScoringPolicy | None = None,
 ) -> str:
-    """Per initiative with evidence where `where` holds: a `ReachRow`, in id order, no NULLs.
+    """Per initiative with evidence where `where` holds: a row for `ReachRowMaker`, in id order.
 
+    (id, customers, anonymous items, items, then the 10 importance sums of
+    `reach.importance_sums`), no NULLs. The importance weights are applied
+    to the sums afterwards, in Python (`ReachRowMaker`): one query whatever
+    the weights, and a product of floored weights and a floored decay
+    cannot underflow in PostgreSQL (which raises on it).
     Parameters by name: `reach_totals_params`, and any that `where` adds.
-    On PostgreSQL the covering index (initiative, customer, received_at)
-    hands the rows over in order, so both levels are GroupAggregates that
-    keep one group in memory and emit the initiatives in id order (the
-    ORDER BY costs no sort); nothing hashes 850k groups. A policy that weighs
-    importance reads each item's importance too (from the table, not the index).
+    On PostgreSQL the covering index (initiative, customer, received_at,
+    importance) hands the rows over in order, so both levels are
+    GroupAggregates that keep one group in memory and emit the initiatives
+    in id order (the ORDER BY costs no sort); nothing hashes 850k groups.
     """
-    importance = policy is not None and policy.weighs_importance
     revenue = policy is not None and policy.revenue_weight != 0
-    item_weight = f"{importance_sql('importance')} * " if importance else ""
-    heaviest = f"MAX({importance_sql('importance')})" if importance else "1.0"
     weight = customer_weight_lookup(vendor, revenue)
-    if importance:
-        weight = f"{weight} * pc.heaviest"
+    term = f"{weight} * {decay_sql('pc.newest', vendor)}"
+    # One decay per customer whatever its set: a CASE evaluates only the branch taken.
+    sets = ",\n               ".join(
+        f"COALESCE(SUM(CASE pc.bits WHEN {bits} THEN {term} END), 0.0)" for bits in range(1, 8)
+    )
+    anonymous = ",\n                   ".join(
+        f"SUM(CASE WHEN customer_id IS NULL AND {BIT.format(column='importance')} = {bit}"
+        f" THEN {decay_sql('received_at', vendor)} END) AS anonymous_{bit}"
+        for bit in (1, 2, 4)
+    )
     return f"""
         {weights_cte(vendor, revenue)}
         SELECT pc.initiative_id,
-               COALESCE(SUM({weight} * {decay_sql("pc.newest", vendor)}), 0.0),
                COUNT(pc.customer_id),
-               COALESCE(SUM(pc.anonymous), 0.0),
                COALESCE(SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END), 0),
-               SUM(pc.items)
+               SUM(pc.items),
+               {sets},
+               COALESCE(SUM(pc.anonymous_1), 0.0),
+               COALESCE(SUM(pc.anonymous_2), 0.0),
+               COALESCE(SUM(pc.anonymous_4), 0.0)
         FROM (
             SELECT initiative_id, customer_id, MAX(received_at) AS newest,
-                   {heaviest} AS heaviest,
+                   {BITS[vendor]} AS bits,
                    {GROUP_ITEMS[vendor]} AS items,
-                   SUM(CASE WHEN customer_id IS NULL
-                            THEN {item_weight}{decay_sql("received_at", vendor)} END) AS anonymous
+                   {anonymous}
             FROM roadmap_evidence
             WHERE {where}
             GROUP BY initiative_id, customer_id
@@ -181,6 +199,39 @@ def reach_totals_sql(
         GROUP BY pc.initiative_id
         ORDER BY pc.initiative_id
         """
+
+
+class ReachRowMaker:
+    """Makes `ReachRow`s of `reach_totals_sql`'s rows under a policy's importance weights.
+
+    Has `_make`, as a NamedTuple class: fetch helpers take either.
+    """
+
+    __slots__ = ("weights",)
+
+    def __init__(self, policy: ScoringPolicy | None):
+        weights = set_weights(policy) if policy is not None else (1.0,) * 10
+        self.weights = tuple(w if w >= WEIGHT_FLOOR else 0.0 for w in weights)
+
+    def _make(self, raw) -> ReachRow:
+        initiative_id, customers, anonymous_items, items, *sums = raw
+        w = self.weights
+        sets = tuple(sums)
+        return ReachRow(
+            initiative_id,
+            sets[0] * w[0]
+            + sets[1] * w[1]
+            + sets[2] * w[2]
+            + sets[3] * w[3]
+            + sets[4] * w[4]
+            + sets[5] * w[5]
+            + sets[6] * w[6],
+            customers,
+            sets[7] * w[7] + sets[8] * w[8] + sets[9] * w[9],
+            anonymous_items,
+            items,
+            sets,
+        )
 
 
 def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
@@ -191,25 +242,9 @@ def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
         "half_life": policy.half_life_days,
         "default_weight": default_weight if default_weight >= WEIGHT_FLOOR else 0.0,
     }
-    if policy.weighs_importance:
-        params |= importance_params(policy)
     if policy.revenue_weight != 0:
         params["revenue_weight"] = float(policy.revenue_weight)
     return params
-
-
-def importance_params(policy: ScoringPolicy) -> dict:
-    """The parameters of `importance_sql` (a weight below the floor counts as 0)."""
-
-    def floored(name: str) -> float:
-        weight = float(policy.importance_weight(name))
-        return weight if weight >= WEIGHT_FLOOR else 0.0
-
-    return {
-        "w_critical": floored("critical"),
-        "w_important": floored("important"),
-        "w_nice": floored("nice_to_have"),
-    }
 
 
 # Per pending row, index probes only: the row's item by id, its customer's
@@ -231,20 +266,24 @@ def pending_items_sql(vendor: str, weighs: bool = False) -> str:
     Its customer's newest item already in the sums is the newest of the same
     initiative and customer that is not pending. Rows of deleted or unlinked
     items come too (initiative id NULL). SQLite gives the dates as text.
-    `weighs` (the policy weighs evidence): also the item's importance, its
-    customer's revenue and the importances of that customer's items already
-    in the sums (`reach.IMPORTANCE_BITS`, summed once each); else NULL, 0, 0.
+    Always the item's importance and the importances of that customer's
+    items already in the sums (`reach.IMPORTANCE_BITS`, summed once each:
+    the importance sums move a customer between sets); `weighs` (the policy
+    weighs revenue): its customer's revenue, else 0.
     """
-    extra = "NULL, 0.0, 0"
+    bits = " ".join(f"WHEN '{name}' THEN {bit}" for name, bit in IMPORTANCE_BITS.items())
+    revenue = "0.0"
     if weighs:
-        bits = " ".join(f"WHEN '{name}' THEN {bit}" for name, bit in IMPORTANCE_BITS.items())
-        extra = f"""e.importance,
-               (SELECT c.annual_revenue FROM roadmap_customer c WHERE c.id = e.customer_id),
-               COALESCE((SELECT SUM(DISTINCT CASE o.importance {bits} ELSE 0 END)
+        revenue = "(SELECT c.annual_revenue FROM roadmap_customer c WHERE c.id = e.customer_id)"
+    extra = f"""e.importance,
+               {revenue},
+               CASE WHEN e.customer_id IS NULL THEN 0 ELSE
+               COALESCE((SELECT SUM(DISTINCT CASE o.importance {bits} ELSE 2 END)
                 FROM roadmap_evidence o
                 WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
                   AND NOT EXISTS (
-                      SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id)), 0)"""
+                      SELECT 1 FROM roadmap_pendingevidence q WHERE q.evidence_id = o.id)), 0)
+               END"""
     return f"""
         SELECT p.evidence_id, e.initiative_id, e.customer_id, e.received_at,
                (SELECT s.weight FROM roadmap_customer c

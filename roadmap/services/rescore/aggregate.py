@@ -55,14 +55,14 @@ def reach_rows(
 ) -> list[ReachRow]:
     """The totals of the initiatives in `ids` (None: all) with evidence, in id order."""
     sql, params = reach_totals_query(ids, now, policy, between)
-    return fetch_numbers(cursor, sql, params, ReachRow)
+    return fetch_numbers(cursor, sql, params, reach_sql.ReachRowMaker(policy))
 
 
 def pending_items(cursor, claimed: list[int] | None, weighs: bool = False) -> list[PendingItem]:
     """The new evidence waiting to be folded in, for the `claimed` initiatives (None: all).
 
-    `weighs`: the run's policy weighs evidence (importance, revenue), so each
-    item comes with what the fold needs for it (`reach_sql.pending_items_sql`).
+    `weighs`: the run's policy weighs revenue, so each item comes with its
+    customer's revenue (`reach_sql.pending_items_sql`).
 
     Rows of deleted or unlinked items come too (initiative id None), to be
     dropped. Items of initiatives not claimed (committed since the claim)

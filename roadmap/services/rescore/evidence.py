@@ -66,7 +66,7 @@ def evidence_reads(
         )
         return EvidenceReads(take_pending(), rows, "streamed")
     with connection.cursor() as cursor:
-        pending = aggregate.pending_items(cursor, claimed, policy.weighs_evidence)
+        pending = aggregate.pending_items(cursor, claimed, policy.revenue_weight != 0)
         rows = aggregate.reach_rows(cursor, scope, now, policy) if aggregate_rows else []
     return EvidenceReads(pending, iter(rows), "here")
 
@@ -104,7 +104,7 @@ def read_ahead(
     def claim_and_pending(claim_cursor, put) -> None:
         # The aggregate's connections go straight to the aggregate.
         claimed = claim.claim_rows(claim_cursor, requests, policy)
-        put((claimed, streams.pending_at(claim_cursor, None, policy.weighs_evidence)))
+        put((claimed, streams.pending_at(claim_cursor, None, policy.revenue_weight != 0)))
 
     take = streams.at_snapshot(snapshot, "rescore-claim", claim_and_pending, tuning)
     return ReadAhead(claim=take, rows=rows)

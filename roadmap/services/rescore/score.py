@@ -25,7 +25,7 @@ from ..quarantine import describe
 from ..sql import as_datetime, db_timestamp
 from .aggregate import ReachRow
 from .claim import Claim
-from .write import WriteRow
+from .write import WriteRow, set_sums
 
 NO_EVIDENCE = scoring.ReachTotals(0.0, 0, 0.0, 0, 0)
 NO_EXTRA = scoring.FrameworkInputs()
@@ -111,28 +111,26 @@ class Scorer:
                 claim.items,
             )
         source, manual_reach = claim.reach_source, float(claim.manual_reach)
-        result = scoring.score(
-            scoring.ScoreInputs(
-                reach_source=source,
-                manual_reach=manual_reach,
-                impact=float(claim.impact),
-                confidence=float(claim.confidence),
-                effort=float(claim.effort),
-                evidence=scoring.reach_from_totals(
-                    from_customers=totals.from_customers,
-                    customers=totals.customers,
-                    anonymous=totals.anonymous,
-                    anonymous_items=totals.anonymous_items,
-                    policy=policy,
-                )
-                if source == "evidence"
-                else None,
-                links=tuple(self.links.get(claim.id, ())),
-                extra=framework_inputs(claim) if policy.framework != "rice" else NO_EXTRA,
-                experiment=bool(claim.experiment),
-            ),
-            policy=policy,
+        inputs = scoring.ScoreInputs(
+            reach_source=source,
+            manual_reach=manual_reach,
+            impact=float(claim.impact),
+            confidence=float(claim.confidence),
+            effort=float(claim.effort),
+            evidence=scoring.reach_from_totals(
+                from_customers=totals.from_customers,
+                customers=totals.customers,
+                anonymous=totals.anonymous,
+                anonymous_items=totals.anonymous_items,
+                policy=policy,
+            )
+            if source == "evidence"
+            else None,
+            links=tuple(self.links.get(claim.id, ())),
+            extra=framework_inputs(claim) if policy.framework != "rice" else NO_EXTRA,
+            experiment=bool(claim.experiment),
         )
+        result = scoring.score(inputs, policy=policy)
         moved = claim.never_scored or changed(result.priority_score, float(claim.priority_score))
         rescored = (
             moved
@@ -159,6 +157,7 @@ class Scorer:
             row.reach_customers = anchor_totals.customers
             row.reach_anonymous_items = anchor_totals.anonymous_items
             row.reach_items = anchor_totals.items
+            set_sums(row, getattr(anchor_totals, "sets", scoring.NO_SETS))
         elif delta is not None:
             # The pending items' terms, added to the stored sums by the write.
             row.folded = True
@@ -167,6 +166,7 @@ class Scorer:
             row.reach_customers = delta.customers
             row.reach_anonymous_items = delta.anonymous_items
             row.reach_items = delta.items
+            set_sums(row, delta.sets)
         if rescored:
             row.rice_score = result.rice_score
             row.alignment_score = result.alignment_score
@@ -195,7 +195,7 @@ def quarantined_row(claim: Claim) -> WriteRow:
     the next run aggregate its evidence afresh, so pending items this run
     drops are still counted.
     """
-    return WriteRow(
+    row = WriteRow(
         claim.id,
         mark_version=claim.mark_version,
         anchored=True,
@@ -206,6 +206,8 @@ def quarantined_row(claim: Claim) -> WriteRow:
         reach_items=0,
         trigger=claim.trigger,
     )
+    set_sums(row, scoring.NO_SETS)
+    return row
 
 
 def stored_sums(claim: Claim) -> scoring.AnchoredReach:

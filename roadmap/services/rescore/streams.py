@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.db import connection, connections
 
 from roadmap import scoring
+from roadmap.scoring import reach_sql
 
 from . import aggregate
 from .aggregate import PendingItem, ReachRow
@@ -177,10 +178,10 @@ def stream_evidence(
     def reader(between: tuple[int | None, int | None], first: bool):
         def read(cursor, put) -> None:
             if pending and first:
-                put(PendingItems(pending_at(cursor, claimed, policy.weighs_evidence)))
+                put(PendingItems(pending_at(cursor, claimed, policy.revenue_weight != 0)))
             if aggregate_rows:
                 chunk = []
-                make = ReachRow._make
+                make = reach_sql.ReachRowMaker(policy)._make
                 sql, params = aggregate.reach_totals_query(scope, now, policy, between)
                 # Binary, and rows by the hundred rather than one result each:
                 # half the client's time per row, time it holds the GIL.

@@ -39,6 +39,20 @@ from ..sql import (
 )
 from .aggregate import PendingItem
 
+# The stored importance sums, in the order of `scoring.AnchoredReach.sets`.
+IMPORTANCE_SUMS = (
+    *(f"reach_set_{bits}" for bits in range(1, 8)),
+    "reach_anonymous_1",
+    "reach_anonymous_2",
+    "reach_anonymous_4",
+)
+
+
+def set_sums(row: WriteRow, sets) -> None:
+    """Put the 10 importance sums `sets` into `row`."""
+    for name, value in zip(IMPORTANCE_SUMS, sets, strict=True):
+        setattr(row, name, value)
+
 
 @dataclass(slots=True)
 class WriteRow:
@@ -57,6 +71,17 @@ class WriteRow:
     reach_customers: int | None = None
     reach_anonymous_items: int | None = None
     reach_items: int | None = None
+    # The importance sums (`scoring.AnchoredReach.sets`), in SET_NAMES order.
+    reach_set_1: float | None = None
+    reach_set_2: float | None = None
+    reach_set_3: float | None = None
+    reach_set_4: float | None = None
+    reach_set_5: float | None = None
+    reach_set_6: float | None = None
+    reach_set_7: float | None = None
+    reach_anonymous_1: float | None = None
+    reach_anonymous_2: float | None = None
+    reach_anonymous_4: float | None = None
     folded: bool = False
     moved: bool = False  # its priority changed: a snapshot, and "before" set
     trigger: str | None = None  # what prompted it, for the snapshot
@@ -90,6 +115,7 @@ REACH_COLUMNS = [
     ("reach_customers", "integer"),
     ("reach_anonymous_items", "integer"),
     ("reach_items", "integer"),
+    *((name, "float8") for name in IMPORTANCE_SUMS),
 ]
 SUM_NAMES = [name for name, _ in REACH_COLUMNS[3:]]
 WRITE_COLUMNS = [
