@@ -193,10 +193,26 @@ def cause_text(cause: dict) -> SafeString:
 
 @register.filter
 def causes_text(causes: list[dict]) -> SafeString:
-    """A snapshot's causes, "; "-separated; "no recorded cause" for none."""
+    """A snapshot's causes, "; "-separated; "no recorded cause" for none.
+
+    With several causes, each shows its share of the change where the run
+    computed one (docs/SCORING.md, "Each cause's share").
+    """
     if not causes:
         return mark_safe('<span class="muted">no recorded cause</span>')
-    return format_html_join("; ", "{}", ((cause_text(c),) for c in causes))
+    several = len(causes) > 1
+    return format_html_join("; ", "{}", ((_with_share(c, several),) for c in causes))
+
+
+def _with_share(cause: dict, several: bool) -> SafeString:
+    text = cause_text(cause)
+    if not several or cause.get("share") is None:
+        return text
+    return format_html(
+        '{} <span class="share" title="its share of the change">{}</span>',
+        text,
+        signed_score(cause["share"]),
+    )
 
 
 @register.filter

@@ -162,8 +162,9 @@ def test_a_policy_change_is_listed_on_every_snapshot_of_its_run():
     services.initiatives.initiative_update(actor=None, initiative=first, data={"reach": 30})
     services.initiatives.initiative_update(actor=None, initiative=second, data={"reach": 40})
     _rescore()
-    assert _latest(first).causes[-1] == cause
-    assert _latest(second).causes[-1] == cause
+    # (Its share: 0, as the policy itself did not change here.)
+    assert _latest(first).causes[-1] == {**cause, "share": 0.0}
+    assert _latest(second).causes[-1] == {**cause, "share": 0.0}
     assert not PendingCause.objects.exists()
 
 
@@ -222,10 +223,28 @@ def test_causes_arriving_together_are_all_listed_and_repeats_merged():
         actor=None, items=[{"source": "nps", "text": "x", "initiative": initiative}]
     )
     _rescore()
+    # 10 x 1 x 80% / 3 = 2.67 -> 10 x 2 x 80% / 1 = 16; shares: Shapley values
+    # (docs/SCORING.md): effort (8 - 2.67 + 16 - 5.33) / 2 = 8, impact 5.33;
+    # evidence on manual reach moved nothing.
     assert _latest(initiative).causes == [
-        {"kind": "edit", "field": "effort", "from": 3.0, "to": 1.0, "by": "priya", "count": 2},
-        {"kind": "edit", "field": "impact", "from": 1.0, "to": 2.0, "by": "priya"},
-        {"kind": "evidence", "added": 1, "customers": 0, "segments": {}},
+        {
+            "kind": "edit",
+            "field": "effort",
+            "from": 3.0,
+            "to": 1.0,
+            "by": "priya",
+            "count": 2,
+            "share": 8.0,
+        },
+        {
+            "kind": "edit",
+            "field": "impact",
+            "from": 1.0,
+            "to": 2.0,
+            "by": "priya",
+            "share": 5.3333,
+        },
+        {"kind": "evidence", "added": 1, "customers": 0, "segments": {}, "share": 0.0},
     ]
 
 

@@ -35,7 +35,7 @@ from .. import quarantine
 from ..nudges import PRIORITY_CHANGED, nudge_on_commit
 from ..policy import policy_current
 from ..read_cache import priorities_changed
-from . import causes, claim, evidence, links, rank, streams, write
+from . import causes, claim, evidence, links, rank, shares, streams, write
 from .score import Scorer
 from .tuning import Tuning
 
@@ -167,6 +167,7 @@ def initiatives_rescore_marked(
             decay=bool(requests)
             and claim.dominant_trigger(r.trigger for r in requests) == "schedule",
         )
+        shares.with_shares(listed, scorer.moved, policy)
 
         # 6. Write every changed row in one statement, and the snapshots.
         snapshot_ids = write.write_rows(cursor, scored, ranking.slipped, ranking.new, now, listed)

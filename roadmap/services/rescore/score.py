@@ -63,6 +63,7 @@ class Scorer:
         self.anchor = db_timestamp(now)  # where aggregated sums are kept from now on
         self.scores: dict[int, float] = {}
         self.failures: dict[int, str] = {}
+        self.moved: dict[int, tuple[scoring.ScoreInputs, Claim]] = {}
 
     def score_all(
         self, claimed: list[Claim], rows: Iterable[ReachRow], add: Callable[[WriteRow], None]
@@ -132,6 +133,8 @@ class Scorer:
         )
         result = scoring.score(inputs, policy=policy)
         moved = claim.never_scored or changed(result.priority_score, float(claim.priority_score))
+        if moved and not claim.never_scored:
+            self.moved[claim.id] = (inputs, claim)  # for the causes' shares (rescore.shares)
         rescored = (
             moved
             or totals.items != claim.evidence_count
