@@ -185,21 +185,25 @@ def shares(
 
     try:
         before = value(frozenset())
+        if abs(before - previous_score) > 1e-6 * max(1.0, abs(previous_score)):
+            return None  # something changed that no cause names
+        out = [0.0] * len(causes)
+        count = len(players)
+        for i in players:
+            others = [p for p in players if p != i]
+            total = 0.0
+            for size in range(count):
+                weight = (
+                    math.factorial(size) * math.factorial(count - size - 1) / math.factorial(count)
+                )
+                for coalition in combinations(others, size):
+                    kept = frozenset(coalition)
+                    total += weight * (value(kept | {i}) - value(kept))
+            out[i] = total
     except (ScoringError, ArithmeticError, TypeError, ValueError):
+        # A coalition that cannot be scored (a custom framework without the
+        # formula that came with it): no exact attribution.
         return None
-    if abs(before - previous_score) > 1e-6 * max(1.0, abs(previous_score)):
-        return None  # something changed that no cause names
-    out = [0.0] * len(causes)
-    count = len(players)
-    for i in players:
-        others = [p for p in players if p != i]
-        total = 0.0
-        for size in range(count):
-            weight = math.factorial(size) * math.factorial(count - size - 1) / math.factorial(count)
-            for coalition in combinations(others, size):
-                kept = frozenset(coalition)
-                total += weight * (value(kept | {i}) - value(kept))
-        out[i] = total
     return out
 
 

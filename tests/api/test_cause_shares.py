@@ -141,3 +141,17 @@ def test_a_run_with_a_reading_a_weight_and_an_edit_shares_the_change_everywhere(
         f'effort 2 → 1 by priya <span class="share" title="its share of the change">{shown}</span>'
         in page
     )
+
+
+def test_a_coalition_that_cannot_be_scored_gives_no_shares():
+    """Framework and formula changed together: the custom framework without its formula
+    cannot score, so no exact attribution (and the run is not harmed)."""
+    policy = scoring.ScoringPolicy(framework="custom", formula="reach * impact")
+    causes = [
+        {"kind": "policy", "field": "framework", "from": "rice", "to": "custom"},
+        {"kind": "policy", "field": "formula", "from": "", "to": "reach * impact"},
+    ]
+    before = scoring.priority_of(INPUTS)
+    assert (
+        attribution.shares(causes, INPUTS, policy, previous_score=before, previous_reach=10) is None
+    )

@@ -14,6 +14,7 @@ lookup per moved row.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from roadmap import scoring
@@ -23,6 +24,7 @@ from .claim import Claim
 from .score import changed, framework_inputs
 from .write import SnapshotCauses
 
+logger = logging.getLogger(__name__)
 # Causes about the rank, not the score: no share.
 NO_SHARE = {"rank_shift", "more"}
 REACH_KINDS = {"evidence", "decay"}
@@ -43,13 +45,17 @@ def with_shares(
         if _reach_moved_unnamed(inputs, previous_reach, causes):
             # Evidence aged since it was last scored: a cause of its own.
             causes = [*causes, {"kind": "decay"}]
-        got = attribution.shares(
-            causes,
-            inputs,
-            policy,
-            previous_score=float(claim.priority_score),
-            previous_reach=previous_reach,
-        )
+        try:
+            got = attribution.shares(
+                causes,
+                inputs,
+                policy,
+                previous_score=float(claim.priority_score),
+                previous_reach=previous_reach,
+            )
+        except Exception:  # a share must never cost the run its write
+            logger.exception("cause shares of initiative %s", iid)
+            got = None
         if got is None:
             continue
         listed.by_id[iid] = [
