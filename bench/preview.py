@@ -8,7 +8,8 @@ roadmap.selectors_preview.ranking_preview in this process, the median of
 
     policy        a policy change that keeps the evidence weights (ICE): every
                   initiative scored again in memory from its stored inputs
-    evidence      a policy that weighs critical evidence x2: each initiative's
+    evidence      a policy that weighs critical evidence x2 and nice-to-have x0.5
+                  (the data set's importances mixed, a third each): each initiative's
                   kept sums by importance recombined (no aggregate), then the same
     revenue       a policy that weighs customers by revenue: the aggregate once
     half-life     a half-life of 45 days instead of 90: the aggregate once
@@ -53,6 +54,16 @@ def main() -> None:
 
     started = time.perf_counter()
     dataset.generate({"evidence": args.evidence})
+    # The data set's evidence is all "important": mix the importances, so an
+    # importance preview moves something (a third each, by id).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE roadmap_evidence SET importance = CASE id % 3 WHEN 0 THEN 'critical'"
+            " WHEN 1 THEN 'nice_to_have' ELSE 'important' END"
+        )
+        cursor.execute("VACUUM ANALYZE roadmap_evidence")
     initiatives_mark(ids=None, trigger="schedule", nudge=False)
     initiatives_rescore_marked()
     print(f"data set and first rescore: {time.perf_counter() - started:.0f} s")
@@ -68,7 +79,11 @@ def main() -> None:
             "policy": scoring.ScoringPolicy(
                 **{
                     **vars(current),
-                    "importance_weights": {**current.importance_weights, "critical": 2.0},
+                    "importance_weights": {
+                        **current.importance_weights,
+                        "critical": 2.0,
+                        "nice_to_have": 0.5,
+                    },
                 }
             )
         },
