@@ -16,7 +16,7 @@ def aggregate_again(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("roadmap", "0025_evidence_initiative_newest"),
+        ("roadmap", "0026_evidence_dismissal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
