@@ -28,18 +28,24 @@ class TimelineFilterForm(forms.Form):
     group = forms.ChoiceField(choices=GROUP_CHOICES, required=False, label="Rows by")
     lane = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False)
-    team = forms.ChoiceField(required=False)
+    # Free text here: the page lists the teams from the same pass that counts them.
+    team = forms.CharField(required=False, max_length=100, widget=forms.Select)
     objective = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     plan = forms.ChoiceField(choices=PLAN_CHOICES, required=False, label="Plan")
     start = forms.CharField(required=False, validators=[quarter_validator], label="From")
     page = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, data, *, teams: list[str], objectives: list[tuple[int, str]]):
+    def __init__(self, data, *, objectives: list[tuple[int, str]], teams: list[str] = ()):
         super().__init__(data)
         self.fields["lane"].choices = [("", "Any lane"), *Initiative.Lane.choices]
         self.fields["status"].choices = [("", "Any but archived"), *Initiative.Status.choices]
-        self.fields["team"].choices = [("", "Any team"), *((t, t) for t in teams)]
         self.fields["objective"].choices = [("", "Any objective"), *objectives]
+        self.set_teams(teams)
+
+    def set_teams(self, teams: list[str]) -> None:
+        chosen = (self.data.get("team") or "").strip()
+        listed = [*teams, chosen] if chosen and chosen not in teams else list(teams)
+        self.fields["team"].widget.choices = [("", "Any team"), *((t, t) for t in listed)]
 
     def filters(self) -> TimelineFilters:
         self.is_valid()

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -88,87 +86,134 @@ class TimelinePage:
     pages: int
     capacity: list[tuple[str, list[Load]]]  # every team with work or capacity in the window
     outside: int  # matching initiatives planned entirely outside the window
+    teams: list[str]  # every team with initiatives or capacity in the window, for the filter
+
+
+def _matching(filters: TimelineFilters) -> Q:
+    """The filters as one condition (objective through a subquery: each initiative once)."""
+    archived = Initiative.Status.ARCHIVED
+    match = Q(status=filters.status) if filters.status else ~Q(status=archived)
+    if filters.lane:
+        match &= Q(lane=filters.lane)
+    if filters.team:
+        match &= Q(team=filters.team)
+    if filters.objective is not None:
+        # IN (uncorrelated) rather than EXISTS: inside the aggregates' FILTER clauses
+        # PostgreSQL hashes it once instead of probing per row and per aggregate.
+        serves = Alignment.objects.filter(key_result__objective_id=filters.objective)
+        match &= Q(pk__in=serves.values("initiative_id"))
+    if filters.plan == "scheduled":
+        match &= ~Q(start_quarter="")
+    elif filters.plan == "unscheduled":
+        match &= Q(start_quarter="")
+    return match
+
+
+def _visible(viewer) -> QuerySet[Initiative]:
+    return Initiative.objects.all() if can_view(viewer) else Initiative.objects.none()
 
 
 def timeline_matching(*, viewer, filters: TimelineFilters) -> QuerySet[Initiative]:
-    """Initiatives the filters select, each once (objective through EXISTS, not a join)."""
-    qs = Initiative.objects.all()
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    else:
-        qs = qs.exclude(status=Initiative.Status.ARCHIVED)
-    if filters.lane:
-        qs = qs.filter(lane=filters.lane)
-    if filters.team:
-        qs = qs.filter(team=filters.team)
-    if filters.objective is not None:
-        serves = Alignment.objects.filter(
-            initiative_id=OuterRef("pk"), key_result__objective_id=filters.objective
-        )
-        qs = qs.filter(Exists(serves))
-    if filters.plan == "scheduled":
-        qs = qs.exclude(start_quarter="")
-    elif filters.plan == "unscheduled":
-        qs = qs.filter(start_quarter="")
-    return qs if can_view(viewer) else qs.none()
+    """Initiatives the filters select, each once."""
+    return _visible(viewer).filter(_matching(filters))
 
 
 def _overlaps(quarters: list[str]) -> Q:
     return ~Q(start_quarter="") & Q(start_quarter__lte=quarters[-1], end_quarter__gte=quarters[0])
 
 
-def planned_effort(matching: QuerySet[Initiative], quarters: list[str]) -> dict[str, list[float]]:
-    """Person-months planned per team in each quarter, effort spread evenly over the span.
+@dataclass(frozen=True)
+class TeamTotals:
+    shown: int  # matching rows the page draws (in the window or unscheduled)
+    outside: int  # matching rows planned entirely outside the window
+    planned: list[float]  # person-months per quarter of the window
 
-    The SQL twin of planning.effort_in_quarter summed over `matching`.
+
+def team_totals(
+    initiatives: QuerySet[Initiative], quarters: list[str], match: Q | None = None
+) -> dict[str, TeamTotals]:
+    """Per team, in one pass over `initiatives`: rows shown, rows outside, effort planned.
+
+    Every team of `initiatives` has an entry (zeros when nothing matches), so
+    the same pass lists the teams for the page's filter. `planned` spreads
+    each matching initiative's effort evenly over its span: the SQL twin of
+    planning.effort_in_quarter, summed.
     """
+    match = match if match is not None else Q()
+    in_view = _overlaps(quarters) | Q(start_quarter="")
     span = quarter_index_sql("end_quarter") - quarter_index_sql("start_quarter") + 1
     per_quarter = F("effort") / Cast(span, FloatField())
-    sums = {
-        f"q{n}": Sum(
-            Case(
-                When(Q(start_quarter__lte=q, end_quarter__gte=q), then=per_quarter),
-                default=Value(0.0),
-                output_field=FloatField(),
+    aggregates = {
+        "shown": Count("id", filter=match & in_view),
+        "outside": Count("id", filter=match & ~in_view),
+        **{
+            f"q{n}": Sum(
+                Case(
+                    When(
+                        match & ~Q(start_quarter="") & Q(start_quarter__lte=q, end_quarter__gte=q),
+                        then=per_quarter,
+                    ),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
             )
-        )
-        for n, q in enumerate(quarters)
+            for n, q in enumerate(quarters)
+        },
     }
-    rows = matching.filter(_overlaps(quarters)).order_by().values("team").annotate(**sums)
-    return {row["team"]: [row[f"q{n}"] or 0.0 for n in range(len(quarters))] for row in rows}
+    rows = initiatives.order_by().values("team").annotate(**aggregates)
+    return {
+        row["team"]: TeamTotals(
+            shown=row["shown"],
+            outside=row["outside"],
+            planned=[row[f"q{n}"] or 0.0 for n in range(len(quarters))],
+        )
+        for row in rows
+    }
 
 
-def _capacity(filters: TimelineFilters, planned: dict[str, list[float]]) -> dict[str, list[Load]]:
+def planned_effort(matching: QuerySet[Initiative], quarters: list[str]) -> dict[str, list[float]]:
+    """Person-months planned per team in each quarter, for teams with any."""
+    totals = team_totals(matching, quarters)
+    return {team: t.planned for team, t in totals.items() if any(t.planned)}
+
+
+def _capacity(
+    filters: TimelineFilters, planned: dict[str, list[float]]
+) -> tuple[dict[str, list[Load]], set[str]]:
+    """Loads of the teams the filters show, and every team with capacity in the window."""
     quarters = filters.window
-    set_for = TeamCapacity.objects.filter(quarter__in=quarters)
-    if filters.team:
-        set_for = set_for.filter(team=filters.team)
     capacities: dict[str, dict[str, float]] = {}
+    set_for = TeamCapacity.objects.filter(quarter__in=quarters)
     for team, quarter, months in set_for.values_list("team", "quarter", "person_months"):
         capacities.setdefault(team, {})[quarter] = months
-    teams = sorted(set(planned) | set(capacities), key=lambda t: (t == "", t.lower()))
+    shown = set(planned) | {t for t in capacities if not filters.team or t == filters.team}
     zero = [0.0] * len(quarters)
-    return {
+    loads = {
         team: [
             Load(planned=p, capacity=capacities.get(team, {}).get(q))
             for p, q in zip(planned.get(team, zero), quarters, strict=True)
         ]
-        for team in teams
+        for team in sorted(shown, key=lambda t: (t == "", t.lower()))
     }
+    return loads, set(capacities)
 
 
 def timeline_page(*, viewer, filters: TimelineFilters) -> TimelinePage:
     quarters = filters.window
-    matching = timeline_matching(viewer=viewer, filters=filters)
-    loads = _capacity(filters, planned_effort(matching, quarters))
-    shown = matching.filter(_overlaps(quarters) | Q(start_quarter=""))
-    outside = matching.exclude(_overlaps(quarters) | Q(start_quarter="")).count()
+    match = _matching(filters)
+    totals = team_totals(_visible(viewer), quarters, match)
+    planned = {team: t.planned for team, t in totals.items() if any(t.planned)}
+    loads, with_capacity = _capacity(filters, planned)
+    shown = _visible(viewer).filter(match).filter(_overlaps(quarters) | Q(start_quarter=""))
     if filters.group == "objective":
         groups, total, page, pages = _by_objective(shown, filters)
     else:
-        groups, total, page, pages = _by_team(shown, filters, loads)
+        counts = {team: t.shown for team, t in totals.items() if t.shown}
+        groups, total, page, pages = _by_team(shown, filters, loads, counts)
     capacity = [(team or NO_TEAM, team_loads) for team, team_loads in loads.items()]
-    return TimelinePage(quarters, groups, total, page, pages, capacity, outside)
+    teams = sorted({team for team in (*totals, *with_capacity) if team}, key=str.lower)
+    outside = sum(t.outside for t in totals.values())
+    return TimelinePage(quarters, groups, total, page, pages, capacity, outside, teams)
 
 
 def _pages(total: int, asked: int) -> tuple[int, int]:
@@ -186,8 +231,7 @@ def _window(rows: list, offset: int) -> tuple[list, object | None]:
     return rows[1:], rows[0]
 
 
-def _by_team(shown, filters, loads):
-    counts = dict(shown.order_by().values_list("team").annotate(n=Count("id")))
+def _by_team(shown, filters, loads, counts):
     total = sum(counts.values())
     page, pages = _pages(total, filters.page)
     no_team_last = Case(When(team="", then=1), default=0, output_field=IntegerField())

@@ -31,12 +31,10 @@ def _teams(viewer) -> list[str]:
     return sorted(set(initiative_teams(viewer=viewer)) | set(with_capacity), key=str.lower)
 
 
-def _filters(viewer, data: QueryDict) -> tuple[TimelineFilterForm, TimelineFilters]:
+def _filters(data: QueryDict) -> tuple[TimelineFilterForm, TimelineFilters]:
     objectives = list(Objective.objects.order_by("title", "id").values_list("id", "title"))
     form = TimelineFilterForm(
-        {name: data.get(name, "") for name in (*FILTER_FIELDS, "page")},
-        teams=_teams(viewer),
-        objectives=objectives,
+        {name: data.get(name, "") for name in (*FILTER_FIELDS, "page")}, objectives=objectives
     )
     return form, form.filters()
 
@@ -81,8 +79,9 @@ def _bar(row, quarters: list[str]) -> dict:
 
 
 def _context(viewer, data: QueryDict, status_message: str = "") -> dict:
-    form, filters = _filters(viewer, data)
+    form, filters = _filters(data)
     page = timeline_page(viewer=viewer, filters=filters)
+    form.set_teams(page.teams)
     for group in page.groups:
         for row in group.rows:
             row.bar = _bar(row, page.quarters)
@@ -152,7 +151,7 @@ def initiative_schedule(request, pk: int):
 @editor_required
 def capacity(request):
     """Person-months per team and quarter for the timeline's window."""
-    _form, filters = _filters(request.user, request.GET)
+    _form, filters = _filters(request.GET)
     quarters = filters.window
     teams = _teams(request.user)
     current = {

@@ -289,3 +289,13 @@ def test_capacity_form_refuses_a_negative_value_and_a_nameless_team(product_clie
 
 def test_capacity_page_is_for_product_only(marketing_client, plan):
     assert marketing_client.get("/roadmap/timeline/capacity/").status_code == 403
+
+
+def test_the_team_filter_lists_every_team_while_one_is_chosen(product_client, plan):
+    TeamCapacity.objects.create(team="Data", quarter="2026-Q2", person_months=3)
+    html = product_client.get(URL, {**WINDOW, "team": "Growth"}).content.decode()
+    select = html[html.index('name="team"') :]
+    select = select[: select.index("</select>")]
+    for team in ("Data", "Growth", "Platform"):
+        assert f'<option value="{team}"' in select
+    assert '<option value="Growth" selected>' in select
