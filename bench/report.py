@@ -50,8 +50,20 @@ def table(r: dict) -> str:
             f" {_s(rate['import'], fmt='{:,.0f}')} rows/s; dry run"
             f" {_s(ci['seconds']['dry_run'], fmt='{:.1f}')} s; re-import (all updates)"
             f" {_s(ci['seconds']['reimport'], fmt='{:.1f}')} s; peak Python memory"
-            f" {ci['peak_python_mb']:.0f} MB | — | — | — |"
+            f" {ci['peak_python_mb']:.0f} MB |"
+            + (
+                f" raw COPY of as many rows {_s(ci['seconds']['copy'], fmt='{:.1f}')} s"
+                if "copy" in ci["seconds"]
+                else " —"
+            )
+            + " | — | — |"
         )
+        if cpu := ci.get("import_cpu_seconds"):
+            lines.append(
+                f"| 1 | CPU of that import (s, by process) | python"
+                f" {_s(cpu['python'], fmt='{:.1f}')}, postgres {_s(cpu['postgres'], fmt='{:.1f}')}"
+                f" | — | — | — |"
+            )
     if rs := r.get("rescore"):
         floor = rs["raw_floor"]["median"]
         for label, key in (
