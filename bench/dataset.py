@@ -213,12 +213,24 @@ def _load(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None
                 now,
             )
 
+    # The evidence table's secondary indexes are built after the load, each in one
+    # sort, instead of being updated row by row (most of a 10M-row load's time).
+    cur.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'roadmap_evidence'"
+        " AND indexname NOT IN (SELECT conname FROM pg_constraint"
+        " WHERE conrelid = 'roadmap_evidence'::regclass)"
+    )
+    indexes = cur.fetchall()
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
     _copy(
         cur,
         "COPY roadmap_evidence (source, text, customer_id, importance, received_at,"
         " external_id, initiative_id, created_at, updated_at) FROM STDIN",
         evidence(),
     )
+    for _, definition in indexes:
+        cur.execute(definition)
     _history(cur, rng, sizes, now)
 
 
