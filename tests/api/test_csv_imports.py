@@ -152,3 +152,26 @@ def test_initiatives_are_imported_by_product_only(product, marketing, integratio
 def test_accounts_without_a_role_may_not_import(no_role, anon):
     assert post_csv(no_role, EVIDENCE, CSV).status_code == 403
     assert post_csv(anon, EVIDENCE, CSV).status_code == 401
+
+
+def test_an_upload_spooled_to_disk_is_read_as_well(integration, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # Django writes the upload to a temporary file
+    body = "source,text,external_id\n" + "".join(f"support,item {n},d-{n}\n" for n in range(50))
+    upload = SimpleUploadedFile("disk.csv", body.encode(), content_type="text/csv")
+
+    response = integration.post(EVIDENCE, {"file": upload}, format="multipart")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 50
+
+
+def test_a_text_csv_body_spooled_to_disk_is_read_as_well(integration, monkeypatch):
+    from roadmap.api.views import imports as view
+
+    monkeypatch.setattr(view, "SPOOL_BYTES", 10)  # the body rolls over to a temporary file
+    body = "source,text,external_id\n" + "".join(f"support,item {n},s-{n}\n" for n in range(50))
+
+    response = post_csv(integration, EVIDENCE, body)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 50
