@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.urls import Resolver404, resolve
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from .scopes import required_scope
 from .services import KeyRefused, api_key_verify
@@ -65,3 +67,23 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return f'{KEYWORD} realm="api"'
+
+
+def api_account(request):
+    """The account the API's authentication classes find for this Django request, or None.
+
+    For middleware, before (or instead of) a view. Leaves `request.user` as it was.
+    """
+    session_user = getattr(request, "user", None)
+    drf_request = Request(
+        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    try:
+        user = drf_request.user
+    except exceptions.APIException:
+        user = None
+    finally:
+        # DRF sets request.user as it authenticates; the view authenticates anew.
+        if session_user is not None:
+            request.user = session_user
+    return user if user is not None and user.is_authenticated else None

@@ -14,10 +14,9 @@ import hashlib
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
-from rest_framework.request import Request
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from .authentication import api_account
 from .idempotency import (
     Outcome,
     fingerprint,
@@ -73,23 +72,6 @@ def refuse(request, refusal: exceptions.APIException) -> HttpResponse:
     return response.render()
 
 
-def _account(request):
-    """The authenticated account of `request` as the API would see it, or None."""
-    session_user = getattr(request, "user", None)
-    drf_request = Request(
-        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
-    )
-    try:
-        user = drf_request.user
-    except exceptions.APIException:
-        user = None
-    finally:
-        # DRF sets request.user as it authenticates; the view authenticates anew.
-        if session_user is not None:
-            request.user = session_user
-    return user if user is not None and user.is_authenticated else None
-
-
 def _body(request) -> bytes:
     """The request's body, or for a multipart form already parsed, a digest of its parts."""
     try:
@@ -129,7 +111,7 @@ class IdempotencyMiddleware:
         if not valid_key(key):
             return refuse(request, IdempotencyKeyInvalid())
         body = _body(request)
-        user = _account(request)
+        user = api_account(request)
         if user is None:  # the view refuses it (401 or 403); nothing to remember
             return self.get_response(request)
         claim = idempotency_claim(

@@ -18,8 +18,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from rest_framework import throttling
 from rest_framework.settings import api_settings
+
+from .authentication import api_account
 
 STATE_ATTRIBUTE = "_priority_rate_limits"
 
@@ -65,6 +68,11 @@ class AnonRateThrottle(_Recording, throttling.AnonRateThrottle):
 
 def _peek(request) -> list[Window]:
     """The windows the configured throttles would judge `request` by, counting nothing."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        # Answered before the view authenticated it (a slash redirect, a 413):
+        # the account is the one the API would have seen.
+        request.user = api_account(request) or user or AnonymousUser()
     windows = []
     for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
         throttle = throttle_class()

@@ -58,13 +58,14 @@ MIDDLEWARE = [
     # and the ALLOWED_HOSTS check, so a load balancer can probe a node by address.
     "ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # RateLimit-* headers on every /api/ response, whichever layer below answers
+    # (a slash redirect, a 413, a 401, the view).
+    "apikeys.ratelimit.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # RateLimit-* headers on every /api/ response, whichever layer below answers.
-    "apikeys.ratelimit.RateLimitHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -73,13 +73,16 @@ def test_each_account_has_its_own_count(three_per_minute, integration, marketing
         lambda c: c.get("/api/v1/initiatives/999999/"),
         lambda c: c.delete("/api/v1/initiatives/999999/"),
         lambda c: c.get("/api/schema/"),
+        lambda c: c.get("/api/v1/segments"),
+        lambda c: c.post("/api/v1/evidence/", "x" * 10, content_type="text/plain"),
     ],
-    ids=["201", "404", "403", "schema"],
+    ids=["201", "404", "403", "schema", "slash-redirect", "415"],
 )
 def test_every_api_answer_carries_the_headers(three_per_minute, integration, request_):
     response = request_(integration)
 
     assert all(response.has_header(name) for name in HEADERS), response.status_code
+    assert response["RateLimit-Limit"] == "3"  # the account's quota, not the address's
 
 
 def test_a_401_counts_against_the_address(three_per_minute, anon):
