@@ -10,7 +10,9 @@ DRF view, so the API's exception handler shapes them like every other error.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from rest_framework import exceptions, status
@@ -73,23 +75,51 @@ def refuse(request, refusal: exceptions.APIException) -> HttpResponse:
 
 
 def _body(request) -> bytes:
-    """The request's body, or for a multipart form already parsed, a digest of its parts."""
+    """The request's body, or for a form or a large body, a digest of it.
+
+    A multipart form is parsed already (config.middleware checks it for NUL),
+    after which Django keeps no raw body: its fields and files are hashed. A
+    body over DATA_UPLOAD_MAX_MEMORY_SIZE (a CSV import may be 64 MB) is hashed
+    as it is copied to a spooled temporary file, which the view then reads in
+    its place: never whole in memory, never refused as too big for `request.body`.
+    """
+    if request.content_type == "multipart/form-data":
+        return _form_digest(request)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     try:
-        return request.body
+        if limit is None or length <= limit:
+            return request.body
+        return _spool(request, limit)
     except RawPostDataException:
-        # A middleware before this one parsed the form (config.middleware checks
-        # it for NUL), after which Django keeps no raw body: hash what it parsed.
-        parts = hashlib.sha256(b"multipart\0")
-        for name, values in sorted(request.POST.lists()):
-            for value in values:
-                parts.update(f"{name}={value}\0".encode())
-        for name, uploads in sorted(request.FILES.lists()):
-            for upload in uploads:
-                parts.update(f"{name}:{upload.name}\0".encode())
-                for chunk in upload.chunks():
-                    parts.update(chunk)
-                upload.seek(0)
-        return parts.hexdigest().encode()
+        return _form_digest(request)
+
+
+def _form_digest(request) -> bytes:
+    parts = hashlib.sha256(b"multipart\0")
+    for name, values in sorted(request.POST.lists()):
+        for value in values:
+            parts.update(f"{name}={value}\0".encode())
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            parts.update(f"{name}:{upload.name}\0".encode())
+            for chunk in upload.chunks():
+                parts.update(chunk)
+            upload.seek(0)
+    return parts.hexdigest().encode()
+
+
+def _spool(request, in_memory: int) -> bytes:
+    spool = tempfile.SpooledTemporaryFile(max_size=in_memory)  # noqa: SIM115 - the view reads it
+    digest = hashlib.sha256(b"stream\0")
+    while block := request.read(64 * 1024):
+        digest.update(block)
+        spool.write(block)
+    spool.seek(0)
+    # The view reads the request's stream from its start again: the spooled copy.
+    request._stream = spool
+    request._read_started = False
+    return digest.hexdigest().encode()
 
 
 def _replay(record) -> HttpResponse:

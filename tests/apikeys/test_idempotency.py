@@ -242,3 +242,41 @@ def test_a_multipart_upload_is_replayed_by_its_file_and_fields(integration):
     assert again.content == first.content
     assert other_file.status_code == 422
     assert Evidence.objects.count() == 1
+
+
+def test_a_csv_body_too_big_for_memory_is_hashed_as_it_streams_and_replayed(integration, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100  # request.body would refuse this body
+    csv = "source,text\n" + "".join(f"support,item {n}\n" for n in range(50))
+
+    def post(body):
+        return integration.post(
+            "/api/v1/imports/evidence/",
+            data=body.encode(),
+            content_type="text/csv",
+            HTTP_IDEMPOTENCY_KEY="big",
+        )
+
+    first = post(csv)
+    again = post(csv)
+    other = post(csv + "support,one more\n")
+
+    assert first.status_code == 200, first.content
+    assert first.json()["created"] == 50
+    assert again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422
+    assert Evidence.objects.count() == 50
+
+
+def test_a_large_multipart_upload_is_told_apart_by_its_content(integration, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100  # the upload goes to a temporary file
+    csv = "Channel,Comment\n" + "".join(f"support,item {n}\n" for n in range(50))
+
+    first = _upload(integration, csv, "big-upload")
+    again = _upload(integration, csv, "big-upload")
+    other = _upload(integration, csv + "nps,one more\n", "big-upload")
+
+    assert first.status_code == 200, first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422
+    assert Evidence.objects.count() == 50
