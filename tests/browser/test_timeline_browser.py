@@ -146,3 +146,7 @@ def test_phone_width_scrolls_the_plan_inside_its_box(page, plan, shoot):
         " && !e.closest('.table-scroll')).map(e => e.tagName + '.' + e.className).slice(0, 8)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+    page.goto("/roadmap/timeline/capacity/?start=2026-Q1")
+    expect(page.get_by_label("Platform, 2026-Q4")).to_have_value("5.0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "timeline-capacity-mobile", full_page=False)
