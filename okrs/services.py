@@ -31,6 +31,10 @@ from .progress_sync import (
 
 KeyResultListener = Callable[[list[int], str], None]
 _key_result_listeners: list[KeyResultListener] = []
+GoalsListener = Callable[[str, list[int]], None]
+_goals_listeners: list[GoalsListener] = []
+KEY_RESULT_UPDATED = "key_result.updated"
+OBJECTIVE_UPDATED = "objective.updated"
 
 OBJECTIVE_AUDIT_FIELDS = [
     "title",
@@ -71,6 +75,21 @@ def _announce(key_result_ids: Iterable[int], trigger: str) -> None:
     if ids:
         for listener in _key_result_listeners:
             listener(ids, trigger)
+
+
+def on_goals_changed(listener: GoalsListener) -> None:
+    """Subscribe to "these objectives (or key results) were updated", called inside the
+    transaction with KEY_RESULT_UPDATED or OBJECTIVE_UPDATED and the ids (roadmap's
+    webhooks listen)."""
+    if listener not in _goals_listeners:
+        _goals_listeners.append(listener)
+
+
+def _goals_changed(event: str, ids: Iterable[int]) -> None:
+    ids = sorted(set(ids))
+    if ids:
+        for listener in _goals_listeners:
+            listener(event, ids)
 
 
 class StaleVersion(Exception):
@@ -134,6 +153,7 @@ def objective_update(
         action="update",
         changes=diff(before, snapshot(objective, OBJECTIVE_AUDIT_FIELDS)),
     )
+    _goals_changed(OBJECTIVE_UPDATED, [objective.pk])
     # Weight and status (cancelled objectives weight nothing) move aligned
     # priorities; the title is in their breakdowns.
     if (objective.weight, objective.status, objective.title) != scored_before:
@@ -225,6 +245,7 @@ def key_result_update(
     )
     objective_recompute_progress(objective_ids=[old_objective, kr.objective_id])
     _announce([kr.pk], "edit")
+    _goals_changed(KEY_RESULT_UPDATED, [kr.pk])
     return kr
 
 
@@ -292,6 +313,7 @@ def check_in_record(
     if key_result_settle(kr):
         objective_recompute_progress(objective_ids=[kr.objective_id])
         _announce([kr.pk], "metric")
+        _goals_changed(KEY_RESULT_UPDATED, [kr.pk])
     return CheckInResult(check_in=check_in, created=created)
 
 
@@ -350,6 +372,7 @@ def metric_readings_ingest(*, actor, metric: Metric, items: list[dict]) -> Readi
     moved, objective_ids = metric_settle(metric.pk)
     objective_recompute_progress(objective_ids=objective_ids)
     _announce(moved, "metric")
+    _goals_changed(KEY_RESULT_UPDATED, moved)
     return ReadingIngestResult(readings=result, created=len(to_create), updated=len(to_update))
 
 

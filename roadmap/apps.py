@@ -11,6 +11,12 @@ class RoadmapConfig(AppConfig):
         from .services.marks import initiatives_mark_for_key_results
 
         on_key_results_changed(initiatives_mark_for_key_results)
+        # key_result.updated and objective.updated webhooks.
+        from okrs.services import on_goals_changed
+
+        from .services.webhook_events import goals_changed
+
+        on_goals_changed(goals_changed)
         # Answers "preview this objective or key-result edit" (okrs.previews).
         from okrs.previews import on_goal_preview
 

@@ -314,11 +314,21 @@ def webhook_subscription_list(*, viewer) -> QuerySet[WebhookSubscription]:
 
 
 def webhook_delivery_list(
-    *, viewer, subscription: WebhookSubscription
+    *, viewer, subscription: WebhookSubscription, filters: dict | None = None
 ) -> QuerySet[WebhookDelivery]:
-    return _visible(WebhookDelivery.objects.filter(subscription=subscription), viewer).order_by(
-        "-id"
-    )
+    """A subscription's deliveries, newest first. filters: status, event, created_after,
+    created_before (datetimes, the first inclusive, the second exclusive)."""
+    filters = filters or {}
+    qs = WebhookDelivery.objects.filter(subscription=subscription)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("event"):
+        qs = qs.filter(event=filters["event"])
+    if filters.get("created_after"):
+        qs = qs.filter(created_at__gte=filters["created_after"])
+    if filters.get("created_before"):
+        qs = qs.filter(created_at__lt=filters["created_before"])
+    return _visible(qs, viewer).order_by("-created_at", "-id")
 
 
 def alignment_list(*, viewer, filters: dict | None = None) -> QuerySet[Alignment]:

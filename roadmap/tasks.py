@@ -18,6 +18,7 @@ which task each name starts:
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from roadmap import webhooks
@@ -86,15 +87,19 @@ def deliver_priority_changed(snapshot_ids: list[int]) -> int:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def deliver_webhook(self, delivery_id: int) -> str:
-    """Send one webhook delivery; retried with exponential backoff up to 8 attempts.
+    """Send one webhook delivery; retried on settings.WEBHOOK_RETRY_SCHEDULE (about 3 days).
 
     Safe to repeat: a delivery that already succeeded (or gave up) is not sent
-    again. When tasks run eagerly (no broker: a laptop, the tests) there is no
-    one to run a delayed retry, so the attempt is recorded and the row stays
-    pending with its `next_attempt_at`.
+    again. A short wait is a countdown retry; a long one is left to the sweep
+    (retry_due_webhook_deliveries), which reads `next_attempt_at`. When tasks
+    run eagerly (no broker: a laptop, the tests) there is no one to run a
+    delayed retry, so the attempt is recorded and the row stays pending with
+    its `next_attempt_at`, for the sweep.
     """
     outcome = webhooks.delivery_attempt(delivery_id=delivery_id)
-    if outcome.retry_in is not None and not self.request.is_eager:
+    countdown_max = settings.WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS
+    soon = outcome.retry_in is not None and outcome.retry_in <= countdown_max
+    if soon and not self.request.is_eager:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
 

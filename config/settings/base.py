@@ -398,8 +398,25 @@ RESCORE_DEBOUNCE_MAX_SECONDS = env.float("RESCORE_DEBOUNCE_MAX_SECONDS", default
 # this often; see roadmap/services/vacuum.py.
 RESCORE_VACUUM_SECONDS = env.int("RESCORE_VACUUM_SECONDS", default=10)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
-# Webhook retries wait base * 2**(attempt - 1) seconds: 2, 4, ... 128 by default.
-WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=2.0)
+# Waits (seconds) between a webhook delivery's attempts: Svix's schedule, 5 s,
+# 5 min, 30 min, 2 h, 5 h, then 10 h: 12 attempts over about 2.8 days. After
+# the last one fails the subscription is disabled. Each wait is spread by
+# ±WEBHOOK_RETRY_JITTER (a fraction).
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE",
+    cast=float,
+    default=[5, 300, 1800, 7200, 18000, *[36000] * 6],
+)
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.2)
+# A retry due within this many seconds waits as a Celery countdown; a later
+# one is sent by the sweep when due (a countdown past the broker's visibility
+# timeout would be delivered twice).
+WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS = env.float(
+    "WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS", default=600.0
+)
+# After a secret rotation the old secret keeps signing (a second signature)
+# this long, so receivers can switch without missing a delivery.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.float("WEBHOOK_SECRET_OVERLAP_HOURS", default=24.0)
 # How often the beat sweep re-sends retries whose message was lost (and how late
 # a retry must be before the sweep takes it over).
 WEBHOOK_RETRY_SWEEP_SECONDS = env.float("WEBHOOK_RETRY_SWEEP_SECONDS", default=30.0)

@@ -10,12 +10,30 @@ class WebhookSubscription(models.Model):
 
     class Event(models.TextChoices):
         PRIORITY_CHANGED = "priority.changed", "Priority changed"
+        INITIATIVE_CREATED = "initiative.created", "Initiative created"
+        INITIATIVE_UPDATED = "initiative.updated", "Initiative updated"
+        INITIATIVE_DELETED = "initiative.deleted", "Initiative deleted"
+        EVIDENCE_CREATED = "evidence.created", "Evidence created"
+        KEY_RESULT_UPDATED = "key_result.updated", "Key result updated"
+        OBJECTIVE_UPDATED = "objective.updated", "Objective updated"
+
+    # Sent on request only (a test ping), whatever the subscription's events.
+    PING = "webhook.ping"
 
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list, help_text="Event names, e.g. ['priority.changed']")
-    # Kept in clear: it signs every delivery. Shown to the subscriber once, on create.
-    secret = models.CharField(max_length=128)
+    # Standard Webhooks form, `whsec_<base64 of the key>`. Kept in clear: it
+    # signs every delivery. Shown to the subscriber once, on create or rotation.
+    secret = models.CharField(max_length=200)
+    # After a rotation the old secret also signs, until it expires (both
+    # signatures are sent), so receivers can switch without losing a delivery.
+    previous_secret = models.CharField(max_length=200, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # Set when the last retry of a delivery failed and the subscription was
+    # turned off; cleared when someone turns it on again.
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=600, blank=True, default="")
     description = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -52,6 +70,12 @@ class WebhookDelivery(models.Model):
     # Which rescore batch this delivery reports (its snapshot ids and chunk):
     # a task that runs twice finds the delivery already queued.
     batch_key = models.CharField(max_length=64, blank=True, default="")
+    # A replay (or a replay of a replay) sends the original's message again,
+    # under its webhook-id, so receivers can recognise it.
+    replay_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+    )
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,3 +103,13 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.subscription_id} ({self.status})"
+
+    @property
+    def message_id(self) -> str:
+        """The `webhook-id` header: the same for every attempt and every replay of a message."""
+        return f"msg_{self.replay_of_id or self.pk}"
+
+    @property
+    def manual(self) -> bool:
+        """Asked for by a person (a ping or a replay): one attempt, sent even when disabled."""
+        return self.replay_of_id is not None or self.event == WebhookSubscription.PING

@@ -30,6 +30,7 @@ from .evidence_store import (
 )
 from .initiatives import initiative_create
 from .marks import initiatives_mark, request_rescore
+from .webhook_events import evidence_created
 
 MAX_BATCH = 1000
 # What a deleted item's audit entry keeps of it.
@@ -208,6 +209,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
     if errors:
         raise BatchValidationError(errors)
     insert_rows(to_create, now)
+    evidence_created(to_create)
     update_rows(list(to_update.values()), now)
     _audit_updates(actor, before, to_update.values())
     _experiment_causes(actor, before, to_update.values())

@@ -14,6 +14,7 @@ from roadmap.models import Alignment, Initiative
 from .causes import actor_name, cause_value, record_causes
 from .marks import initiatives_mark
 from .read_cache import priorities_changed
+from .webhook_events import Event, event_emit, initiative_data, initiative_event
 
 # Fields whose change moves the score or the ranking.
 FRAMEWORK_FIELDS = ["ease", "business_value", "time_criticality", "risk_reduction", "job_size"]
@@ -76,6 +77,7 @@ def initiative_create(*, actor, **fields) -> Initiative:
     initiatives_mark(ids=[initiative.pk], trigger=Initiative.Trigger.EDIT)
     record_causes([initiative.pk], {"kind": "edit", "field": "created", "by": actor_name(actor)})
     priorities_changed()
+    initiative_event(Event.INITIATIVE_CREATED, initiative)
     return initiative
 
 
@@ -126,6 +128,7 @@ def initiative_update(
                 [locked.pk], {**cause, "to": cause_value(getattr(locked, name)), "by": by}
             )
     locked.refresh_from_db()
+    initiative_event(Event.INITIATIVE_UPDATED, locked, changed=sorted(changed))
     return locked
 
 
@@ -147,6 +150,7 @@ def initiative_delete(*, actor, initiative: Initiative) -> None:
         action="delete",
         changes=snapshot(initiative, AUDIT_FIELDS),
     )
+    event_emit(Event.INITIATIVE_DELETED, initiative_data(initiative))
     initiative.delete()
     priorities_changed()
     # Everything below it moves up a rank.

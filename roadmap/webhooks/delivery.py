@@ -1,34 +1,40 @@
-"""Webhook deliveries: the fan-out, one signed attempt, retries and the sweep of lost retries.
+"""Webhook deliveries: the priority.changed fan-out, one signed attempt, retries, the sweep.
 
-A rescore that moved priorities sends the `priority.changed` nudge; its task
-calls `priority_changed_enqueue`, which writes one WebhookDelivery row per
-active subscription and batch and sends a `webhook.due` nudge for each after
-commit. The `deliver_webhook` task calls `delivery_attempt`: one attempt,
-whose outcome is recorded on the row; the task retries with exponential
-backoff (`retry_delay`), up to MAX_ATTEMPTS.
+Events are written as pending WebhookDelivery rows in the transaction of the
+change (roadmap.services.webhook_events); a rescore that moved priorities
+sends the `priority.changed` nudge, whose task calls `priority_changed_enqueue`.
+Each row is sent by the `deliver_webhook` task (the `webhook.due` nudge),
+which calls `delivery_attempt`: one attempt, whose outcome is recorded on the
+row.
 
-Retries survive a lost message: the row's `next_attempt_at` is the truth and
-the Celery countdown only a nudge. The periodic `retry_due_webhook_deliveries`
-task calls `deliveries_retry_due`, which re-enqueues pending deliveries overdue
-by more than one sweep interval (a retry message lost with a killed worker or
-a restarted Redis). A sending attempt holds the row's lock (PostgreSQL: FOR
-UPDATE SKIP LOCKED), so two tasks for one delivery never send at the same
-time, and a delivery that succeeded is never sent again. Delivery is at least
-once: a worker killed after the receiver answered but before the outcome was
-saved sends it again later, with the same `Priority-Webhook-Id`, which
-receivers use to ignore repeats.
+Retries follow settings.WEBHOOK_RETRY_SCHEDULE (Svix's: 5 s, 5 min, 30 min,
+2 h, 5 h, then 10 h six times: about 2.8 days over 12 attempts), each wait
+spread by ±WEBHOOK_RETRY_JITTER so that the deliveries held up by one outage
+do not all arrive together when it ends. The row's `next_attempt_at` is the
+truth: a short wait is a Celery countdown, a long one (past
+WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS, below the broker's visibility timeout)
+is left to the periodic sweep (`deliveries_retry_due`), which also re-enqueues
+retries whose message was lost with a worker or a restarted Redis. When the
+last attempt fails the subscription is disabled (`disabled_at`, shown on the
+webhooks page) until someone turns it on again.
 
-Signing: the body is signed with HMAC-SHA256 over `"{id}.{timestamp}.{body}"`
-using the subscription's secret, sent as `Priority-Webhook-Signature: v1=<hex>`
-with `Priority-Webhook-Id` and `Priority-Webhook-Timestamp`. A receiver checks
-the signature and the timestamp's age, and ignores an id it has already seen.
+A sending attempt holds the row's lock (PostgreSQL: FOR UPDATE SKIP LOCKED),
+so two tasks for one delivery never send at the same time, and a delivery
+that succeeded is never sent again. Delivery is at least once: a worker
+killed after the receiver answered but before the outcome was saved sends it
+again later with the same `webhook-id`, which receivers use to ignore repeats.
+
+Signing follows Standard Webhooks (see signing.py): `webhook-id`,
+`webhook-timestamp`, `webhook-signature: v1,<base64>`, with a second
+signature while a rotated-out secret is still valid. Pings and replays
+(subscriptions.py) are one attempt each, sent even to a disabled subscription
+(that is how one checks a receiver is back), and never disable it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,13 +45,14 @@ from django.utils import timezone
 
 from roadmap.models import ScoreSnapshot, WebhookDelivery, WebhookSubscription
 from roadmap.services.nudges import WEBHOOK_DUE, nudge_on_commit
+from roadmap.services.webhook_events import MAX_ITEMS_PER_EVENT, event_emit, subscribers
 
+from .signing import signature_header
 from .transport import DeliveryRefused, HttpResult, post
 
 PRIORITY_CHANGED = WebhookSubscription.Event.PRIORITY_CHANGED.value
-MAX_ATTEMPTS = 8
-MAX_CHANGES_PER_DELIVERY = 1000
-USER_AGENT = "Priority-Webhooks/1"
+MAX_CHANGES_PER_DELIVERY = MAX_ITEMS_PER_EVENT
+USER_AGENT = "Priority-Webhooks/2"
 
 
 # --- Fan-out -----------------------------------------------------------------
@@ -54,15 +61,14 @@ USER_AGENT = "Priority-Webhooks/1"
 def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
     """Queue `priority.changed` for these snapshots; returns how many deliveries were queued.
 
-    One delivery per active subscription per batch of up to 1,000 changed
-    initiatives; each is sent by its own task once this transaction commits.
+    One delivery per listening subscription per chunk of up to 1,000 changed
+    initiatives (`data.initiatives`, each with the causes of its move); each
+    is sent by its own task once this transaction commits.
     """
     if not snapshot_ids:
         return 0
-    subscriptions = [
-        s for s in WebhookSubscription.objects.filter(active=True) if PRIORITY_CHANGED in s.events
-    ]
-    if not subscriptions:
+    targets = subscribers(PRIORITY_CHANGED)
+    if not targets:
         return 0
     changes = [
         {
@@ -87,48 +93,24 @@ def priority_changed_enqueue(*, snapshot_ids: list[int]) -> int:
         )
         .order_by("rank", "initiative_id")
     ]
-    if not changes:
-        return 0
-    now = timezone.now()
     batch = f"{min(snapshot_ids)}-{max(snapshot_ids)}-{len(snapshot_ids)}"
-    deliveries = []
-    for start in range(0, len(changes), MAX_CHANGES_PER_DELIVERY):
-        payload = {
-            "event": PRIORITY_CHANGED,
-            "occurred_at": now.isoformat(),
-            "initiatives": changes[start : start + MAX_CHANGES_PER_DELIVERY],
-        }
-        deliveries.extend(
-            WebhookDelivery(
-                subscription=subscription,
-                event=PRIORITY_CHANGED,
-                payload=payload,
-                next_attempt_at=now,
-                batch_key=f"{batch}-{start}",
-            )
-            for subscription in subscriptions
-        )
+    queued = 0
     with transaction.atomic():
         # Safe to run twice (acks_late redelivery): what is queued stays queued once.
-        queued = set(
-            WebhookDelivery.objects.filter(
-                subscription__in=subscriptions, batch_key__in={d.batch_key for d in deliveries}
-            ).values_list("subscription_id", "batch_key")
-        )
-        created = WebhookDelivery.objects.bulk_create(
-            [d for d in deliveries if (d.subscription_id, d.batch_key) not in queued]
-        )
-        for delivery in created:
-            nudge_on_commit(WEBHOOK_DUE, delivery.pk)
-    return len(created)
+        for start in range(0, len(changes), MAX_CHANGES_PER_DELIVERY):
+            chunk = changes[start : start + MAX_CHANGES_PER_DELIVERY]
+            queued += len(
+                event_emit(
+                    PRIORITY_CHANGED,
+                    {"initiatives": chunk},
+                    to=targets,
+                    batch_key=f"{batch}-{start}",
+                )
+            )
+    return queued
 
 
 # --- One attempt -------------------------------------------------------------
-
-
-def sign(*, secret: str, delivery_id: str, timestamp: str, body: str) -> str:
-    message = f"{delivery_id}.{timestamp}.{body}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -136,17 +118,19 @@ class AttemptOutcome:
     delivery_id: int
     status: str
     attempts: int
-    retry_in: int | None  # seconds until the next attempt; None when there is none
+    retry_in: float | None  # seconds until the next attempt; None when there is none
+
+
+def max_attempts() -> int:
+    return len(settings.WEBHOOK_RETRY_SCHEDULE) + 1
 
 
 def retry_delay(attempts: int) -> float:
-    """Exponential backoff: 2, 4, 8, ... seconds after the 1st, 2nd, 3rd ... attempt.
-
-    The base (2 s) is settings.WEBHOOK_RETRY_BASE_SECONDS.
-    """
-    base = settings.WEBHOOK_RETRY_BASE_SECONDS
-    delay = base * 2 ** (attempts - 1)
-    return int(delay) if float(delay).is_integer() else delay
+    """Seconds to wait after the `attempts`-th failed attempt: the schedule's step, jittered."""
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    base = float(schedule[min(attempts, len(schedule)) - 1])
+    jitter = settings.WEBHOOK_RETRY_JITTER
+    return round(base * random.uniform(1 - jitter, 1 + jitter), 3)  # noqa: S311 (not crypto)
 
 
 def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
@@ -174,32 +158,48 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
         return _attempt(delivery_id, delivery)
 
 
+def signing_secrets(subscription: WebhookSubscription) -> list[str]:
+    """The current secret, then the rotated-out one while its overlap lasts."""
+    found = [subscription.secret]
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret and expires is not None and expires > timezone.now():
+        found.append(subscription.previous_secret)
+    return found
+
+
+def delivery_headers(delivery: WebhookDelivery, body: str) -> dict[str, str]:
+    timestamp = int(time.time())
+    msg_id = delivery.message_id
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(
+            secrets_=signing_secrets(delivery.subscription),
+            msg_id=msg_id,
+            timestamp=timestamp,
+            body=body,
+        ),
+    }
+
+
 def _attempt(delivery_id: int, delivery: WebhookDelivery | None) -> AttemptOutcome:
     if delivery is None:
         return AttemptOutcome(delivery_id, "missing", 0, None)
     if delivery.status != WebhookDelivery.Status.PENDING:
         return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, None)
     subscription = delivery.subscription
-    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
-    timestamp = str(int(time.time()))
-    delivery_ref = str(delivery.pk)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "Priority-Webhook-Id": delivery_ref,
-        "Priority-Webhook-Event": delivery.event,
-        "Priority-Webhook-Timestamp": timestamp,
-        "Priority-Webhook-Signature": "v1="
-        + sign(
-            secret=subscription.secret, delivery_id=delivery_ref, timestamp=timestamp, body=body
-        ),
-    }
-    refused = not subscription.active
+    refused = not subscription.active and not delivery.manual
     if refused:
-        result = HttpResult(None, "The subscription is inactive.")
+        result = HttpResult(None, "The subscription is disabled.")
+    elif not subscription.secret:
+        refused = True
+        result = HttpResult(None, "The subscription has no signing secret: rotate it.")
     else:
+        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
         try:
-            result = post(subscription.url, body.encode(), headers)
+            result = post(subscription.url, body.encode(), delivery_headers(delivery, body))
         except DeliveryRefused as exc:
             refused = True
             result = HttpResult(None, str(exc))
@@ -213,6 +213,7 @@ def _record(delivery_id: int, result: HttpResult, *, give_up: bool) -> AttemptOu
         return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, None)
     now = timezone.now()
     delivery.attempts += 1
+    delivery.last_attempt_at = now
     delivery.last_response_code = result.status
     delivery.last_error = result.error
     retry_in = None
@@ -220,15 +221,30 @@ def _record(delivery_id: int, result: HttpResult, *, give_up: bool) -> AttemptOu
         delivery.status = WebhookDelivery.Status.SUCCEEDED
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-    elif give_up or delivery.attempts >= MAX_ATTEMPTS:
+    elif give_up or delivery.manual or delivery.attempts >= max_attempts():
         delivery.status = WebhookDelivery.Status.FAILED
         delivery.next_attempt_at = None
+        if not give_up and not delivery.manual:
+            _disable(delivery, now)
     else:
         delivery.status = WebhookDelivery.Status.PENDING
         retry_in = retry_delay(delivery.attempts)
         delivery.next_attempt_at = now + timedelta(seconds=retry_in)
     delivery.save()
     return AttemptOutcome(delivery.pk, delivery.status, delivery.attempts, retry_in)
+
+
+def _disable(delivery: WebhookDelivery, now) -> None:
+    """The last retry failed: turn the subscription off until someone turns it on again."""
+    what = f"HTTP {delivery.last_response_code}" if delivery.last_response_code else "no answer"
+    reason = (
+        f"Disabled after delivery {delivery.pk} ({delivery.event}) failed {delivery.attempts}"
+        f" times since {delivery.created_at:%Y-%m-%d %H:%M} UTC; last: {what}"
+        f" {delivery.last_error}"
+    )[:600]
+    WebhookSubscription.objects.filter(pk=delivery.subscription_id, active=True).update(
+        active=False, disabled_at=now, disabled_reason=reason.strip()
+    )
 
 
 # --- Redelivery of lost retries ------------------------------------------------

@@ -1,24 +1,40 @@
-"""Webhook subscriptions (services): create, update and delete, with their URL checked.
+"""Webhook subscriptions (services): create, update, delete, rotate the secret, ping, replay.
 
 A URL is refused when it may not be called (transport.target_check: the SSRF
-guard), and events must be known ones. The URL is checked again before every
-delivery, so a name that later resolves somewhere refused is not sent to.
+guard), and events must be known ones (all of them when none are named). The
+URL is checked again before every delivery, pings and replays included, so a
+name that later resolves somewhere refused is not sent to.
 """
 
 from __future__ import annotations
 
-import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from roadmap.models import WebhookSubscription
+from roadmap.models import WebhookDelivery, WebhookSubscription
+from roadmap.services.nudges import WEBHOOK_DUE, nudge_on_commit
+from roadmap.services.webhook_events import event_emit
 
+from .signing import secret_new, secret_problem
 from .transport import target_check
+
+
+def _clean_secret(secret: str) -> str:
+    problem = secret_problem(secret)
+    if problem:
+        raise ValidationError({"secret": problem})
+    return secret
 
 
 def _clean_events(events) -> list[str]:
     allowed = set(WebhookSubscription.Event.values)
+    if events is None:
+        return list(WebhookSubscription.Event.values)
     if not isinstance(events, list) or not events:
         raise ValidationError({"events": "Name at least one event."})
     unknown = [e for e in events if e not in allowed]
@@ -32,12 +48,13 @@ def webhook_subscription_create(
     *,
     actor,
     url: str,
-    events: list[str],
+    events: list[str] | None = None,
     secret: str | None = None,
     active: bool = True,
     description: str = "",
 ) -> WebhookSubscription:
-    """Subscribe `url` to `events`; a secret is generated unless one is given."""
+    """Subscribe `url` to `events` (all when None); a `whsec_` secret is generated unless
+    one is given."""
     try:
         target_check(url)
     except ValidationError as exc:
@@ -45,7 +62,7 @@ def webhook_subscription_create(
     subscription = WebhookSubscription(
         url=url,
         events=_clean_events(events),
-        secret=secret or secrets.token_urlsafe(32),
+        secret=_clean_secret(secret) if secret else secret_new(),
         active=active,
         description=description,
         created_by=actor,
@@ -70,6 +87,11 @@ def webhook_subscription_update(
             raise ValidationError({"url": exc.messages}) from None
     if "events" in data:
         data = {**data, "events": _clean_events(data["events"])}
+    if data.get("secret"):
+        _clean_secret(data["secret"])
+    if data.get("active") and not subscription.active:
+        # Turned on again: the page stops saying why it was turned off.
+        data = {**data, "disabled_at": None, "disabled_reason": ""}
     for name, value in data.items():
         setattr(subscription, name, value)
     subscription.full_clean()
@@ -80,3 +102,63 @@ def webhook_subscription_update(
 @transaction.atomic
 def webhook_subscription_delete(*, actor, subscription: WebhookSubscription) -> None:
     subscription.delete()
+
+
+@dataclass(frozen=True)
+class Rotation:
+    subscription: WebhookSubscription
+    secret: str  # the new secret: shown once
+    previous_expires_at: datetime | None
+
+
+@transaction.atomic
+def webhook_secret_rotate(
+    *, actor, subscription: WebhookSubscription, secret: str | None = None
+) -> Rotation:
+    """Give the subscription a new secret; the old one also signs for the overlap window.
+
+    settings.WEBHOOK_SECRET_OVERLAP_HOURS (24 by default): during it every
+    delivery carries both signatures, so a receiver can change its secret
+    at any moment of the window without failing a delivery.
+    """
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    new = _clean_secret(secret) if secret else secret_new()
+    overlap = timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
+    expires = timezone.now() + overlap if subscription.secret and overlap else None
+    subscription.previous_secret = subscription.secret if expires else ""
+    subscription.previous_secret_expires_at = expires
+    subscription.secret = new
+    subscription.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+    )
+    return Rotation(subscription, new, expires)
+
+
+@transaction.atomic
+def webhook_ping(*, actor, subscription: WebhookSubscription) -> WebhookDelivery:
+    """Send a `webhook.ping` event now: one attempt, even to a disabled subscription."""
+    data = {
+        "subscription": subscription.pk,
+        "url": subscription.url,
+        "sent_by": getattr(actor, "username", None),
+    }
+    (delivery,) = event_emit(WebhookSubscription.PING, data, to=[subscription])
+    return delivery
+
+
+@transaction.atomic
+def webhook_delivery_replay(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery's message again, as a new delivery with the original's webhook-id.
+
+    One attempt (no retries), even to a disabled subscription; the payload is
+    the one first sent, signed with the subscription's current secret.
+    """
+    replay = WebhookDelivery.objects.create(
+        subscription_id=delivery.subscription_id,
+        event=delivery.event,
+        payload=delivery.payload,
+        next_attempt_at=timezone.now(),
+        replay_of_id=delivery.replay_of_id or delivery.pk,
+    )
+    nudge_on_commit(WEBHOOK_DUE, replay.pk)
+    return replay

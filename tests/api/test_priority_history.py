@@ -127,7 +127,7 @@ def test_the_priority_changed_webhook_carries_the_causes(django_capture_on_commi
     result = services.initiatives_rescore_marked()
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.priority_changed_enqueue(snapshot_ids=result.snapshot_ids)
-    (change,) = WebhookDelivery.objects.get().payload["initiatives"]
+    (change,) = WebhookDelivery.objects.get().payload["data"]["initiatives"]
     assert change["causes"] == [
         {"kind": "edit", "field": "effort", "from": 4.0, "to": 2.0, "by": None, "share": 25.0}
     ]

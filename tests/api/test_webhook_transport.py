@@ -155,7 +155,8 @@ def test_a_receiver_that_answers_slowly_fails_the_attempt_at_the_deadline(
     assert 1.0 <= elapsed < 1.8, elapsed
     if answer.get("dribble"):
         assert receiver.sent >= 2  # it did answer, a byte at a time
-    assert (outcome.status, outcome.attempts, outcome.retry_in) == ("pending", 1, 2)
+    assert (outcome.status, outcome.attempts) == ("pending", 1)
+    assert 4 <= outcome.retry_in <= 6  # the first wait of the schedule, 5 s ± 20 %
     delivery.refresh_from_db()
     assert delivery.last_response_code is None
     assert delivery.last_error == "Deadline of 1 s exceeded."

@@ -1,4 +1,6 @@
+import base64
 import contextlib
+import datetime
 import json
 
 import pytest
@@ -7,8 +9,11 @@ from roadmap import tasks, webhooks
 from roadmap.models import Initiative, ScoreSnapshot, WebhookDelivery, WebhookSubscription
 from roadmap.services import initiatives_rescore_marked
 from tests.api.webhook_support import (
+    OTHER_SECRET,
+    SECRET,
     one_delivery,
     subscription_for,
+    verified,
     verify,
 )
 from tests.factories import InitiativeFactory, UserFactory
@@ -57,7 +62,7 @@ def test_private_targets_are_allowed_when_the_setting_says_so(product, allow_pri
     ("body", "field"),
     [
         ({"url": "ftp://93.184.215.14/x", "events": ["priority.changed"]}, "url"),
-        ({"url": "https://93.184.215.14/x", "events": ["initiative.deleted"]}, "events"),
+        ({"url": "https://93.184.215.14/x", "events": ["initiative.exploded"]}, "events"),
         ({"url": "https://93.184.215.14/x", "events": []}, "events"),
         (
             {"url": "https://93.184.215.14/x", "events": ["priority.changed"], "secret": "short"},
@@ -79,7 +84,8 @@ def test_secret_is_generated_and_shown_once(product):
 
     assert created.status_code == 201
     secret = created.json()["secret"]
-    assert len(secret) >= 32
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret.removeprefix("whsec_"))) == 32
     assert WebhookSubscription.objects.get().secret == secret
     fetched = product.get(f"{URL}{created.json()['id']}/").json()
     assert "secret" not in fetched
@@ -92,13 +98,13 @@ def test_a_given_secret_is_kept_and_subscriptions_can_be_changed_and_deleted(pro
         {
             "url": "https://93.184.215.14/hook",
             "events": ["priority.changed"],
-            "secret": "a-secret-of-my-own-choosing",
+            "secret": SECRET,
         },
         format="json",
     ).json()
     url = f"{URL}{created['id']}/"
 
-    assert created["secret"] == "a-secret-of-my-own-choosing"
+    assert created["secret"] == SECRET
     assert product.patch(url, {"active": False}, format="json").json()["active"] is False
     assert product.patch(url, {"url": "http://10.0.0.1/"}, format="json").status_code == 400
     assert product.delete(url).status_code == 204
@@ -155,8 +161,9 @@ def test_enqueue_makes_one_delivery_per_active_subscription_with_the_changes(
     delivery = WebhookDelivery.objects.get()
     assert delivery.subscription == active
     assert delivery.status == "pending"
-    assert delivery.payload["event"] == "priority.changed"
-    assert delivery.payload["initiatives"] == [
+    assert delivery.payload["type"] == "priority.changed"
+    assert set(delivery.payload) == {"type", "timestamp", "data"}
+    assert delivery.payload["data"]["initiatives"] == [
         {
             "id": second.pk,
             "title": second.title,
@@ -189,11 +196,12 @@ def test_delivery_is_signed_and_recorded(
     assert request["path"] == "/hooks/priority?x=1"
     assert request["headers"]["Content-Type"] == "application/json"
     assert request["headers"]["Host"] == f"127.0.0.1:{receiver.port}"
-    assert request["headers"]["Priority-Webhook-Id"] == str(delivery.pk)
-    assert verify(request, "s3cret-s3cret-s3cret")
-    assert not verify(request, "another-secret")
-    body = json.loads(request["body"])
-    assert body["initiatives"][0]["id"] == initiative.pk
+    assert request["headers"]["webhook-id"] == f"msg_{delivery.pk}"
+    assert request["headers"]["webhook-signature"].startswith("v1,")
+    body = verified(request, SECRET)
+    assert not verify(request, OTHER_SECRET)
+    assert body["type"] == "priority.changed"
+    assert body["data"]["initiatives"][0]["id"] == initiative.pk
     delivery.refresh_from_db()
     assert delivery.status == "succeeded"
     assert delivery.attempts == 1
@@ -213,17 +221,8 @@ def test_a_succeeded_delivery_is_not_sent_again(
     assert delivery.attempts == 1
 
 
-def test_a_failed_attempt_is_recorded_and_retried_with_exponential_backoff(
-    receiver, allow_private, django_capture_on_commit_callbacks, monkeypatch
-):
-    receiver.status = 500
-    delivery, _ = one_delivery(subscription_for(receiver.url), django_capture_on_commit_callbacks)
-    delivery.refresh_from_db()
-    assert delivery.status == "pending"
-    assert delivery.attempts == 1
-    assert delivery.last_response_code == 500
-    assert delivery.last_error == "ok"
-    assert delivery.next_attempt_at is not None
+def _run_attempts(delivery, times, monkeypatch):
+    """Run the task as a worker would (not eagerly); returns the countdowns it asked for."""
 
     class Retry(Exception):
         pass
@@ -237,18 +236,82 @@ def test_a_failed_attempt_is_recorded_and_retried_with_exponential_backoff(
     monkeypatch.setattr(tasks.deliver_webhook, "retry", fake_retry)
     tasks.deliver_webhook.push_request(is_eager=False)
     try:
-        for _ in range(7):
+        for _ in range(times):
             with contextlib.suppress(Retry):
                 tasks.deliver_webhook.run(delivery.pk)
     finally:
         tasks.deliver_webhook.pop_request()
+    return countdowns
 
-    assert countdowns == [4, 8, 16, 32, 64, 128]
+
+def test_a_failed_attempt_is_retried_on_the_schedule_then_the_subscription_is_disabled(
+    receiver, allow_private, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 36000]
+    settings.WEBHOOK_RETRY_JITTER = 0
+    receiver.status = 500
+    subscription = subscription_for(receiver.url)
+    delivery, _ = one_delivery(subscription, django_capture_on_commit_callbacks)
     delivery.refresh_from_db()
-    assert delivery.attempts == 8
+    assert delivery.status == "pending"
+    assert delivery.attempts == 1
+    assert delivery.last_response_code == 500
+    assert delivery.last_error == "ok"
+    assert delivery.next_attempt_at is not None
+
+    countdowns = _run_attempts(delivery, 4, monkeypatch)
+
+    # Waits up to 10 minutes are countdowns; longer ones are the sweep's, from the row.
+    assert countdowns == [300]
+    delivery.refresh_from_db()
+    assert delivery.attempts == 5
     assert delivery.status == "failed"
     assert delivery.next_attempt_at is None
-    assert len(receiver.requests) == 8
+    assert len(receiver.requests) == 5
+    subscription.refresh_from_db()
+    assert subscription.active is False
+    assert subscription.disabled_at is not None
+    assert subscription.disabled_reason.startswith(
+        f"Disabled after delivery {delivery.pk} (priority.changed) failed 5 times since"
+    )
+    assert subscription.disabled_reason.endswith("last: HTTP 500 ok")
+
+
+def test_the_default_schedule_spans_about_three_days_with_jitter(settings):
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE
+    assert schedule[:5] == [5, 300, 1800, 7200, 18000]
+    assert webhooks.max_attempts() == 12
+    assert 2.5 * 86400 < sum(schedule) < 3 * 86400
+    waits = {webhooks.retry_delay(1) for _ in range(50)}
+    assert len(waits) > 1
+    assert all(4 <= wait <= 6 for wait in waits)
+    assert all(8 * 3600 <= webhooks.retry_delay(n) <= 12 * 3600 for n in (6, 11, 20))
+
+
+def test_a_long_wait_is_sent_by_the_sweep_when_it_is_due(
+    receiver, allow_private, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.WEBHOOK_RETRY_SCHEDULE = [3600]
+    settings.WEBHOOK_RETRY_JITTER = 0
+    receiver.status = 500
+    delivery, _ = one_delivery(subscription_for(receiver.url), django_capture_on_commit_callbacks)
+    delivery.refresh_from_db()
+    wait = delivery.next_attempt_at - delivery.last_attempt_at
+    assert wait.total_seconds() == pytest.approx(3600)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert tasks.retry_due_webhook_deliveries() == 0  # not due yet
+    assert callbacks == []
+
+    receiver.status = 204
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=delivery.next_attempt_at - datetime.timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.retry_due_webhook_deliveries() == 1
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("succeeded", 2)
+    assert len(receiver.requests) == 2
 
 
 def test_deliveries_are_readable_over_the_api(
@@ -279,9 +342,9 @@ def test_an_api_edit_that_moves_priorities_sends_a_signed_webhook(product, recei
     ).json()
 
     (request,) = receiver.requests
-    assert verify(request, secret)
-    body = json.loads(request["body"])
-    assert body["initiatives"] == [
+    body = verified(request, secret)
+    assert body["type"] == "priority.changed"
+    assert body["data"]["initiatives"] == [
         {
             "id": initiative["id"],
             "title": "Audit log",

@@ -190,7 +190,8 @@ def worker_env(django_db_setup, django_db_blocker):
         # Webhooks: the receiver is on loopback; retries every half second and up,
         # and a lost retry is swept up after one second.
         "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
-        "WEBHOOK_RETRY_BASE_SECONDS": "0.5",
+        "WEBHOOK_RETRY_SCHEDULE": "0.5,1,2,4,8",
+        "WEBHOOK_RETRY_JITTER": "0",
         "WEBHOOK_RETRY_SWEEP_SECONDS": "1",
         # Shorter than the 10 s default, so a receiver that dribbles is cut off sooner.
         "WEBHOOK_DELIVERY_DEADLINE_SECONDS": "6",

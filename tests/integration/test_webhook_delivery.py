@@ -1,8 +1,6 @@
 """A webhook receiver that is down gets the delivery later, once: real PostgreSQL, Redis,
 worker and beat. The receiver is a threading HTTP server in this process."""
 
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -14,12 +12,10 @@ import redis
 from config.celery import app as celery_app
 from roadmap import services
 from roadmap.models import WebhookDelivery, WebhookSubscription
+from tests.api.webhook_support import SECRET, verified
 from tests.integration.conftest import QUEUES, wait_for
 
 SWEEPS = {"roadmap.tasks.retry_due_webhook_deliveries", "roadmap.tasks.sweep_marked_initiatives"}
-
-SECRET = "integration-s3cret-s3cret"
-
 
 class Receiver:
     """Records every POST; answers 204."""
@@ -64,14 +60,6 @@ def receivers():
         receiver.close()
 
 
-def _signed_correctly(request) -> bool:
-    headers = request["headers"]
-    delivery_id, timestamp = headers["Priority-Webhook-Id"], headers["Priority-Webhook-Timestamp"]
-    message = f"{delivery_id}.{timestamp}.{request['body']}"
-    expected = hmac.new(SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(headers["Priority-Webhook-Signature"], f"v1={expected}")
-
-
 def _worker_idle() -> bool:
     """No task running, reserved or waiting for its countdown in any worker."""
     inspect = celery_app.control.inspect(timeout=1, limit=1)
@@ -110,11 +98,11 @@ def _assert_delivered_once(receivers, delivery, initiative):
     requests = [r for receiver in receivers for r in receiver.requests]
     assert len(requests) == 1
     (request,) = requests
-    assert _signed_correctly(request)
-    assert request["headers"]["Priority-Webhook-Id"] == str(delivery.pk)
-    body = json.loads(request["body"])
-    assert body["event"] == "priority.changed"
-    assert [i["id"] for i in body["initiatives"]] == [initiative.pk]
+    # Verified as a receiver would, with the standardwebhooks library.
+    body = verified(request, SECRET)
+    assert request["headers"]["webhook-id"] == f"msg_{delivery.pk}"
+    assert body["type"] == "priority.changed"
+    assert [i["id"] for i in body["data"]["initiatives"]] == [initiative.pk]
     delivery.refresh_from_db()
     assert delivery.attempts >= 2
     assert delivery.delivered_at is not None

@@ -208,6 +208,13 @@ API = {
     ("webhook-detail", "PATCH"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/", {"active": False}),
     ("webhook-detail", "DELETE"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/", None),
     ("webhook-deliveries", "GET"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/deliveries/", None),
+    ("webhook-replay", "POST"): (
+        WEBHOOKS,
+        "/api/v1/webhooks/{webhook}/deliveries/{delivery}/replay/",
+        None,
+    ),
+    ("webhook-ping", "POST"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/ping/", None),
+    ("webhook-rotate-secret", "POST"): (WEBHOOKS, "/api/v1/webhooks/{webhook}/rotate-secret/", {}),
 }
 
 # --- The pages ----------------------------------------------------------------

@@ -126,7 +126,9 @@ def world(users):
         secret="x" * 32,
         created_by=users["integration"],
     )
-    WebhookDelivery.objects.create(subscription=webhook, event="priority.changed", payload={})
+    delivery = WebhookDelivery.objects.create(
+        subscription=webhook, event="priority.changed", payload={}
+    )
     services.initiatives_rescore_marked()  # a score snapshot of SSO, for its history
     saved_view = SavedView.objects.create(
         owner=users["product"], page="priorities", name="Team view", shared=True
@@ -153,6 +155,7 @@ def world(users):
         "evidence": evidence.pk,
         "experiment": experiment.pk,
         "webhook": webhook.pk,
+        "delivery": delivery.pk,
         "snapshot": initiative.snapshots.get().pk,
         "saved_view": saved_view.pk,
         "integration_user": users["integration"].pk,

@@ -31,7 +31,10 @@ from .initiatives import (
     PrioritySerializer,
 )
 from .webhooks import (
+    WebhookDeliveryFilterSerializer,
     WebhookDeliverySerializer,
+    WebhookSecretRotatedSerializer,
+    WebhookSecretRotateSerializer,
     WebhookSubscriptionCreatedSerializer,
     WebhookSubscriptionSerializer,
 )
@@ -55,7 +58,10 @@ __all__ = [
     "PositiveFloatField",
     "PrioritySerializer",
     "SegmentSerializer",
+    "WebhookDeliveryFilterSerializer",
     "WebhookDeliverySerializer",
+    "WebhookSecretRotateSerializer",
+    "WebhookSecretRotatedSerializer",
     "WebhookSubscriptionCreatedSerializer",
     "WebhookSubscriptionSerializer",
     "evidence_references_resolve",

@@ -1,28 +1,62 @@
-"""Webhook subscriptions and their deliveries."""
+"""Webhook subscriptions, their deliveries, pings, replays and secret rotation."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.pagination import NewestFirstCursorPagination
 from api.viewsets import ServiceViewSet, service_errors
 from roadmap import selectors, webhooks
 
 from ..permissions import CanManageWebhooks
 from ..serializers import (
+    WebhookDeliveryFilterSerializer,
     WebhookDeliverySerializer,
+    WebhookSecretRotatedSerializer,
+    WebhookSecretRotateSerializer,
     WebhookSubscriptionCreatedSerializer,
     WebhookSubscriptionSerializer,
 )
 
+PAGING_PARAMETERS = {"cursor", "page_size"}
+
+
+class DeliveryPagination(NewestFirstCursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+def _delivery_filters(request) -> dict:
+    unknown = (
+        set(request.query_params)
+        - PAGING_PARAMETERS
+        - set(WebhookDeliveryFilterSerializer().fields)
+    )
+    if unknown:
+        raise ValidationError({name: ["Unknown query parameter."] for name in sorted(unknown)})
+    serializer = WebhookDeliveryFilterSerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
 
 @extend_schema_view(
-    create=extend_schema(responses={201: WebhookSubscriptionCreatedSerializer}),
+    create=extend_schema(
+        responses={201: WebhookSubscriptionCreatedSerializer},
+        description="Subscribe a URL to events (all of them when `events` is left out). The"
+        " answer carries the `whsec_` signing secret, shown this once. Deliveries follow the"
+        " Standard Webhooks spec: see docs/API.md.",
+    ),
     deliveries=extend_schema(
         summary="List a subscription's deliveries",
         responses=WebhookDeliverySerializer(many=True),
-        description="Deliveries to this subscription, newest first, with their outcome.",
+        parameters=[WebhookDeliveryFilterSerializer],
+        description="Deliveries to this subscription, newest first, with their outcome;"
+        " filter by `status`, `event` and `created_after`/`created_before`. Cursor-paginated:"
+        " follow `next`.",
     ),
 )
 class WebhookViewSet(
@@ -31,7 +65,7 @@ class WebhookViewSet(
     mixins.UpdateModelMixin,
     ServiceViewSet,
 ):
-    """Subscriptions to `priority.changed`. Deliveries are signed with the secret."""
+    """Subscriptions to events, delivered to the Standard Webhooks spec."""
 
     serializer_class = WebhookSubscriptionSerializer
     permission_classes = [IsAuthenticated, CanManageWebhooks]
@@ -71,10 +105,87 @@ class WebhookViewSet(
         methods=["get"],
         filter_backends=[],
         serializer_class=WebhookDeliverySerializer,
+        pagination_class=DeliveryPagination,
     )
     def deliveries(self, request, pk=None):
         subscription = self.get_object()
-        page = self.paginate_queryset(
-            selectors.webhook_delivery_list(viewer=request.user, subscription=subscription)
+        queryset = selectors.webhook_delivery_list(
+            viewer=request.user, subscription=subscription, filters=_delivery_filters(request)
         )
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: WebhookDeliverySerializer},
+        parameters=[
+            OpenApiParameter(
+                "delivery_id",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description="The delivery to send again.",
+            )
+        ],
+        description="Send a delivery's message again, now: a new delivery with the same payload"
+        " and `webhook-id`, signed with the current secret, one attempt (no retries), sent"
+        " even when the subscription is disabled. 202: queued; read its outcome in"
+        " `deliveries/`.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"deliveries/(?P<delivery_id>\d+)/replay",
+        filter_backends=[],
+        serializer_class=WebhookDeliverySerializer,
+    )
+    def replay(self, request, pk=None, delivery_id=None):
+        subscription = self.get_object()
+        delivery = get_object_or_404(
+            selectors.webhook_delivery_list(viewer=request.user, subscription=subscription),
+            pk=delivery_id,
+        )
+        replay = webhooks.webhook_delivery_replay(actor=request.user, delivery=delivery)
+        replay.refresh_from_db()
+        return Response(WebhookDeliverySerializer(replay).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={202: WebhookDeliverySerializer},
+        description="Send a `webhook.ping` event to the subscription now (one attempt, even when"
+        " it is disabled), to check the receiver and its signature check. 202: queued.",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], serializer_class=None)
+    def ping(self, request, pk=None):
+        delivery = webhooks.webhook_ping(actor=request.user, subscription=self.get_object())
+        delivery.refresh_from_db()
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=WebhookSecretRotateSerializer,
+        responses={200: WebhookSecretRotatedSerializer},
+        description="Give the subscription a new signing secret (generated unless one is"
+        " sent), shown this once. Until `previous_secret_expires_at` (24 h) deliveries carry"
+        " two signatures, the new and the old, space-separated in `webhook-signature`.",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="rotate-secret",
+        filter_backends=[],
+        serializer_class=WebhookSecretRotateSerializer,
+    )
+    def rotate_secret(self, request, pk=None):
+        subscription = self.get_object()
+        serializer = WebhookSecretRotateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            rotation = webhooks.webhook_secret_rotate(
+                actor=request.user,
+                subscription=subscription,
+                secret=serializer.validated_data.get("secret"),
+            )
+        body = {
+            "secret": rotation.secret,
+            "previous_secret_expires_at": rotation.previous_expires_at,
+        }
+        return Response(WebhookSecretRotatedSerializer(body).data)
