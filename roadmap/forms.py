@@ -12,7 +12,14 @@ from django.utils.safestring import mark_safe
 
 import bounds
 from okrs.models import KeyResult, Objective
-from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+from roadmap.models import (
+    Alignment,
+    Customer,
+    Evidence,
+    Initiative,
+    Segment,
+    WebhookSubscription,
+)
 from roadmap.services.customers import CUSTOMER_AUDIT_FIELDS, SEGMENT_AUDIT_FIELDS
 from web.forms import FingerprintForm, VersionedForm
 from web.widgets import SearchSelect
@@ -343,3 +350,16 @@ class CustomerFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class WebhookForm(forms.Form):
+    """A webhook subscription as product edits it in the app."""
+
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=WebhookSubscription.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(WebhookSubscription.Event.values),
+        help_text="What the receiver is told about.",
+    )
+    description = forms.CharField(max_length=200, required=False)

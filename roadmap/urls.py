@@ -58,6 +58,16 @@ urlpatterns = [
     path("scoring/preview/", views.scoring_preview, name="scoring-preview"),
     path("initiatives/<int:pk>/preview/", views.initiative_preview, name="initiative-preview"),
     path("alignment/", views.alignment, name="alignment"),
+    path("webhooks/", views.webhook_list, name="webhooks"),
+    path("webhooks/<int:pk>/", views.webhook_detail, name="webhook"),
+    path("webhooks/<int:pk>/enable/", views.webhook_enable, name="webhook-enable"),
+    path("webhooks/<int:pk>/rotate-secret/", views.webhook_rotate, name="webhook-rotate"),
+    path("webhooks/<int:pk>/ping/", views.webhook_ping, name="webhook-ping"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/replay/",
+        views.webhook_replay,
+        name="webhook-replay",
+    ),
     path(
         "alignment/export/<slug:table>.csv",
         views.alignment_export,

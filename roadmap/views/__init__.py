@@ -41,6 +41,14 @@ from .priorities import (
 )
 from .score_history import initiative_timeline, snapshot_compare
 from .timeline import capacity, initiative_schedule, timeline
+from .webhooks import (
+    webhook_detail,
+    webhook_enable,
+    webhook_list,
+    webhook_ping,
+    webhook_replay,
+    webhook_rotate,
+)
 
 __all__ = [
     "alignment",
@@ -84,4 +92,10 @@ __all__ = [
     "segment_row",
     "snapshot_compare",
     "timeline",
+    "webhook_detail",
+    "webhook_enable",
+    "webhook_list",
+    "webhook_ping",
+    "webhook_replay",
+    "webhook_rotate",
 ]

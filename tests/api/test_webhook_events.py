@@ -165,8 +165,8 @@ def test_key_result_and_objective_updates_are_events(django_capture_on_commit_ca
         "key_result.updated",
     ]
     edit, _, reading = (
-        d.payload["data"] for d in WebhookDelivery.objects.filter(subscription=subscription)
-        .order_by("id")
+        d.payload["data"]
+        for d in WebhookDelivery.objects.filter(subscription=subscription).order_by("id")
     )
     assert (edit["id"], edit["title"]) == (kr.pk, "NPS 50")
     assert (reading["id"], reading["current"], reading["progress"]) == (kr.pk, 42, 0.42)

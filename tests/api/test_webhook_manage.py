@@ -50,9 +50,7 @@ def _delivery(subscription, **fields):
 def test_deliveries_are_listed_newest_first_filtered_and_cursor_paginated(product):
     subscription = subscription_for("https://93.184.215.14/hook")
     old = _delivery(subscription, status="failed", event="evidence.created")
-    WebhookDelivery.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - timedelta(days=2)
-    )
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
     rows = [_delivery(subscription, status="succeeded") for _ in range(3)]
     base = f"{URL}{subscription.pk}/deliveries/"
 
@@ -65,17 +63,15 @@ def test_deliveries_are_listed_newest_first_filtered_and_cursor_paginated(produc
         old.pk,
     ]
     assert first["results"][0]["webhook_id"] == f"msg_{rows[2].pk}"
-    assert [r["id"] for r in product.get(base, {"status": "failed"}).json()["results"]] == [
-        old.pk
-    ]
+    assert [r["id"] for r in product.get(base, {"status": "failed"}).json()["results"]] == [old.pk]
     assert [
         r["id"] for r in product.get(base, {"event": "evidence.created"}).json()["results"]
     ] == [old.pk]
     since = (timezone.now() - timedelta(days=1)).isoformat()
     assert len(product.get(base, {"created_after": since}).json()["results"]) == 3
-    assert [
-        r["id"] for r in product.get(base, {"created_before": since}).json()["results"]
-    ] == [old.pk]
+    assert [r["id"] for r in product.get(base, {"created_before": since}).json()["results"]] == [
+        old.pk
+    ]
     refused = product.get(base, {"state": "failed"})
     assert refused.status_code == 400
     assert "state" in str(refused.json())
@@ -191,7 +187,8 @@ def test_rotation_shows_the_new_secret_once_and_signs_with_both_for_the_overlap(
 
     assert rotated.status_code == 200
     new_secret = rotated.json()["secret"]
-    assert new_secret.startswith("whsec_") and new_secret != SECRET
+    assert new_secret.startswith("whsec_")
+    assert new_secret != SECRET
     assert "secret" not in product.get(f"{URL}{subscription.pk}/").json()
     _sent(product, f"{URL}{subscription.pk}/ping/", django_capture_on_commit_callbacks)
     (request,) = receiver.requests
@@ -235,7 +232,7 @@ def test_secrets_from_before_whsec_are_migrated_keeping_their_key_bytes(db):
     legacy = "s3cret-of-an-old-subscription"
     subscription = subscription_for("https://93.184.215.14/hook", secret=legacy)
     blank = subscription_for("https://93.184.215.14/hook", secret="", active=False)
-    migration = importlib.import_module("roadmap.migrations.0022_webhooks_standard")
+    migration = importlib.import_module("roadmap.migrations.0023_webhooks_standard")
 
     migration.secrets_to_whsec(django_apps, None)
 

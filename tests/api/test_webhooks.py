@@ -1,7 +1,6 @@
 import base64
 import contextlib
 import datetime
-import json
 
 import pytest
 

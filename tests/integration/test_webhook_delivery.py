@@ -17,6 +17,7 @@ from tests.integration.conftest import QUEUES, wait_for
 
 SWEEPS = {"roadmap.tasks.retry_due_webhook_deliveries", "roadmap.tasks.sweep_marked_initiatives"}
 
+
 class Receiver:
     """Records every POST; answers 204."""
 

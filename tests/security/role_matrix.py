@@ -341,6 +341,28 @@ PAGES = {
         "POST": (PRODUCT, "/evidence/{evidence}/to-initiative/", {"title": "From feedback"})
     },
     "roadmap:alignment": {"GET": (ALIGNMENT_PAGE, "/alignment/", None)},
+    "roadmap:webhooks": {
+        "GET": (PRODUCT, "/webhooks/", None),
+        "POST": (
+            PRODUCT,
+            "/webhooks/",
+            {"url": "http://127.0.0.1:9/page", "events": ["priority.changed"]},
+        ),
+    },
+    "roadmap:webhook": {
+        "GET": (PRODUCT, "/webhooks/{webhook}/", None),
+        "POST": (
+            PRODUCT,
+            "/webhooks/{webhook}/",
+            {"url": "http://127.0.0.1:9/edited", "events": ["initiative.created"]},
+        ),
+    },
+    "roadmap:webhook-enable": {"POST": (PRODUCT, "/webhooks/{webhook}/enable/", {})},
+    "roadmap:webhook-rotate": {"POST": (PRODUCT, "/webhooks/{webhook}/rotate-secret/", {})},
+    "roadmap:webhook-ping": {"POST": (PRODUCT, "/webhooks/{webhook}/ping/", {})},
+    "roadmap:webhook-replay": {
+        "POST": (PRODUCT, "/webhooks/{webhook}/deliveries/{delivery}/replay/", {})
+    },
     "roadmap:alignment-export": {"GET": (ALIGNMENT_PAGE, "/alignment/export/matrix.csv", None)},
     "okrs:index": {"GET": (READERS, "/okrs/", None)},
     "okrs:check-in": {

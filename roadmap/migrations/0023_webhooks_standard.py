@@ -25,7 +25,7 @@ def secrets_to_whsec(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0021_scoring_policy_verbose_name'),
+        ('roadmap', '0022_initiative_external_id'),
     ]
 
     operations = [
