@@ -371,6 +371,8 @@ SPECTACULAR_SETTINGS = {
         # The statuses the ranking holds (the priorities' `status` filter).
         "RankedStatusEnum": "roadmap.models.Initiative.RANKED_STATUSES",
         "DeliveryStatusEnum": "roadmap.models.WebhookDelivery.Status",
+        "WebhookEventEnum": "roadmap.models.WebhookSubscription.Event",
+        "DeliveryEventEnum": "roadmap.models.webhooks.DELIVERY_EVENT_CHOICES",
         # The four WSJF inputs share SAFe's scale (1, 2, 3, 5, 8, 13, 20).
         "FibonacciEnum": "roadmap.models.initiatives.FIBONACCI_CHOICES",
         # Two fields are named "kind": a key result's and a score change's cause.

@@ -113,3 +113,10 @@ class WebhookDelivery(models.Model):
     def manual(self) -> bool:
         """Asked for by a person (a ping or a replay): one attempt, sent even when disabled."""
         return self.replay_of_id is not None or self.event == WebhookSubscription.PING
+
+
+# What a delivery may be: an event, or a ping (the deliveries' `event` filter).
+DELIVERY_EVENT_CHOICES = [
+    *WebhookSubscription.Event.choices,
+    (WebhookSubscription.PING, "Test ping"),
+]

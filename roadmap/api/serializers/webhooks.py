@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from api import serializers as strict
 from roadmap.models import WebhookDelivery, WebhookSubscription
+from roadmap.models.webhooks import DELIVERY_EVENT_CHOICES
 from roadmap.webhooks import secret_problem, target_check
 
 EVENTS_HELP = "Events to receive (all of them when left out): " + ", ".join(
@@ -132,8 +133,6 @@ class WebhookDeliverySerializer(strict.ModelSerializer):
 
 class WebhookDeliveryFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
-    event = serializers.ChoiceField(
-        choices=[*WebhookSubscription.Event.values, WebhookSubscription.PING], required=False
-    )
+    event = serializers.ChoiceField(choices=DELIVERY_EVENT_CHOICES, required=False)
     created_after = serializers.DateTimeField(required=False, help_text="Created at or after.")
     created_before = serializers.DateTimeField(required=False, help_text="Created before.")
