@@ -92,6 +92,7 @@ def event_emit(
 def initiative_data(initiative: Initiative) -> dict:
     return {
         "id": initiative.pk,
+        "external_id": initiative.external_id,
         "title": initiative.title,
         "status": initiative.status,
         "lane": initiative.lane,
