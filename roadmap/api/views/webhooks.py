@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -116,6 +116,7 @@ class WebhookViewSet(
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
     @extend_schema(
+        summary="Replay a delivery",
         request=None,
         responses={202: WebhookDeliverySerializer},
         parameters=[
@@ -134,12 +135,14 @@ class WebhookViewSet(
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"deliveries/(?P<delivery_id>\d+)/replay",
+        url_path=r"deliveries/(?P<delivery_id>[^/]+)/replay",
         filter_backends=[],
         serializer_class=WebhookDeliverySerializer,
     )
     def replay(self, request, pk=None, delivery_id=None):
         subscription = self.get_object()
+        if not delivery_id.isascii() or not delivery_id.isdigit():
+            raise NotFound()
         delivery = get_object_or_404(
             selectors.webhook_delivery_list(viewer=request.user, subscription=subscription),
             pk=delivery_id,
@@ -149,18 +152,25 @@ class WebhookViewSet(
         return Response(WebhookDeliverySerializer(replay).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
+        summary="Send a test ping",
         request=None,
         responses={202: WebhookDeliverySerializer},
         description="Send a `webhook.ping` event to the subscription now (one attempt, even when"
         " it is disabled), to check the receiver and its signature check. 202: queued.",
     )
-    @action(detail=True, methods=["post"], filter_backends=[], serializer_class=None)
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        serializer_class=WebhookDeliverySerializer,
+    )
     def ping(self, request, pk=None):
         delivery = webhooks.webhook_ping(actor=request.user, subscription=self.get_object())
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
+        summary="Rotate the signing secret",
         request=WebhookSecretRotateSerializer,
         responses={200: WebhookSecretRotatedSerializer},
         description="Give the subscription a new signing secret (generated unless one is"
