@@ -25,7 +25,7 @@ def secrets_to_whsec(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0024_initiative_plan_team_capacity'),
+        ('roadmap', '0027_importance_sums'),
     ]
 
     operations = [
