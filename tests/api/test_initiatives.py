@@ -216,3 +216,18 @@ def test_reach_derived_from_evidence_cannot_be_set_unless_the_source_is_switched
     switched = product.patch(url, {"reach": 900, "reach_source": "manual"}, format="json")
     assert switched.status_code == 200
     assert Initiative.objects.get(pk=initiative.pk).reach == 900
+
+
+def test_external_id_is_set_read_and_unique(product):
+    created = product.post(URL, _body(external_id="JIRA-12"), format="json")
+    assert created.status_code == 201, created.data
+    assert created.json()["external_id"] == "JIRA-12"
+    assert product.get(f"{URL}{created.json()['id']}/").json()["external_id"] == "JIRA-12"
+    again = product.post(URL, _body(title="Other", external_id="JIRA-12"), format="json")
+    assert again.status_code == 400
+    assert Initiative.objects.filter(external_id="JIRA-12").count() == 1
+    # No id twice is fine: an empty one is none.
+    for title in ("A", "B"):
+        assert (
+            product.post(URL, _body(title=title, external_id=""), format="json").status_code == 201
+        )

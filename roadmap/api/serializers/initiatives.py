@@ -47,6 +47,7 @@ class InitiativeSerializer(strict.ModelSerializer):
         model = Initiative
         fields = [
             "id",
+            "external_id",
             "title",
             "description",
             "status",
@@ -90,6 +91,9 @@ class InitiativeSerializer(strict.ModelSerializer):
             "updated_at",
         ]
         extra_kwargs = {
+            "external_id": {
+                "help_text": "Your system's id for it (unique; the CSV import matches on it)"
+            },
             "reach": {
                 "help_text": "People or events per quarter (computed when reach_source is evidence)"
             },
