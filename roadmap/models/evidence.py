@@ -145,6 +145,10 @@ class Evidence(models.Model):
                 condition=Q(initiative__isnull=True),
                 name="evidence_inbox",
             ),
+            # The inbox's other states ("all", "linked") newest first, a page at a
+            # time; a search matching many items walks it (the text's own GIN
+            # index, PostgreSQL only, is in migration 0028).
+            models.Index(fields=["-received_at", "-id"], name="evidence_newest"),
             # Derived NPS/CSAT read the scored answers of a window; only
             # scored items feed this index.
             models.Index(

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,6 +12,7 @@ from audit.models import AuditEntry
 from okrs.models import Metric
 from roadmap import services
 from roadmap.models import Evidence, Initiative
+from roadmap.selectors import inbox_list
 from roadmap.services.derived_metrics import answer_counts
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory, SegmentFactory
 
@@ -257,3 +260,44 @@ def test_a_re_sent_dismissed_item_stays_dismissed(world, product_user):
     )
     item.refresh_from_db()
     assert (item.dismissed_reason, item.initiative_id) == ("spam", None)
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="full-text search: PostgreSQL only (set DATABASE_URL)"
+)
+
+
+@on_postgresql
+def test_search_stems_words_on_postgresql(product_client, world):
+    # "exporting" is no substring of "CSV export please": only stemming finds it.
+    assert _listed(product_client, q="exporting") == {"CSV export"}
+    assert _listed(product_client, q="exporting", state="all") == {"CSV export"}
+
+
+@on_postgresql
+def test_search_uses_the_text_index_on_postgresql(world, product_user):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'evidence_text_search'")
+        (definition,) = cursor.fetchone()
+    assert "USING gin (to_tsvector('english'::regconfig" in definition
+    qs = inbox_list(viewer=product_user, filters={"q": "export", "state": "all"})
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = qs.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "evidence_text_search" in plan
+
+
+def test_search_query_count_is_constant(product_client, world):
+    def queries(**params) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert product_client.get(reverse("roadmap:inbox"), params).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = queries(q="globex", state="all")
+    for n in range(12):
+        customer = CustomerFactory(name=f"Globex {n}", segment=world["enterprise"])
+        EvidenceFactory(text=f"export {n}", customer=customer, initiative=None)
+    assert queries(q="globex", state="all") == few
+    assert queries(q="export", state="all") == few
