@@ -130,7 +130,7 @@ def test_a_run_with_a_reading_a_weight_and_an_edit_shares_the_change_everywhere(
 
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.priority_changed_enqueue(snapshot_ids=result.snapshot_ids)
-    (sent,) = WebhookDelivery.objects.get().payload["initiatives"]
+    (sent,) = WebhookDelivery.objects.get().payload["data"]["initiatives"]
     assert sent["causes"] == snapshot.causes
 
     client.force_login(product_user)
