@@ -232,7 +232,7 @@ def test_secrets_from_before_whsec_are_migrated_keeping_their_key_bytes(db):
     legacy = "s3cret-of-an-old-subscription"
     subscription = subscription_for("https://93.184.215.14/hook", secret=legacy)
     blank = subscription_for("https://93.184.215.14/hook", secret="", active=False)
-    migration = importlib.import_module("roadmap.migrations.0028_webhooks_standard")
+    migration = importlib.import_module("roadmap.migrations.0029_webhooks_standard")
 
     migration.secrets_to_whsec(django_apps, None)
 

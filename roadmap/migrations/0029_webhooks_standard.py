@@ -25,7 +25,7 @@ def secrets_to_whsec(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('roadmap', '0027_importance_sums'),
+        ('roadmap', '0028_evidence_text_search'),
     ]
 
     operations = [
