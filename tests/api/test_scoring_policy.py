@@ -202,6 +202,11 @@ def test_preview_refuses_bad_edits(product):
     )
     assert policy.status_code == 400
     assert "Division by zero" in str(policy.json()["policy"])
+    # An id past what the database holds is a 400, not a 500 (schemathesis found it).
+    for key, item in (("objectives", {"weight": 2}), ("initiatives", {"changes": {}})):
+        huge = product.post(PREVIEW, {key: [{"id": 2**97, **item}]}, format="json")
+        assert huge.status_code == 400, huge.content
+        assert "less than or equal to" in str(huge.json()[key])
 
 
 def test_preview_is_products(marketing):

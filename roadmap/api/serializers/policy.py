@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 import bounds
 from api import serializers as strict
+from api.filtersets import ID_MAX
 from api.preview import MoveSerializer, PreviewSerializer  # noqa: F401 (the preview's shape)
 from roadmap.models import ScoringSettings
 
@@ -51,12 +52,12 @@ class ScoringPolicySerializer(strict.ModelSerializer):
 class InitiativeChangeSerializer(serializers.Serializer):
     """One initiative's edit to preview: its id and the scored fields to change."""
 
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     changes = serializers.DictField(help_text="Fields as PATCH /initiatives/{id}/ takes them")
 
 
 class ObjectiveChangeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     weight = strict.StrictFloatField(min_value=bounds.WEIGHT_MIN, max_value=bounds.WEIGHT_MAX)
 
 
