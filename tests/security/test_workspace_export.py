@@ -16,6 +16,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apikeys.models import ApiKey
+from apikeys.services import api_key_create
 from okrs.models import KeyResult
 from roadmap.management.commands.export_workspace import serialize_workspace, workspace_models
 from roadmap.models import (
@@ -38,6 +40,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Rows that are not workspace data, or are rebuilt by `migrate`, and why.
 NOT_EXPORTED = {
+    "apikeys.IdempotencyRecord": "answers replayed to a retried POST for 24 hours",
+    "roadmap.SegmentCount": "recounted from the evidence by beat every few minutes",
     "auth.Permission": "created by migrate; exported rows name permissions by natural key",
     "contenttypes.ContentType": "created by migrate; named by natural key",
     "sessions.Session": "everyone logs in again after a move",
@@ -102,7 +106,12 @@ def workspace():
     ScoringSettings.objects.update_or_create(
         pk=SINGLETON_ID, defaults={"framework": "ice", "alignment_weight": 0.5}
     )
-    TeamCapacity.objects.create(team="Platform", quarter="2026-Q4", person_months=12.5)
+    TeamCapacity.objects.update_or_create(
+        team="Platform", quarter="2026-Q4", defaults={"person_months": 12.5}
+    )
+    api_key_create(
+        actor=pat, user=User.objects.get(username="integration"), name="CRM", scopes=["read"]
+    )
     ScoreQuarantine.objects.create(
         initiative=Initiative.objects.last(),
         error="ScoringError: the score is not a finite number",
@@ -217,7 +226,8 @@ def _secrets(rows):
     """(password hashes, token keys, webhook secrets) found in exported rows."""
     return (
         {r["fields"]["password"] for r in rows if r["model"] == "auth.user"},
-        {r["pk"] for r in rows if r["model"] == "authtoken.token"},
+        {r["pk"] for r in rows if r["model"] == "authtoken.token"}
+        | {r["fields"]["digest"] for r in rows if r["model"] == "apikeys.apikey"},
         {r["fields"]["secret"] for r in rows if r["model"] == "roadmap.webhooksubscription"},
     )
 
@@ -268,7 +278,7 @@ def test_a_file_without_secrets_imports_everything_else_and_says_what_to_set_aga
     call_command("import_workspace", str(path), stdout=out)
 
     def without_secrets(rows):
-        rows = [r for r in rows if r["model"] != "authtoken.token"]
+        rows = [r for r in rows if r["model"] not in ("authtoken.token", "apikeys.apikey")]
         for row in rows:
             row["fields"].pop("password", None)
             if row["model"] == "roadmap.webhooksubscription":
@@ -278,6 +288,7 @@ def test_a_file_without_secrets_imports_everything_else_and_says_what_to_set_aga
 
     assert without_secrets(_dump()) == without_secrets(workspace)
     assert not Token.objects.exists()
+    assert not ApiKey.objects.exists()
     assert not WebhookSubscription.objects.filter(active=True).exists()
     response = client.post("/accounts/login/", {"username": "product", "password": "priority-demo"})
     assert response.status_code == 200  # the form again: the old password is gone

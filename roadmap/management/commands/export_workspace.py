@@ -32,10 +32,22 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 # Apps whose rows make up a workspace, and models in them that are rebuilt by migrate.
-WORKSPACE_APPS = ("auth", "authtoken", "admin", "okrs", "roadmap", "audit", "saved_views")
-REBUILT_BY_MIGRATE = {"auth.permission"}
-# Models whose rows are nothing but a secret (a token's primary key is the token).
-SECRET_MODELS = {"authtoken.token"}
+WORKSPACE_APPS = (
+    "auth",
+    "authtoken",
+    "admin",
+    "okrs",
+    "roadmap",
+    "audit",
+    "saved_views",
+    "apikeys",
+)
+# Rebuilt by migrate or by a periodic task, or a short-lived cache (answers replayed
+# to a retried POST for 24 hours): not part of what a workspace is.
+REBUILT_BY_MIGRATE = {"auth.permission", "apikeys.idempotencyrecord", "roadmap.segmentcount"}
+# Models whose rows are nothing but a secret (a token's primary key is the token; an
+# API key row is the hash that lets its holder in).
+SECRET_MODELS = {"authtoken.token", "apikeys.apikey"}
 SECRETS_WARNING = (
     "WARNING: {path} holds password hashes, API tokens and webhook signing secrets. "
     "Anyone who reads it can log in as any user and call the API as any integration: "
