@@ -10,6 +10,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from api.errors import BatchInvalid
 from api.plain_items import plain_validated
 from api.schema import list_bounds
 
@@ -21,29 +22,26 @@ def one_or_many(request) -> tuple[list, bool]:
     data = request.data
     if isinstance(data, list):
         if not data:
-            raise ValidationError({"detail": "Send one object or a list of at least one."})
+            raise ValidationError("Send one object or a list of at least one.", code="empty")
         if len(data) > MAX_BATCH:
             raise ValidationError(
-                {
-                    "detail": f"A batch holds at most {MAX_BATCH} items; this one has"
-                    f" {len(data)}. Split it into several requests."
-                }
+                f"A batch holds at most {MAX_BATCH} items; this one has"
+                f" {len(data)}. Split it into several requests.",
+                code="max_length",
             )
         return data, True
     if isinstance(data, dict):
         return [data], False
-    raise ValidationError({"detail": "Send a JSON object or a list of objects."})
+    raise ValidationError("Send a JSON object or a list of objects.", code="invalid")
 
 
 def item_errors(errors: dict[str, dict], *, total: int, many: bool) -> ValidationError:
-    """Errors by item index as one 400: flat for a single object, by index for a list."""
+    """Errors by item index as one 400: flat for a single object, by index for a list
+    (each error's pointer then starts with the item's index: `/3/received_at`)."""
     if not many:
         return ValidationError(errors.get("0", {}))
-    return ValidationError(
-        {
-            "detail": f"{len(errors)} of {total} items are invalid; nothing was written.",
-            "items": errors,
-        }
+    return BatchInvalid(
+        errors, summary=f"{len(errors)} of {total} items are invalid; nothing was written."
     )
 
 

@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.autoschema import PriorityAutoSchema
+from api.errors import StaleVersionConflict
 from okrs.services import StaleVersion
 
 
@@ -72,11 +73,7 @@ class VersionedUpdateMixin:
                 self.perform_service_update(instance, data, version)
         except StaleVersion as exc:
             current = self.get_serializer(self.reread(exc.current)).data
-            return Response(
-                {"detail": str(exc), "current": current},
-                status=status.HTTP_409_CONFLICT,
-                headers={"ETag": f'"{current["version"]}"'},
-            )
+            raise StaleVersionConflict(str(exc), current=current) from exc
         fresh = self.reread(instance)
         body = self.get_serializer(fresh).data
         return Response(body, headers={"ETag": f'"{fresh.version}"'})

@@ -1,9 +1,9 @@
 """Request-level guards that must run before any view parses a body."""
 
-import json
-
 from django.conf import settings
 from django.http import HttpResponse
+
+from api.errors import API_PREFIX, problem_response
 
 # Every real URL of the app is far shorter; gunicorn refuses request lines over
 # 4,094 bytes anyway, and this keeps the development server to the same bound.
@@ -13,12 +13,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 UPLOAD_PATHS = ("/api/v1/imports/", "/imports/")
 
 
-def refusal(request, status: int, detail: str) -> HttpResponse:
-    """The answer to a refused request: JSON under /api/, plain text for pages."""
-    if request.path.startswith("/api/"):
-        return HttpResponse(
-            json.dumps({"detail": detail}), status=status, content_type="application/json"
-        )
+def refusal(request, status: int, detail: str, *, code: str) -> HttpResponse:
+    """The answer to a refused request: a problem (api.errors) under /api/, text for pages."""
+    if request.path.startswith(API_PREFIX):
+        return problem_response(status, detail, code=code)
     return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
 
 
@@ -48,6 +46,7 @@ class BodySizeLimitMiddleware:
                 request,
                 413,
                 f"Request body is {length} bytes; {what} {limit} bytes.",
+                code="too_large",
             )
         return self.get_response(request)
 
@@ -67,7 +66,7 @@ class NulAndQueryLimitMiddleware:
     def __call__(self, request):
         problem = self._problem(request)
         if problem:
-            return refusal(request, 400, problem)
+            return refusal(request, 400, problem, code="bad_request")
         return self.get_response(request)
 
     @staticmethod

@@ -16,3 +16,9 @@ urlpatterns = [
     path("settings/api-keys/", include("apikeys.urls")),
     path("", include("roadmap.urls")),
 ]
+
+# Under /api/ these answer application/problem+json; elsewhere Django's HTML pages.
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

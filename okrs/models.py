@@ -131,6 +131,7 @@ class Metric(models.Model):
         LOWER_IS_BETTER = "decrease", "Lower is better"
 
     key = models.SlugField(max_length=64, unique=True, help_text="e.g. nps, dau, churn_rate")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=32, blank=True)
     direction = models.CharField(
@@ -206,6 +207,7 @@ class MetricReading(models.Model):
     # NULL, not "", for "no external id": the unique constraint skips NULLs.
     external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-observed_at", "-id"]
@@ -305,6 +307,7 @@ class CheckIn(models.Model):
     # The client's id for this check-in: a retried POST with it changes the same row.
     external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = "check-in"  # not Django's "check in", a verb, on /activity/ and the admin

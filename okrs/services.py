@@ -367,7 +367,12 @@ def metric_readings_ingest(*, actor, metric: Metric, items: list[dict]) -> Readi
         result.append(reading)
     MetricReading.objects.bulk_create(to_create)
     if to_update:
-        MetricReading.objects.bulk_update(to_update, ["value", "observed_at", "source"])
+        now = timezone.now()  # bulk_update skips auto_now: an integration syncs on it
+        for reading in to_update:
+            reading.updated_at = now
+        MetricReading.objects.bulk_update(
+            to_update, ["value", "observed_at", "source", "updated_at"]
+        )
 
     moved, objective_ids = metric_settle(metric.pk)
     objective_recompute_progress(objective_ids=objective_ids)

@@ -303,20 +303,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "api.filters.OrderingFilter",
         "api.filters.SearchFilter",
+        "api.filters.ChangedSinceFilter",
     ],
     # JSON only, refusing what Python's json accepts but the app cannot hold
     # (NaN, 1e400, 400-digit integers, deep nesting, NUL): a 400, never a 500.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "api.openapi.ApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.autoschema.PriorityAutoSchema",
+    # Every error under /api/ is RFC 9457 application/problem+json (api/errors.py).
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_THROTTLE_CLASSES": [
         # DRF's, noting what they counted for the RateLimit-* headers (apikeys.ratelimit).
         "apikeys.ratelimit.UserRateThrottle",
         "apikeys.ratelimit.AnonRateThrottle",
+        # Last: refuses unknown query parameters (a 400), after auth and the real throttles.
+        "api.query.KnownQueryParameters",
     ],
     # Per token (user). Throttle counters live in the shared cache (Redis in
     # production); they are a fairness limit, not a brute-force defence.
@@ -363,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.type_nullable_references",
         "api.schema.name_parameter_enums",
         "apikeys.schema.document_keys_and_limits",
+        "api.autoschema.problem_responses",
     ],
     # Several models have a `status`; give each enum a stable, readable name.
     "ENUM_NAME_OVERRIDES": {

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 import bounds
 from api import serializers as strict
+from api.filters import ChangedSinceFilter
 from api.pagination import NewestFirstCursorPagination
 from api.viewsets import service_errors
 from okrs import selectors, services
@@ -78,7 +79,7 @@ class CheckInsMixin:
         detail=True,
         methods=["get", "post"],
         url_path="check-ins",
-        filter_backends=[],
+        filter_backends=[ChangedSinceFilter],
         serializer_class=CheckInSerializer,
         pagination_class=CheckInPagination,
     )
@@ -86,7 +87,7 @@ class CheckInsMixin:
         key_result = self.get_object()
         if request.method == "GET":
             queryset = selectors.check_in_list(viewer=request.user, key_result=key_result)
-            page = self.paginate_queryset(queryset)
+            page = self.paginate_queryset(self.filter_queryset(queryset))
             return self.get_paginated_response(CheckInSerializer(page, many=True).data)
         serializer = CheckInSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from access.drf import CanEditOkrs, CanPushReadings
 from api.batch import one_or_many, one_or_many_schema, validate_items
+from api.filters import ChangedSinceFilter
 from api.filtersets import IdFilter, SelectorFilterSet
 from api.preview import update_schema
 from api.viewsets import (
@@ -228,12 +229,12 @@ class MetricViewSet(
             " The newest reading becomes `current` on every key result tracking the metric."
         ),
     )
-    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    @action(detail=True, methods=["get", "post"], filter_backends=[ChangedSinceFilter])
     def readings(self, request, key=None):
         metric = self.get_object()
         if request.method == "GET":
             page = self.paginate_queryset(
-                selectors.reading_list(viewer=request.user, metric=metric)
+                self.filter_queryset(selectors.reading_list(viewer=request.user, metric=metric))
             )
             return self.get_paginated_response(ReadingSerializer(page, many=True).data)
         items, many = one_or_many(request)

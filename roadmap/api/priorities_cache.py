@@ -5,13 +5,13 @@ is stored under the list's generation read *before* its query ran (see
 roadmap.services.read_cache), so no write can leave a stale page current, and
 under a key built from the list's parameters as the list reads them, not as
 they were spelled: `page_size=0200`, `00200` and `500` (cut to 200) are one
-page and one entry; an invalid number or any parameter the list does not take
-is answered uncached (DRF says what is wrong, or the page is computed).
+page and one entry; an invalid value or any parameter the list does not take
+is answered uncached (the API says what is wrong, or the page is computed).
 
-Only the page's rows are stored. `count`, `next` and `previous` are put around
-them for each request by the list's own paginator, from that request's URL, so
-a hit answers exactly what the query would have (the links echo the client's
-own spelling and host) and the key needs no host.
+Only the page's rows and its two cursors are stored. `next` and `previous`
+are built around them for each request by the list's own paginator, from that
+request's URL, so a hit answers exactly what the query would have (the links
+echo the client's own spelling and host) and the key needs no host.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 
@@ -29,7 +28,7 @@ from roadmap.services.read_cache import priorities_generation
 
 TIMEOUT_SECONDS = 300
 CACHED_PARAMS = frozenset(
-    ("status", "lane", "team", "search", "ordering", "page", "page_size", "format")
+    ("status", "lane", "team", "search", "ordering", "cursor", "page_size", "format")
 )
 STATUSES = frozenset(s.value for s in Initiative.RANKED_STATUSES)
 LANES = frozenset(Initiative.Lane.values)
@@ -37,11 +36,10 @@ LANES = frozenset(Initiative.Lane.values)
 
 @dataclass(frozen=True)
 class CachedPage:
-    """One page of the list: its place in the whole, and its rows as rendered JSON."""
+    """One page of the list: the cursors of its neighbours, and its rows as rendered JSON."""
 
-    count: int
-    number: int
-    page_size: int
+    next_cursor: str | None
+    previous_cursor: str | None
     results: bytes
 
 
@@ -68,34 +66,25 @@ def page_key(request, view) -> str | None:
     ):
         return None
     paginator = view.paginator
-    page = params.get(paginator.page_query_param, "1")
-    if page not in paginator.last_page_strings:
-        page = _positive_int(page)
     size = params.get(paginator.page_size_query_param)
     size = paginator.page_size if size is None else _positive_int(size)
     status, lane = params.get("status", ""), params.get("lane", "")
-    if (
-        page is None
-        or size is None
-        or (status and status not in STATUSES)
-        or (lane and lane not in LANES)
-    ):
-        return None  # DRF answers: a 400, a 404 or the default it falls back to
+    if size is None or (status and status not in STATUSES) or (lane and lane not in LANES):
+        return None  # the API answers: a 400 naming the parameter
     try:
         search = _backend(view, SearchFilter).get_search_terms(request)
+        ordering = _backend(view, OrderingFilter).get_ordering(request, view.get_queryset(), view)
     except ValidationError:
         return None
-    ordering = _backend(view, OrderingFilter).get_ordering(request, view.get_queryset(), view)
     normalised = [
-        page,
+        # The cursor as sent: the paginator checks it (a bad one is a 400, uncached).
+        params.get(paginator.cursor_query_param),
         min(size, paginator.max_page_size),
         status,
         lane,
         params.get("team", "").strip(),  # the filter strips it too
         search,
         list(ordering or ()),
-        # PriorityPagination counts filtered and unfiltered lists differently.
-        any(params.get(name) for name in paginator.FILTERS),
     ]
     digest = hashlib.sha256(json.dumps(normalised).encode()).hexdigest()
     return f"roadmap:priorities:{priorities_generation()}:{digest}"
@@ -103,14 +92,13 @@ def page_key(request, view) -> str | None:
 
 def page_from(view, rows_data, request) -> CachedPage:
     """The page the view's paginator has just cut, with `rows_data` (serialized rows) rendered."""
-    page = view.paginator.page
     results = request.accepted_renderer.render(
         rows_data, request.accepted_media_type, view.get_renderer_context()
     )
+    paginator = view.paginator
     return CachedPage(
-        count=page.paginator.count,
-        number=page.number,
-        page_size=page.paginator.per_page,
+        next_cursor=paginator.next_cursor,
+        previous_cursor=paginator.previous_cursor,
         results=results,
     )
 
@@ -119,7 +107,8 @@ def page_body(request, view, cached: CachedPage) -> bytes:
     """The whole answer: the paginator's envelope for this request around the cached rows."""
     paginator = view.paginator
     paginator.request = request
-    paginator.page = Paginator(range(cached.count), cached.page_size).page(cached.number)
+    paginator.next_cursor = cached.next_cursor
+    paginator.previous_cursor = cached.previous_cursor
     envelope = paginator.get_paginated_response([]).data
     rendered = request.accepted_renderer.render(
         envelope, request.accepted_media_type, view.get_renderer_context()

@@ -17,6 +17,7 @@ class Segment(models.Model):
         validators=[MinValueValidator(0), bounds.weight_max_validator],
         help_text="Strategic weight, 0 to 100 (1 = neutral)",
     )
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -41,6 +42,7 @@ class Customer(models.Model):
         max_digits=14, decimal_places=2, default=0, validators=bounds.revenue_validators
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]

@@ -292,6 +292,7 @@ class Alignment(models.Model):
         max_length=6, choices=Contribution.choices, default=Contribution.MEDIUM
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["initiative_id", "key_result_id"]

@@ -5,6 +5,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.alignment.conftest import Q4
+from tests.api.problems import fields, problem
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +35,9 @@ def test_anonymous_gets_401(name):
 def test_account_without_a_role_gets_403(name, db):
     response = _token_client(UserFactory(username="nora")).get(f"{BASE}{name}/")
     assert response.status_code == 403
-    assert response.json() == {
-        "detail": "This account has no role in Priority; ask an admin for one."
-    }
+    assert problem(response)["detail"] == (
+        "This account has no role in Priority; ask an admin for one."
+    )
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
@@ -55,7 +56,7 @@ def test_session_auth_works_for_a_marketing_user(client, world, marketing_user):
 def test_bad_filters_get_a_400_with_field_errors(bi):
     response = bi.get(f"{BASE}matrix/", {"period": "Q4", "lane": "someday"})
     assert response.status_code == 400
-    assert response.json() == {
+    assert fields(response) == {
         "period": ["Enter a quarter like 2026-Q4."],
         "lane": ['"someday" is not a valid choice.'],
     }

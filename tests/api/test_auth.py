@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
+from tests.api.problems import problem
 from tests.factories import (
     InitiativeFactory,
     KeyResultFactory,
@@ -32,7 +33,7 @@ def test_unauthenticated_requests_get_401_with_a_bearer_challenge(anon, url):
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert problem(response)["detail"] == "Authentication credentials were not provided."
 
 
 def test_a_wrong_token_gets_401(anon):
@@ -41,7 +42,7 @@ def test_a_wrong_token_gets_401(anon):
     response = anon.get("/api/v1/initiatives/")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert problem(response)["detail"] == "Invalid token."
 
 
 @pytest.mark.parametrize("url", RESOURCES)
@@ -49,9 +50,9 @@ def test_an_account_without_a_role_gets_403(no_role, url):
     response = no_role.get(url)
 
     assert response.status_code == 403
-    assert response.json() == {
-        "detail": "This account has no role in Priority; ask an admin for one."
-    }
+    assert problem(response)["detail"] == (
+        "This account has no role in Priority; ask an admin for one."
+    )
 
 
 @pytest.mark.parametrize("url", [u for u in RESOURCES if not u.endswith("webhooks/")])
@@ -80,7 +81,7 @@ def test_marketing_may_add_evidence_but_not_edit_the_roadmap(marketing):
 
     assert evidence.status_code == 201
     assert create.status_code == 403
-    assert create.json() == {"detail": "Only product may change the roadmap."}
+    assert problem(create)["detail"] == "Only product may change the roadmap."
     assert edit.status_code == 403
     assert objective.status_code == 403
     assert readings.status_code == 403

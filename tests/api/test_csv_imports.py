@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from roadmap.models import Evidence, Initiative
+from tests.api.problems import fields, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -71,10 +72,10 @@ def test_an_import_with_bad_rows_is_a_400_naming_each_row_and_nothing_is_written
     response = post_csv(integration, EVIDENCE + MAP, body)
 
     assert response.status_code == 400
-    data = response.json()
-    assert data["detail"] == "2 of 3 rows are invalid; nothing was written."
-    assert data["rows"]["4"] == {"text": ["Column “Comment”: Required: the cell is empty."]}
-    assert list(data["rows"]) == ["2", "4"]
+    assert problem(response)["detail"] == "2 of 3 rows are invalid; nothing was written."
+    errors = fields(response)
+    assert errors["/rows/4/text"] == ["Column “Comment”: Required: the cell is empty."]
+    assert [pointer.split("/")[2] for pointer in errors] == ["2", "4"]
     assert not Evidence.objects.exists()
 
 
@@ -91,29 +92,29 @@ def test_a_mapping_to_a_column_the_file_lacks_is_a_400(integration):
     response = post_csv(integration, EVIDENCE + "?map=source:Channel&map=text:Body", CSV)
 
     assert response.status_code == 400
-    assert response.json() == {"map": {"text": ["The file has no column “Body”."]}}
+    assert fields(response) == {"map": ["The file has no column “Body”."]}
 
 
 def test_a_malformed_mapping_and_unknown_parameters_are_refused(integration):
-    assert post_csv(integration, EVIDENCE + "?map=text", CSV).json() == {
+    assert fields(post_csv(integration, EVIDENCE + "?map=text", CSV)) == {
         "map": ["“text” is not field:column (e.g. text:Comment)."]
     }
-    assert post_csv(integration, EVIDENCE + "?dryrun=1", CSV).json() == {
-        "dryrun": ["Unknown query parameter."]
+    assert fields(post_csv(integration, EVIDENCE + "?dryrun=1", CSV)) == {
+        "dryrun": ["Unknown query parameter 'dryrun'."]
     }
 
 
 def test_no_file_and_a_file_that_is_not_utf8_are_clear_400s(integration):
     response = integration.post(EVIDENCE, {"map": "text:x"}, format="multipart")
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "/file" in fields(response)
 
     response = integration.post(
         EVIDENCE, data="source,text\nnps,caf\xe9\n".encode("latin-1"), content_type="text/csv"
     )
     assert response.status_code == 400
-    assert response.json() == {
-        "file": ["The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again."]
+    assert fields(response) == {
+        "/file": ["The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again."]
     }
 
 
@@ -124,7 +125,7 @@ def test_a_file_over_the_limit_is_a_413_naming_the_setting(integration, settings
     response = post_csv(integration, EVIDENCE, body)
 
     assert response.status_code == 413
-    assert "CSV_IMPORT_MAX_BYTES" in response.json()["detail"]
+    assert "CSV_IMPORT_MAX_BYTES" in problem(response)["detail"]
     assert not Evidence.objects.exists()
 
 
@@ -135,7 +136,7 @@ def test_an_upload_over_the_limit_is_a_413(integration, settings):
     response = integration.post(EVIDENCE, {"file": upload}, format="multipart")
 
     assert response.status_code == 413
-    assert "at most 100 bytes (CSV_IMPORT_MAX_BYTES)" in response.json()["detail"]
+    assert "at most 100 bytes (CSV_IMPORT_MAX_BYTES)" in problem(response)["detail"]
 
 
 def test_initiatives_are_imported_by_product_only(product, marketing, integration):

@@ -4,6 +4,7 @@ import pytest
 
 from audit.models import AuditEntry
 from roadmap.models import Evidence
+from tests.api.problems import problem
 from tests.factories import CustomerFactory, InitiativeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_another_account_cannot_rewrite_an_item_by_its_external_id(role, ivys_it
     )
 
     assert response.status_code == 403
-    assert response.json()["detail"] == (
+    assert problem(response)["detail"] == (
         f"Evidence 'zd-1' (id {ivys_item.pk}) was added by another account: only that account"
         " or a product role may change it. Nothing was written."
     )

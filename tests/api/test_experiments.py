@@ -6,6 +6,7 @@ from audit.models import AuditEntry
 from roadmap.models import ScoringSettings
 from roadmap.services import initiatives_rescore_marked
 from roadmap.services.experiments import evidence_experiment_set
+from tests.api.problems import fields
 from tests.factories import EvidenceFactory, InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_bad_results_are_refused(product, body, field, message):
     _, item = _experiment()
     response = product.put(f"/api/v1/evidence/{item.pk}/experiment/", body, format="json")
     assert response.status_code == 400
-    assert message in str(response.json()[field])
+    assert message in str(fields(response)[f"/{field}"])
     item.refresh_from_db()
     assert not item.has_experiment_result
 
@@ -60,7 +61,7 @@ def test_only_an_experiment_carries_a_result(product):
     item = EvidenceFactory(source="interview")
     response = product.put(f"/api/v1/evidence/{item.pk}/experiment/", RESULT, format="json")
     assert response.status_code == 400
-    assert "experiment" in str(response.json()["source"])
+    assert "experiment" in str(fields(response)["/source"])
 
 
 def test_a_significant_result_raises_confidence_when_the_policy_says_so(product_user):

@@ -1,6 +1,7 @@
 import pytest
 
 from roadmap.models import Alignment, Customer, Segment
+from tests.api.problems import fields
 from tests.factories import (
     AlignmentFactory,
     CustomerFactory,
@@ -47,11 +48,9 @@ def test_alignment_validation(product):
     )
 
     assert duplicate.status_code == 400
-    assert duplicate.json() == {
-        "non_field_errors": ["The fields initiative, key_result must make a unique set."]
-    }
+    assert fields(duplicate) == {"": ["The fields initiative, key_result must make a unique set."]}
     assert bad.status_code == 400
-    assert set(bad.json()) == {"initiative", "contribution"}
+    assert set(fields(bad)) == {"/initiative", "/contribution"}
     assert Alignment.objects.count() == 1
 
 
@@ -70,12 +69,12 @@ def test_segment_crud_and_validation(product):
 
     assert created.status_code == 201
     assert created.json()["customer_total"] == 0
-    assert product.patch(url, {"weight": -1}, format="json").json() == {
-        "weight": ["Ensure this value is greater than or equal to 0."]
+    assert fields(product.patch(url, {"weight": -1}, format="json")) == {
+        "/weight": ["Ensure this value is greater than or equal to 0."]
     }
     assert product.patch(url, {"weight": 3}, format="json").json()["weight"] == 3
     dup = product.post("/api/v1/segments/", {"name": "Enterprise"}, format="json")
-    assert dup.json() == {"name": ["segment with this name already exists."]}
+    assert fields(dup) == {"/name": ["segment with this name already exists."]}
     assert product.delete(url).status_code == 204
     assert not Segment.objects.exists()
 
@@ -128,7 +127,7 @@ def test_lists_take_a_page_size_up_to_200(product, page_size, expected):
     body = product.get("/api/v1/customers/", params).json()
 
     assert len(body["results"]) == expected
-    assert body["count"] == 205
+    assert body["next"] is not None
     if page_size == "2":  # the next page keeps the size
         assert "page_size=2" in body["next"]
         assert len(product.get(body["next"]).json()["results"]) == 2
@@ -138,4 +137,4 @@ def test_lists_take_a_page_size_up_to_200(product, page_size, expected):
 def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused(product, page_size):
     response = product.get("/api/v1/customers/", {"page_size": page_size})
     assert response.status_code == 400
-    assert "page_size" in response.json()
+    assert "page_size" in fields(response)

@@ -11,6 +11,7 @@ from audit.models import AuditEntry
 from roadmap.models import FullRescore, Initiative, PendingCause, ScoringSettings
 from roadmap.services import initiatives_rescore_marked
 from roadmap.services.policy import policy_current, scoring_policy_update
+from tests.api.problems import fields
 from tests.factories import AlignmentFactory, InitiativeFactory, KeyResultFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_stale_version_is_a_409_and_changes_nothing(product):
 def test_bad_policy_is_a_400_naming_the_field_and_writes_nothing(product, body, field, message):
     response = product.put(URL, body, format="json")
     assert response.status_code == 400
-    assert message in str(response.json()[field])
+    assert message in str(fields(response)[f"/{field}"])
     assert not ScoringSettings.objects.exists()
     assert not FullRescore.objects.exists()
 
@@ -196,17 +197,17 @@ def test_preview_refuses_bad_edits(product):
         PREVIEW, {"initiatives": [{"id": a.pk, "changes": {"effort": 0}}]}, format="json"
     )
     assert bad.status_code == 400
-    assert "effort" in str(bad.json()["initiatives"])
+    assert "effort" in str(fields(bad))
     policy = product.post(
         PREVIEW, {"policy": {"framework": "custom", "formula": "1/0"}}, format="json"
     )
     assert policy.status_code == 400
-    assert "Division by zero" in str(policy.json()["policy"])
+    assert "Division by zero" in str(fields(policy))
     # An id past what the database holds is a 400, not a 500 (schemathesis found it).
     for key, item in (("objectives", {"weight": 2}), ("initiatives", {"changes": {}})):
         huge = product.post(PREVIEW, {key: [{"id": 2**97, **item}]}, format="json")
         assert huge.status_code == 400, huge.content
-        assert "less than or equal to" in str(huge.json()[key])
+        assert "less than or equal to" in str(fields(huge))
 
 
 def test_preview_is_products(marketing):
@@ -232,7 +233,7 @@ def test_initiative_takes_framework_inputs_with_bounds(product):
     for body, field in (({"ease": 11}, "ease"), ({"job_size": 4}, "job_size")):
         bad = product.patch(f"/api/v1/initiatives/{a.pk}/", body, format="json")
         assert bad.status_code == 400
-        assert field in bad.json()
+        assert f"/{field}" in fields(bad)
 
 
 def test_policy_current_reads_the_stored_row(product_user):

@@ -6,6 +6,7 @@ import pytest
 import bounds
 from okrs.models import MetricReading
 from roadmap.models import Customer, Evidence, Initiative, Segment
+from tests.api.problems import fields
 from tests.factories import InitiativeFactory, MetricFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_a_number_field_refuses_booleans_and_strings(product, reach):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"reach": ["A valid number is required."]}
+    assert fields(response) == {"/reach": ["A valid number is required."]}
     assert not Initiative.objects.exists()
 
 
@@ -34,14 +35,14 @@ def test_a_declared_number_field_refuses_strings_too(product):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"effort": ["A valid number is required."]}
+    assert fields(response) == {"/effort": ["A valid number is required."]}
 
 
 def test_a_segment_weight_of_false_is_refused(product):
     response = product.post("/api/v1/segments/", {"name": "SMB", "weight": False}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"weight": ["A valid number is required."]}
+    assert fields(response) == {"/weight": ["A valid number is required."]}
     assert not Segment.objects.exists()
 
 
@@ -49,7 +50,7 @@ def test_a_string_field_refuses_numbers(product):
     response = product.post("/api/v1/customers/", {"name": "Acme", "external_id": 7}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"external_id": ["Not a valid string."]}
+    assert fields(response) == {"/external_id": ["Not a valid string."]}
     assert not Customer.objects.exists()
 
 
@@ -59,7 +60,7 @@ def test_evidence_ingest_refuses_a_number_for_an_external_id(integration):
     response = integration.post("/api/v1/evidence/", [item], format="json")
 
     assert response.status_code == 400
-    assert response.json()["items"] == {"0": {"external_id": ["Not a valid string."]}}
+    assert fields(response) == {"/0/external_id": ["Not a valid string."]}
     assert not Evidence.objects.exists()
 
 
@@ -70,7 +71,7 @@ def test_revenue_is_a_plain_string_of_digits(product, revenue):
     )
 
     assert response.status_code == 400, revenue
-    assert "annual_revenue" in response.json()
+    assert "/annual_revenue" in fields(response)
     assert not Customer.objects.exists()
 
 
@@ -103,7 +104,7 @@ def test_a_metric_description_of_0_is_refused(product, method):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"description": ["Not a valid string."]}
+    assert fields(response) == {"/description": ["Not a valid string."]}
 
 
 def test_a_reading_external_id_must_be_a_string(integration):
@@ -114,7 +115,7 @@ def test_a_reading_external_id_must_be_a_string(integration):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"external_id": ["Not a valid string."]}
+    assert fields(response) == {"/external_id": ["Not a valid string."]}
     assert not MetricReading.objects.exists()
 
 
@@ -133,8 +134,8 @@ def test_weights_state_their_minimum_and_the_api_keeps_to_it(product):
         )
 
     assert weight(0.01).status_code == 201
-    assert weight(0.005).json() == {"weight": ["Must be at least 0.01."]}
-    assert weight(0).json() == {"weight": ["Must be more than 0."]}
+    assert fields(weight(0.005)) == {"/weight": ["Must be at least 0.01."]}
+    assert fields(weight(0)) == {"/weight": ["Must be more than 0."]}
 
 
 def test_no_component_is_described_by_the_strict_base_class(product):

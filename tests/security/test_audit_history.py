@@ -116,7 +116,8 @@ def test_every_reading_role_gets_the_initiative_history_from_the_api(users, role
     response = api_client_for(users[role]).get(f"/api/v1/initiatives/{edited.pk}/history/")
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 6
+    assert len(body["results"]) == 6
+    assert body["next"] is None
     newest, *_, created = body["results"]
     assert newest["action"] == "delete"
     assert newest["object_type"] == "alignment"
@@ -147,7 +148,6 @@ def test_api_history_is_paginated(users, product_user, edited):
         services.initiative_update(actor=product_user, initiative=edited, data={"reach": 300 + n})
     client = api_client_for(users["marketing"])
     first = client.get(f"/api/v1/initiatives/{edited.pk}/history/").json()
-    assert first["count"] == 66
     assert len(first["results"]) == 50
     assert first["results"][0]["changes"] == {"reach": [358, 359]}
     second = client.get(first["next"]).json()

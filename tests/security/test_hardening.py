@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.api.problems import problem
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def test_a_body_over_the_limit_gets_413_before_parsing(client, settings, product
     client.force_login(product_user)
     response = client.post("/api/v1/evidence/", data="x" * 1001, content_type="application/json")
     assert response.status_code == 413
-    assert response.json() == {"detail": "Request body is 1001 bytes; the limit is 1000 bytes."}
+    assert problem(response)["detail"] == "Request body is 1001 bytes; the limit is 1000 bytes."
 
 
 def test_login_is_locked_after_repeated_failures(client):

@@ -11,6 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from okrs import forms as okr_forms
 from roadmap import forms as roadmap_forms
 from roadmap.models import Evidence, Initiative
+from tests.api.problems import fields, problem
 from tests.factories import InitiativeFactory, UserFactory
 from tests.security.conftest import api_client_for
 
@@ -124,7 +125,7 @@ def api(product_user):
 def test_a_title_over_200_characters_is_refused_with_a_clear_400(api):
     response = api.post("/api/v1/initiatives/", {"title": "x" * 201}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"title": ["Ensure this field has no more than 200 characters."]}
+    assert fields(response) == {"/title": ["Ensure this field has no more than 200 characters."]}
     assert not Initiative.objects.exists()
 
 
@@ -135,10 +136,8 @@ def test_evidence_text_over_20000_characters_is_refused_naming_the_item(api):
     ]
     response = api.post("/api/v1/evidence/", items, format="json")
     assert response.status_code == 400
-    assert response.json() == {
-        "detail": "1 of 2 items are invalid; nothing was written.",
-        "items": {"1": {"text": ["Ensure this field has no more than 20000 characters."]}},
-    }
+    assert problem(response)["detail"] == "1 of 2 items are invalid; nothing was written."
+    assert fields(response) == {"/1/text": ["Ensure this field has no more than 20000 characters."]}
     assert not Evidence.objects.exists()
 
 
@@ -163,7 +162,9 @@ def test_each_resource_refuses_an_over_long_string(api, settings, url, body, fie
     body = {"name": "n", **body, field: "a" * (limit + 1)}
     response = api.post(url, body, format="json")
     assert response.status_code == 400
-    assert response.json()[field] == [f"Ensure this field has no more than {limit} characters."]
+    assert fields(response)[f"/{field}"] == [
+        f"Ensure this field has no more than {limit} characters."
+    ]
 
 
 def test_a_reading_with_an_over_long_source_is_refused(api):
@@ -172,7 +173,7 @@ def test_a_reading_with_an_over_long_source_is_refused(api):
         "/api/v1/metrics/nps/readings/", {"value": 1, "source": "s" * 101}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"source": ["Ensure this field has no more than 100 characters."]}
+    assert fields(response) == {"/source": ["Ensure this field has no more than 100 characters."]}
 
 
 def test_the_browser_form_refuses_an_over_long_title(client, product_user):

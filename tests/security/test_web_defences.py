@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.throttling import UserRateThrottle
 
 from roadmap.models import Initiative
+from tests.api.problems import problem
 from tests.factories import InitiativeFactory, UserFactory
 from tests.security.conftest import api_client_for
 
@@ -44,7 +45,7 @@ def test_the_api_with_a_browser_session_needs_the_csrf_token_but_a_token_client_
         content_type="application/json",
     )
     assert forged.status_code == 403
-    assert forged.json()["detail"].startswith("CSRF Failed")
+    assert problem(forged)["detail"].startswith("CSRF Failed")
     assert Initiative.objects.get(pk=initiative.pk).title == "SSO"
 
     token = api_client_for(product_user).patch(

@@ -6,12 +6,12 @@ parameters (period, lane, team). Token or session auth; every role may read.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.autoschema import ERROR_RESPONSES, ErrorSerializer
+from api.autoschema import ERROR_RESPONSES
 from roadmap.permissions import can_view
 from roadmap.scoring import CONTRIBUTION_WEIGHTS
 from roadmap.selectors_alignment import (
@@ -44,8 +44,8 @@ class CanReadAlignment(BasePermission):
 
 ERRORS = {
     400: ERROR_RESPONSES["400"],
-    401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
-    403: OpenApiResponse(ErrorSerializer, description="This account has no role."),
+    401: ERROR_RESPONSES["401"],
+    403: ERROR_RESPONSES["403"],
 }
 
 

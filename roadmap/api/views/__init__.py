@@ -9,7 +9,7 @@ from .alignments import AlignmentFilter, AlignmentViewSet
 from .customers import CustomerFilter, CustomerViewSet, SegmentViewSet
 from .evidence import EvidenceFilter, EvidenceViewSet
 from .initiatives import InitiativeFilter, InitiativeViewSet, TeamFilter
-from .priorities import PriorityFilter, PriorityPagination, PriorityViewSet
+from .priorities import PriorityFilter, PriorityViewSet
 from .webhooks import WebhookViewSet
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "InitiativeFilter",
     "InitiativeViewSet",
     "PriorityFilter",
-    "PriorityPagination",
     "PriorityViewSet",
     "SegmentViewSet",
     "TeamFilter",

@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
 from api.autoschema import PriorityAutoSchema
+from api.filters import ChangedSinceFilter
 from api.pagination import NewestFirstCursorPagination
 from roadmap.models import ScoreSnapshot
 from roadmap.selectors_history import initiative_snapshots
@@ -111,7 +112,7 @@ class PriorityHistoryView(generics.ListAPIView):
     serializer_class = SnapshotSerializer
     permission_classes = [IsAuthenticated, CanEditRoadmap]
     pagination_class = HistoryPagination
-    filter_backends = []
+    filter_backends = [ChangedSinceFilter]
     schema = PriorityAutoSchema()
 
     def get_queryset(self):

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.autoschema import ERROR_RESPONSES, PriorityAutoSchema
+from api.errors import BatchInvalid
 from roadmap.services import imports
 
 from ..permissions import CanAddEvidence, CanEditRoadmap
@@ -146,12 +147,10 @@ def rows_error(report: imports.ImportReport) -> ValidationError:
         message = f"Column “{error.column}”: {error.message}" if error.column else error.message
         rows.setdefault(key, {}).setdefault(error.field or "row", []).append(message)
     more = " (the first are listed)" if report.error_count > len(report.errors) else ""
-    return ValidationError(
-        {
-            "detail": f"{len(report.bad_rows)} of {report.rows} rows are invalid{more};"
-            " nothing was written.",
-            "rows": rows,
-        }
+    return BatchInvalid(
+        {"rows": rows},
+        summary=f"{len(report.bad_rows)} of {report.rows} rows are invalid{more};"
+        " nothing was written.",
     )
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.autoschema import ERROR_RESPONSES, ConflictSerializer, PriorityAutoSchema
+from api.autoschema import ERROR_RESPONSES, PriorityAutoSchema
+from api.errors import StaleVersionConflict
 from api.viewsets import expected_version, service_errors
 from okrs.services import StaleVersion
 from roadmap import selectors
@@ -95,7 +96,7 @@ class ScoringPolicyView(APIView):
         request=ScoringPolicySerializer,
         responses={
             200: ScoringPolicySerializer,
-            409: OpenApiResponse(ConflictSerializer, description="Stale version; nothing changed"),
+            409: ERROR_RESPONSES["409"],
             **ERRORS,
         },
         tags=["scoring-policy"],
@@ -109,12 +110,7 @@ class ScoringPolicyView(APIView):
                     actor=request.user, data=fields, expected_version=version
                 )
         except StaleVersion as exc:
-            current = policy_body(exc.current)
-            return Response(
-                {"detail": str(exc), "current": current},
-                status=status.HTTP_409_CONFLICT,
-                headers={"ETag": f'"{current["version"]}"'},
-            )
+            raise StaleVersionConflict(str(exc), current=policy_body(exc.current)) from exc
         return Response(policy_body(row), headers={"ETag": f'"{row.version}"'})
 
     patch = put

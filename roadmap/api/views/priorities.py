@@ -1,17 +1,13 @@
 """The ranked priorities: stored scores, best first, each with its breakdown."""
 
 from django.core.cache import cache
-from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Max
 from django.http import HttpResponse
-from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.permissions import IsAuthenticated
 
 from api.filtersets import SelectorFilterSet
-from api.pagination import Pagination
 from api.viewsets import (
     ServiceViewSet,
 )
@@ -37,24 +33,6 @@ class PriorityFilter(SelectorFilterSet):
         fields = ["status", "lane", "team"]
 
 
-class _RankCountPaginator(DjangoPaginator):
-    @cached_property
-    def count(self):
-        # Ranks are 1..N with no gaps (the rescore re-ranks in one statement), so
-        # the highest rank is the count: one index probe instead of a scan of a
-        # table every rescore rewrites.
-        return self.object_list.aggregate(n=Max("rank"))["n"] or 0
-
-
-class PriorityPagination(Pagination):
-    FILTERS = ("status", "lane", "team", "search")
-
-    def paginate_queryset(self, queryset, request, view=None):
-        unfiltered = not any(request.query_params.get(name) for name in self.FILTERS)
-        self.django_paginator_class = _RankCountPaginator if unfiltered else DjangoPaginator
-        return super().paginate_queryset(queryset, request, view)
-
-
 @extend_schema_view(list=extend_schema(summary="List priorities: initiatives ranked, best first"))
 class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     """The ranked list, best first, each row with its score breakdown and rank change.
@@ -65,7 +43,6 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     serializer_class = PrioritySerializer
     permission_classes = [IsAuthenticated, CanEditRoadmap]
     filterset_class = PriorityFilter
-    pagination_class = PriorityPagination
     ordering_fields = ["rank", "priority_score", "rice_score", "alignment_score", "title"]
     search_fields = ["title"]
 
