@@ -322,7 +322,7 @@ def pages(sizes: dict[str, int]) -> dict[str, str]:
         # A term in every item's text, then in none (the text index, then the walk).
         "inbox, search": "/evidence/?q=feedback",
         "inbox, all states, search": "/evidence/?state=all&q=feedback",
-        "inbox, all states, search matching nothing": "/evidence/?state=all&q=export",
+        "inbox, all states, search matching nothing": "/evidence/?state=all&q=sunflower",
         **{f"alignment, {tab}": f"/alignment/?tab={tab}" for tab in ALIGNMENT_TABS},
         "OKRs": "/okrs/",
         "initiative with 5,000 evidence items": f"/initiatives/{sizes['initiatives']}/",

@@ -50,8 +50,11 @@ class _CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
     def page(self, number):
-        # Few matches: fetch them all and sort, rather than walk the newest-first index.
-        if not self.capped:
+        # Few matches: fetch them all and sort, rather than walk the newest-first index;
+        # none: ask nothing more.
+        if self.count == 0:
+            self.object_list = self.object_list.none()
+        elif not self.capped:
             self.object_list = inbox_sorted_after_filtering(self.object_list)
         return super().page(number)
 

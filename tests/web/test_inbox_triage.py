@@ -301,3 +301,12 @@ def test_search_query_count_is_constant(product_client, world):
         EvidenceFactory(text=f"export {n}", customer=customer, initiative=None)
     assert queries(q="globex", state="all") == few
     assert queries(q="export", state="all") == few
+
+
+def test_the_count_stops_at_its_cap(product_client, world, monkeypatch):
+    monkeypatch.setattr("roadmap.views.evidence.COUNT_CAP", 2)
+    html = product_client.get(reverse("roadmap:inbox")).content.decode()
+    assert "More than 2 items" in html
+    assert _listed(product_client) == {"single sign-on", "CSV export", "cheap watches"}
+    monkeypatch.setattr("roadmap.views.evidence.COUNT_CAP", 3)
+    assert "3 items in the inbox" in product_client.get(reverse("roadmap:inbox")).content.decode()
