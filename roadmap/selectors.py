@@ -222,7 +222,9 @@ def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
     elif state == "linked":
         qs = qs.filter(initiative__isnull=False)
     elif state == "dismissed":
-        qs = qs.exclude(dismissed_reason="")
+        # Dismissed items are unlinked (a constraint); saying so lets the search use
+        # its partial index (evidence_text_search covers unlinked items).
+        qs = qs.filter(initiative__isnull=True).exclude(dismissed_reason="")
     for name in ("source", "importance"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
