@@ -97,6 +97,16 @@ def test_an_unknown_api_url_is_a_404_problem_not_a_page(product):
     assert body["detail"] == "There is no API resource at /api/v1/nope/."
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_api_url_is_a_problem_with_debug_on_too(product, settings, debug):
+    """`make run` serves with DEBUG on, where Django's handler404 is never called."""
+    settings.DEBUG = debug
+    body = problem(product.get("/api/v1/no/such/thing/"), 404)
+    assert body["detail"] == "There is no API resource at /api/v1/no/such/thing/."
+    # A known resource without its slash is still redirected to it first.
+    assert product.get("/api/v1/initiatives").status_code == 301
+
+
 def test_a_missing_object_is_a_404_problem(product):
     body = problem(product.get("/api/v1/initiatives/999999/"), 404)
     assert body["detail"] == "No Initiative matches the given query."
