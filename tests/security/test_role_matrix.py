@@ -326,7 +326,9 @@ def test_only_staff_get_into_the_admin(role, users):
 def test_the_matrix_covers_every_workspace_model():
     # The denied-writes check compares every workspace row; make sure that is every model.
     ours = {m._meta.label for m in apps.get_models() if m._meta.app_label in ("okrs", "roadmap")}
-    assert ours <= {m._meta.label for m in workspace_models()}
+    # Recounted from the evidence by beat; no request writes it.
+    derived = {"roadmap.SegmentCount"}
+    assert ours - derived <= {m._meta.label for m in workspace_models()}
 
 
 def test_the_state_comparison_does_see_an_allowed_write(users, world):
