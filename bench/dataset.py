@@ -76,19 +76,23 @@ def _load(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None
     )
     _copy(
         cur,
-        "COPY roadmap_segment (name, description, weight) FROM STDIN",
-        ((f"Segment {i}", "", round(rng.uniform(0.25, 3.0), 2)) for i in range(sizes["segments"])),
+        "COPY roadmap_segment (name, description, weight, updated_at) FROM STDIN",
+        (
+            (f"Segment {i}", "", round(rng.uniform(0.25, 3.0), 2), now)
+            for i in range(sizes["segments"])
+        ),
     )
     _copy(
         cur,
-        "COPY roadmap_customer (name, external_id, segment_id, annual_revenue, created_at)"
-        " FROM STDIN",
+        "COPY roadmap_customer (name, external_id, segment_id, annual_revenue, created_at,"
+        " updated_at) FROM STDIN",
         (
             (
                 f"Customer {i}",
                 f"c-{i}",
                 rng.randint(1, sizes["segments"]),
                 rng.randint(1, 500) * 1000,
+                now,
                 now,
             )
             for i in range(sizes["customers"])
@@ -181,9 +185,9 @@ def _load(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None
             pairs.add((i, rng.randint(1, sizes["key_results"])))
     _copy(
         cur,
-        "COPY roadmap_alignment (initiative_id, key_result_id, contribution, created_at)"
-        " FROM STDIN",
-        ((i, k, rng.choice(["strong", "medium", "weak"]), now) for i, k in sorted(pairs)),
+        "COPY roadmap_alignment (initiative_id, key_result_id, contribution, created_at,"
+        " updated_at) FROM STDIN",
+        ((i, k, rng.choice(["strong", "medium", "weak"]), now, now) for i, k in sorted(pairs)),
     )
 
     def evidence():
@@ -243,8 +247,8 @@ def _history(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> N
     scale = max(1, sizes["initiatives"] // SIZES["initiatives"])
     cur.execute(
         "INSERT INTO okrs_metric (key, name, unit, direction, description, derived_kind,"
-        " derived_segment) VALUES (%s, 'Daily active users', 'users', 'increase', '', '', '')"
-        " RETURNING id",
+        " derived_segment, updated_at) VALUES (%s, 'Daily active users', 'users', 'increase',"
+        " '', '', '', now()) RETURNING id",
         [METRIC_KEY],
     )
     metric_id = cur.fetchone()[0]
@@ -255,7 +259,7 @@ def _history(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> N
     _copy(
         cur,
         "COPY okrs_metricreading (metric_id, value, observed_at, source, external_id,"
-        " created_at) FROM STDIN",
+        " created_at, updated_at) FROM STDIN",
         (
             (
                 metric_id,
@@ -264,16 +268,25 @@ def _history(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> N
                 "warehouse",
                 f"r-{n}",
                 now,
+                now,
             )
             for n in range(readings)
         ),
     )
     _copy(
         cur,
-        "COPY okrs_checkin (key_result_id, value, confidence, note, checked_at, created_at)"
-        " FROM STDIN",
+        "COPY okrs_checkin (key_result_id, value, confidence, note, checked_at, created_at,"
+        " updated_at) FROM STDIN",
         (
-            (kr, rng.randint(0, 100), "on_track", f"check-in {n}", now - timedelta(days=n), now)
+            (
+                kr,
+                rng.randint(0, 100),
+                "on_track",
+                f"check-in {n}",
+                now - timedelta(days=n),
+                now,
+                now,
+            )
             for kr in range(1, sizes["key_results"] + 1)
             for n in range(CHECK_INS_PER_KR)
         ),

@@ -105,7 +105,9 @@ def test_keyboard_moves_and_stretches_a_focused_bar(page, plan):
     expect(page.locator("#timeline .board-status")).to_have_text(
         "Planned “SSO for enterprise” for 2026-Q3 to 2026-Q4."
     )
-    page.keyboard.press("Shift+ArrowRight")  # focus came back to the redrawn bar
+    # The redrawn bar takes the focus back once htmx has settled: wait for it.
+    expect(page.locator(f'[data-bar][data-pk="{sso.pk}"]')).to_be_focused()
+    page.keyboard.press("Shift+ArrowRight")
     expect(page.locator("#timeline .board-status")).to_have_text(
         "Planned “SSO for enterprise” for 2026-Q3 to 2027-Q1."
     )
