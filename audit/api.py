@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
+from api.filters import ChangedSinceFilter
+
 from .selectors import audit_for_object
 from .serializers import AuditEntrySerializer
 
@@ -25,10 +27,12 @@ class HistoryMixin:
     @action(
         detail=True,
         methods=["get"],
-        filter_backends=[],
+        # `?created_after=`: only what was recorded since an integration's last read.
+        filter_backends=[ChangedSinceFilter],
         serializer_class=AuditEntrySerializer,
     )
     def history(self, request, *args, **kwargs):
         instance = self.get_object()
-        page = self.paginate_queryset(audit_for_object(instance=instance))
+        entries = self.filter_queryset(audit_for_object(instance=instance))
+        page = self.paginate_queryset(entries)
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

@@ -19,12 +19,10 @@ from django.core.management import call_command
 PACKAGE = "priority_client"
 # No post-generation hooks: the generator would run ruff over its output, which
 # is not what this checks (and ruff's absence from PATH is itself a warning).
-# A CSV import's raw `text/csv` body is a file to the generator, as
-# docs/API.md tells integrators to configure it.
+# The generator's defaults otherwise: no override of any content type.
 CONFIG = {
     "post_hooks": [],
     "package_name_override": PACKAGE,
-    "content_type_overrides": {"text/csv": "application/octet-stream"},
 }
 
 

@@ -29,6 +29,17 @@ def test_a_text_csv_body_with_a_mapping_in_the_query_imports_the_rows(integratio
     assert set(Evidence.objects.values_list("external_id", flat=True)) == {"zd-1", "zd-2"}
 
 
+def test_an_octet_stream_body_is_read_as_the_csv(integration):
+    """What the schema documents (and a generated client sends) for the raw body."""
+    response = integration.post(
+        EVIDENCE + MAP, data=CSV.encode(), content_type="application/octet-stream"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 2
+    assert set(Evidence.objects.values_list("external_id", flat=True)) == {"zd-1", "zd-2"}
+
+
 def test_a_multipart_upload_with_the_mapping_as_form_fields(marketing):
     upload = SimpleUploadedFile("feedback.csv", CSV.encode(), content_type="text/csv")
 

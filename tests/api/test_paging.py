@@ -134,3 +134,27 @@ def test_a_re_pushed_reading_counts_as_updated(integration):
     rows = integration.get(url, {"updated_after": since}).json()["results"]
 
     assert [row["external_id"] for row in rows] == ["a"]
+
+
+def test_an_objects_history_syncs_with_created_after(product):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audit.models import AuditEntry
+
+    created = product.post(
+        "/api/v1/initiatives/", {"title": "Audited", "reach": 1, "effort": 1}, format="json"
+    ).json()
+    url = f"/api/v1/initiatives/{created['id']}/history/"
+    product.patch(url.replace("history/", ""), {"title": "Renamed"}, format="json")
+    entries = AuditEntry.objects.filter(object_id=created["id"]).order_by("created_at")
+    assert entries.count() == 2
+    AuditEntry.objects.filter(pk=entries[0].pk).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    body = product.get(url, {"created_after": since}).json()
+    assert [e["action"] for e in body["results"]] == ["update"]
+    assert len(product.get(url).json()["results"]) == 2
+    assert product.get(url, {"created_after": "soon"}).status_code == 400

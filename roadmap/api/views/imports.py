@@ -68,6 +68,12 @@ class CsvParser(BaseParser):
         return {"file": spool}
 
 
+class OctetStreamCsvParser(CsvParser):
+    """The same raw CSV body sent as application/octet-stream (as generated clients send a file)."""
+
+    media_type = "application/octet-stream"
+
+
 class ImportReportErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(
         allow_null=True, help_text="As a spreadsheet numbers it (the header is row 1)"
@@ -98,7 +104,7 @@ class ImportReportSerializer(serializers.Serializer):
 class ImportView(APIView):
     kind = ""
     schema = PriorityAutoSchema()
-    parser_classes = [CsvParser, MultiPartParser]
+    parser_classes = [CsvParser, OctetStreamCsvParser, MultiPartParser]
 
     def post(self, request, *args, **kwargs):
         unknown = sorted(set(request.query_params) - QUERY_PARAMETERS)
@@ -196,7 +202,9 @@ def _schema(kind: str, fields: list[imports.Field]):
             " already stored updates it. `?dry_run=1` checks everything the import would and"
             " answers the report, writing nothing. Map fields to columns with"
             " `map=field:Column` (repeatable); columns named as the fields map themselves."
-            f" Fields: {listing}. docs/CSV.md has the formats."
+            f" Fields: {listing}. docs/CSV.md has the formats. The file is the body"
+            " (`Content-Type: text/csv` or `application/octet-stream`) or the multipart"
+            " part `file`."
         ),
         parameters=[
             OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Check only; write nothing"),
@@ -207,8 +215,10 @@ def _schema(kind: str, fields: list[imports.Field]):
                 description="field:Column, e.g. text:Comment (repeatable)",
             ),
         ],
+        # The raw body is documented as application/octet-stream, which client
+        # generators know; `Content-Type: text/csv` is taken the same way.
         request={
-            "text/csv": OpenApiTypes.BINARY,
+            "application/octet-stream": OpenApiTypes.BINARY,
             "multipart/form-data": {
                 "type": "object",
                 "properties": {
