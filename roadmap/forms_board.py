@@ -37,17 +37,12 @@ class BoardFilterForm(forms.Form):
     def filters(self) -> dict:
         """The valid filters (an invalid one is dropped, not the others)."""
         self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        out = {
-            name: data[name]
-            for name in ("team", "status")
-            if name not in self.errors and data.get(name)
-        }
-        if "objective" not in self.errors and data.get("objective"):
+        data = self.cleaned_data  # an invalid field is not in it
+        out = {name: data[name] for name in ("team", "status") if data.get(name)}
+        if data.get("objective"):
             out["objective"] = data["objective"].pk
         return out
 
     def shipped_mode(self) -> str:
         self.is_valid()
-        value = getattr(self, "cleaned_data", {}).get("shipped")
-        return value if value and "shipped" not in self.errors else "strip"
+        return self.cleaned_data.get("shipped") or "strip"

@@ -77,6 +77,10 @@ class InboxFilterForm(forms.Form):
         data.setdefault("state", "inbox")
         return data
 
+    def query(self) -> dict:
+        """The filters as the address carries them: the default state left out."""
+        return {k: v for k, v in self.filters().items() if not (k == "state" and v == "inbox")}
+
 
 class BulkForm(forms.Form):
     """What to do, and to which items: the ticked ones, or everything the filter matches."""

@@ -73,7 +73,7 @@ def _inbox_context(request, data, status_message: str = "", bulk_form=None) -> d
     page = _CappedPaginator(inbox_list(viewer=request.user, filters=filters), PAGE_SIZE).get_page(
         data.get("page")
     )
-    query = {k: v for k, v in filters.items() if not (k == "state" and v == "inbox")}
+    query = filter_form.query()
     best = list(
         initiative_list(viewer=request.user)
         .exclude(status="archived")
@@ -125,8 +125,7 @@ def _back_to_inbox(request, data, message: str, bulk_form=None):
         messages.success(request, message)
     else:
         messages.error(request, message)
-    query = InboxFilterForm(data).filters()
-    query = {k: v for k, v in query.items() if not (k == "state" and v == "inbox")}
+    query = InboxFilterForm(data).query()
     return redirect(f"{reverse('roadmap:inbox')}{'?' + urlencode(query) if query else ''}")
 
 
