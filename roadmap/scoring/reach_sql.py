@@ -82,6 +82,16 @@ REVENUE = {
 }
 
 
+def weighs_revenue(policy: ScoringPolicy) -> bool:
+    """Whether the SQL applies the revenue factor: a weight under `WEIGHT_FLOOR` counts as off.
+
+    Exact: 1 + w x log10(1 + revenue / unit) is 1.0 in floats for any such w and
+    any revenue below 1e300, while PostgreSQL raises on the underflow of
+    w x log10(...) for a subnormal w (hypothesis found 5e-324).
+    """
+    return policy.revenue_weight >= WEIGHT_FLOOR
+
+
 def customer_weight_sql(vendor: str, revenue: bool) -> str:
     """A customer's weight (segment, floored; times its revenue factor when `revenue`)."""
     if not revenue:
@@ -165,7 +175,7 @@ def reach_totals_sql(
     GroupAggregates that keep one group in memory and emit the initiatives
     in id order (the ORDER BY costs no sort); nothing hashes 850k groups.
     """
-    revenue = policy is not None and policy.revenue_weight != 0
+    revenue = policy is not None and weighs_revenue(policy)
     weight = customer_weight_lookup(vendor, revenue)
     term = f"{weight} * {decay_sql('pc.newest', vendor)}"
     # One decay per customer whatever its set: a CASE evaluates only the branch taken.
@@ -242,7 +252,7 @@ def reach_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
         "half_life": policy.half_life_days,
         "default_weight": default_weight if default_weight >= WEIGHT_FLOOR else 0.0,
     }
-    if policy.revenue_weight != 0:
+    if weighs_revenue(policy):
         params["revenue_weight"] = float(policy.revenue_weight)
     return params
 

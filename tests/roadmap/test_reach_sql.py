@@ -292,3 +292,23 @@ def test_a_tiny_segment_weight_on_evidence_centuries_old_scores_on_every_backend
     initiative.refresh_from_db()
     assert initiative.reach == pytest.approx(0.0, abs=1e-12)
     assert initiative.evidence_count == 3
+
+
+def test_a_subnormal_revenue_weight_scores_on_every_backend():
+    """w x log10(1 + revenue / unit) underflows to 0 for w = 5e-324: PostgreSQL raises on it.
+
+    Such a weight changes no factor (1 + it is 1.0), so the totals are those of no revenue weight.
+    """
+    with transaction.atomic():
+        initiatives = InitiativeFactory.create_batch(INITIATIVES)
+        customers = [(None, Decimal("1.00")), (None, Decimal("250000.00"))]
+        items = [(0, 0, NOW, "important"), (0, 1, NOW - timedelta(days=30), "critical")]
+        _store([], customers, items, initiatives)
+        tiny = ScoringPolicy(half_life_days=90, revenue_weight=5e-324)
+        with connection.cursor() as cursor:
+            (row,) = aggregate.reach_rows(cursor, None, NOW, tiny)
+            (off,) = aggregate.reach_rows(cursor, None, NOW, ScoringPolicy(half_life_days=90))
+        expected, _ = _reference(initiatives[0], NOW, tiny)
+        assert row.from_customers == pytest.approx(expected.from_customers, rel=1e-12)
+        assert row == off
+        transaction.set_rollback(True)
