@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from access.roles import can_view
@@ -141,28 +148,35 @@ def reading_list(*, viewer, metric: Metric, limit: int | None = None) -> QuerySe
     return qs if _can_view(viewer) else qs.none()
 
 
+def _newest_of_each(newest: QuerySet, key: str, ids: list[int], per: int) -> list:
+    """The first `per` rows of `newest` (newest first) for each value of `key` in `ids`.
+
+    A LIMITed probe of the (key, newest-first) index per id, the probes joined
+    by UNION ALL (each wrapped in a derived table: SQLite allows no LIMIT in a
+    compound's arms), so the rows read are at most `per` per id however long
+    the history (a window function would number, and so read, every row).
+    """
+    parts, params = [], []
+    for n, pk in enumerate(ids):
+        sql, probe_params = newest.filter(**{key: pk})[:per].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS probe{n}")  # noqa: S608 (Django's own SQL)
+        params.extend(probe_params)
+    return list(newest.model.objects.raw(" UNION ALL ".join(parts), params))
+
+
 def readings_for_metrics(
     *, viewer, metric_ids, per_metric: int = 60
 ) -> dict[int, list[MetricReading]]:
     """The latest readings of several metrics in one query, oldest first per metric (charts).
 
-    Each metric's newest `per_metric` readings are read by a LIMITed probe of the
-    (metric, -observed_at) index, the probes joined by UNION ALL (each wrapped
-    in a derived table: SQLite allows no LIMIT in a compound's arms), so the rows
-    read are at most `per_metric` per metric however long the history (a window
-    function would number, and so read, every reading of the metrics).
+    At most `per_metric` rows each are read (`_newest_of_each`).
     """
     ids = sorted({metric_id for metric_id in metric_ids if metric_id})
     if not ids or not _can_view(viewer):
         return {}
     out: dict[int, list[MetricReading]] = {metric_id: [] for metric_id in ids}
     newest = MetricReading.objects.order_by("-observed_at", "-id")
-    parts, params = [], []
-    for n, metric_id in enumerate(ids):
-        sql, probe_params = newest.filter(metric_id=metric_id)[:per_metric].query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS probe{n}")  # noqa: S608 (Django's own SQL)
-        params.extend(probe_params)
-    for reading in MetricReading.objects.raw(" UNION ALL ".join(parts), params):
+    for reading in _newest_of_each(newest, "metric_id", ids, per_metric):
         out[reading.metric_id].append(reading)
     return {
         metric_id: sorted(bucket, key=lambda r: (r.observed_at, r.id))
@@ -171,29 +185,23 @@ def readings_for_metrics(
 
 
 def check_ins_for_key_results(*, viewer, key_result_ids, per_key_result: int = 30):
-    """Recent check-ins of several key results in one query, oldest first per key result.
+    """Recent check-ins of several key results, oldest first per key result, with authors.
 
-    At most `per_key_result` rows each are read (a window function numbers
-    them), however long a key result's history.
+    Two queries: at most `per_key_result` check-ins each (`_newest_of_each`),
+    then their authors.
     """
-    ids = set(key_result_ids)
+    ids = sorted(set(key_result_ids))
     if not ids or not _can_view(viewer):
         return {}
     out: dict[int, list[CheckIn]] = {kr_id: [] for kr_id in ids}
-    newest_first = Window(
-        RowNumber(),
-        partition_by=[F("key_result_id")],
-        order_by=[F("checked_at").desc(), F("id").desc()],
-    )
-    for check_in in (
-        CheckIn.objects.filter(key_result_id__in=ids)
-        .annotate(position=newest_first)
-        .filter(position__lte=per_key_result)
-        .select_related("author")
-        .order_by("key_result_id", "-checked_at", "-id")
-    ):
+    newest = CheckIn.objects.order_by("-checked_at", "-id")
+    check_ins = _newest_of_each(newest, "key_result_id", ids, per_key_result)
+    prefetch_related_objects(check_ins, "author")
+    for check_in in check_ins:
         out[check_in.key_result_id].append(check_in)
-    return {kr_id: bucket[::-1] for kr_id, bucket in out.items()}
+    return {
+        kr_id: sorted(bucket, key=lambda c: (c.checked_at, c.id)) for kr_id, bucket in out.items()
+    }
 
 
 def check_in_page(

@@ -19,6 +19,7 @@ urlpatterns = [
     path("key-results/<int:pk>/preview/", views.key_result_preview, name="key-result-preview"),
     path("key-results/<int:pk>/delete/", views.key_result_delete, name="key-result-delete"),
     path("key-results/<int:pk>/check-in/", views.check_in, name="check-in"),
+    path("key-results/<int:pk>/chart/", views.chart, name="key-result-chart"),
     path("metrics/", views.metrics, name="metrics"),
     path("metrics/add/", views.metric_add, name="metric-add"),
     path("metrics/<slug:key>/", views.metric_row, name="metric"),

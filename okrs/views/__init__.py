@@ -10,9 +10,10 @@ from .key_results import (
 )
 from .metrics import metric_add, metric_delete, metric_edit, metric_row, metrics
 from .objectives import objective_delete, objective_detail, objective_new, objective_preview
-from .tree import check_in, index
+from .tree import chart, check_in, index
 
 __all__ = [
+    "chart",
     "check_in",
     "index",
     "key_result_add",

@@ -22,18 +22,28 @@ from okrs.selectors import (
 )
 from okrs.views.key_result_page import key_result_chart
 
+# What the tree's chart of each key result reads (the key result's page reads more).
+TREE_CHART_READINGS = 60
+TREE_CHART_CHECK_INS = 30
 
-def _chart(kr: KeyResult, readings: dict, check_ins: dict):
-    """Its metric's readings and its check-ins on one time axis (read for all key results)."""
+
+def _chart(viewer, kr: KeyResult):
+    """Its metric's readings and its check-ins on one time axis, as the tree draws it."""
+    readings = {}
+    if kr.metric_id:
+        readings = readings_for_metrics(
+            viewer=viewer, metric_ids=[kr.metric_id], per_metric=TREE_CHART_READINGS
+        )
+    check_ins = check_ins_for_key_results(
+        viewer=viewer, key_result_ids=[kr.pk], per_key_result=TREE_CHART_CHECK_INS
+    )
     return key_result_chart(
-        kr,
-        readings.get(kr.metric_id, []) if kr.metric_id else [],
-        check_ins.get(kr.pk, []),
-        height=150,
+        kr, readings.get(kr.metric_id, []), check_ins.get(kr.pk, []), height=150
     )
 
 
-def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -> dict:
+def _entry(request, kr: KeyResult, last_check_in, form=None, chart=None) -> dict:
+    """A key result of the tree. `chart` None: the page fetches it when it scrolls into view."""
     prefix = f"kr{kr.pk}"
     if form is None and can_edit_okrs(request.user):
         form = CheckInForm(
@@ -43,13 +53,12 @@ def _entry(request, kr: KeyResult, readings: dict, check_ins: dict, form=None) -
                 "confidence": kr.confidence,
             },
         )
-    recent = check_ins.get(kr.pk, [])
     return {
         "kr": kr,
-        "chart": _chart(kr, readings, check_ins),
+        "chart": chart,
         "chart_id": f"kr-chart-{kr.pk}",
         "form": form,
-        "last_check_in": recent[-1] if recent else None,
+        "last_check_in": last_check_in,
     }
 
 
@@ -61,11 +70,9 @@ def index(request):
     period = period_form.cleaned_data["period"] if period_form.is_valid() else ""
     tree = objective_tree(viewer=request.user, filters={"period": period})
     key_results = [kr for objective, _ in tree for kr in objective.key_results.all()]
-    readings = readings_for_metrics(
-        viewer=request.user, metric_ids={kr.metric_id for kr in key_results if kr.metric_id}
-    )
-    check_ins = check_ins_for_key_results(
-        viewer=request.user, key_result_ids=[kr.pk for kr in key_results]
+    # Only each key result's last check-in: its chart comes on its own request (`chart`).
+    last = check_ins_for_key_results(
+        viewer=request.user, key_result_ids=[kr.pk for kr in key_results], per_key_result=1
     )
     rolls_up = objective_child_counts(viewer=request.user, objective_ids=[o.pk for o, _ in tree])
     objectives = [
@@ -74,7 +81,8 @@ def index(request):
             "depth": depth,
             "rolls_up": rolls_up.get(objective.pk, 0),
             "entries": [
-                _entry(request, kr, readings, check_ins) for kr in objective.key_results.all()
+                _entry(request, kr, (last.get(kr.pk) or [None])[-1])
+                for kr in objective.key_results.all()
             ],
         }
         for objective, depth in tree
@@ -116,12 +124,26 @@ def check_in(request, pk: int):
         if request.POST.get("next") == "key-result":
             return redirect("okrs:key-result", pk=kr.pk)
         return redirect("okrs:index")
-    readings = readings_for_metrics(viewer=request.user, metric_ids=[kr.metric_id or 0])
-    check_ins = check_ins_for_key_results(viewer=request.user, key_result_ids=[kr.pk])
+    last = check_ins_for_key_results(viewer=request.user, key_result_ids=[kr.pk], per_key_result=1)
     context = {
-        "entry": _entry(request, kr, readings, check_ins, form=form),
+        "entry": _entry(
+            request,
+            kr,
+            (last.get(kr.pk) or [None])[-1],
+            form=form,
+            chart=_chart(request.user, kr),
+        ),
         "saved": saved,
         "objective": kr.objective,
         "aligned_count": kr.alignments.count() if saved else 0,
     }
     return render(request, "okrs/_check_in_response.html", context)
+
+
+@require_safe
+@role_required(can_view_okrs)
+def chart(request, pk: int):
+    """One key result's chart for the tree, fetched as it scrolls into view (htmx)."""
+    kr = key_result_get_for_user(viewer=request.user, pk=pk)
+    entry = {"chart": _chart(request.user, kr), "chart_id": f"kr-chart-{kr.pk}"}
+    return render(request, "okrs/_key_result_chart.html", {"entry": entry})

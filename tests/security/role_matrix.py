@@ -418,6 +418,7 @@ PAGES = {
     },
     "okrs:key-result": {"GET": (READERS, "/okrs/key-results/{kr}/", None)},
     "okrs:key-result-check-ins": {"GET": (READERS, "/okrs/key-results/{kr}/check-ins/", None)},
+    "okrs:key-result-chart": {"GET": (READERS, "/okrs/key-results/{kr}/chart/", None)},
     "audit:activity": {"GET": (ALIGNMENT_PAGE, "/activity/", None)},  # product and marketing
     "saved_views:list": {"GET": (READERS, "/views/", None)},
     "saved_views:save": {

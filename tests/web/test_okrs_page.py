@@ -12,6 +12,7 @@ from tests.factories import (
     MetricFactory,
     MetricReadingFactory,
     ObjectiveFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,16 +58,46 @@ def test_progress_bars_use_the_grading_bands(product_client, okr_tree):
 def test_a_key_results_chart_draws_readings_and_check_ins_on_one_time_axis(
     product_client, okr_tree
 ):
+    """The tree asks for each chart as it scrolls into view; the chart has both series."""
     kr = okr_tree["red"]
     okr_services.check_in_create(
         actor=None, key_result=kr, value=31, confidence="at_risk", note="Q"
     )
     html = product_client.get(reverse("okrs:index")).content.decode()
     block = re.search(rf'<li class="kr grade-\w+" id="kr-{kr.pk}">.*?</li>', html, re.S).group(0)
-    assert "tchart-svg" in block
-    assert "Readings of nps" in block
-    assert "Check-ins" in block
-    assert "Target" in block
+    chart_url = reverse("okrs:key-result-chart", args=[kr.pk])
+    assert f'hx-get="{chart_url}" hx-trigger="revealed"' in block
+    assert "tchart-svg" not in block  # not drawn with the page
+    chart = product_client.get(chart_url)
+    assert chart.status_code == 200
+    svg = chart.content.decode()
+    assert "tchart-svg" in svg
+    assert "Readings of nps" in svg
+    assert "Check-ins" in svg
+    assert "Target" in svg
+
+
+def test_a_key_results_chart_is_for_goal_readers_only(client, okr_tree):
+    chart_url = reverse("okrs:key-result-chart", args=[okr_tree["red"].pk])
+    assert client.get(chart_url).status_code == 302  # to the login page
+    client.force_login(UserFactory(groups=[]))
+    assert client.get(chart_url).status_code == 403
+    assert client.post(chart_url).status_code in (403, 405)
+
+
+def test_the_tree_shows_each_key_results_last_check_in(product_client, okr_tree):
+    kr = okr_tree["red"]
+    for value in (10, 20, 31):
+        okr_services.check_in_create(
+            actor=None, key_result=kr, value=value, confidence="at_risk", note=f"v{value}"
+        )
+    html = product_client.get(reverse("okrs:index")).content.decode()
+    block = re.search(rf'<li class="kr grade-\w+" id="kr-{kr.pk}">.*?</li>', html, re.S).group(0)
+    assert "last check-in" in block
+    other = re.search(
+        rf'<li class="kr grade-\w+" id="kr-{okr_tree["yellow"].pk}">.*?</li>', html, re.S
+    ).group(0)
+    assert "last check-in" not in other
 
 
 def test_period_filter(product_client, okr_tree):
