@@ -316,6 +316,7 @@ def pages(sizes: dict[str, int]) -> dict[str, str]:
     return {
         "bare Django page (baseline: 50 initiatives, minimal template)": BARE_PAGE,
         "board": "/roadmap/",
+        "board, show more (the Later lane's next 50)": "/roadmap/lanes/later/?offset=50",
         "priorities": "/priorities/",
         "timeline": "/roadmap/timeline/",
         "inbox": "/evidence/",
@@ -325,6 +326,7 @@ def pages(sizes: dict[str, int]) -> dict[str, str]:
         "inbox, all states, search matching nothing": "/evidence/?state=all&q=sunflower",
         **{f"alignment, {tab}": f"/alignment/?tab={tab}" for tab in ALIGNMENT_TABS},
         "OKRs": "/okrs/",
+        "OKRs, a key result's chart (drawn as it scrolls into view)": "/okrs/key-results/1/chart/",
         "initiative with 5,000 evidence items": f"/initiatives/{sizes['initiatives']}/",
         "initiative with the most evidence": "/initiatives/1/",
         "objective": "/okrs/objectives/1/",

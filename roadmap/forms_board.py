@@ -46,3 +46,9 @@ class BoardFilterForm(forms.Form):
     def shipped_mode(self) -> str:
         self.is_valid()
         return self.cleaned_data.get("shipped") or "strip"
+
+
+class LaneMoreForm(forms.Form):
+    """Where in a lane the board's "Show more" continues."""
+
+    offset = forms.IntegerField(min_value=0, max_value=1_000_000)

@@ -7,6 +7,7 @@ app_name = "roadmap"
 urlpatterns = [
     path("", views.board, name="home"),
     path("roadmap/", views.board, name="board"),
+    path("roadmap/lanes/<slug:lane>/", views.board_lane, name="board-lane"),
     path("roadmap/timeline/", views.timeline, name="timeline"),
     path("roadmap/timeline/capacity/", views.capacity, name="capacity"),
     path("initiatives/<int:pk>/schedule/", views.initiative_schedule, name="initiative-schedule"),

@@ -1,7 +1,7 @@
 """HTML views for the roadmap: thin (parse → selector → one service call → render)."""
 
 from .alignment_page import alignment, alignment_export
-from .board import board, initiative_move
+from .board import board, board_lane, initiative_move
 from .customers import (
     customer_add,
     customer_delete,
@@ -57,6 +57,7 @@ __all__ = [
     "alignment_export",
     "alignment_remove",
     "board",
+    "board_lane",
     "capacity",
     "customer_add",
     "customer_delete",

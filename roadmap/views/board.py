@@ -7,22 +7,23 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import QueryDict
+from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from okrs.services import StaleVersion
 from roadmap import services
 from roadmap.forms import MoveForm
-from roadmap.forms_board import BoardFilterForm
+from roadmap.forms_board import BoardFilterForm, LaneMoreForm
 from roadmap.models import Initiative
 from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
 
 from ._access import editor_required, viewer_required
 
-# Cards per lane: the best-ranked; the rest are a link to the ranked table. A
-# board of 10,000 initiatives drawn whole is 18 MB of HTML and seconds to render.
-LANE_CARDS = 100
+# Cards per lane: the best-ranked, then as many more on each "Show more" (htmx);
+# the whole lane is ranked in Priorities. A board of 10,000 initiatives drawn
+# whole is 18 MB of HTML and seconds to render.
+LANE_CARDS = 50
 
 
 # Shipped cards the "recently shipped" strip shows, most recently changed first.
@@ -36,6 +37,20 @@ def _board_initiatives(viewer, filters: dict | None = None):
     )
 
 
+def _column(lane: str, label: str, cards: list, count: int, offset: int) -> dict:
+    """A lane's cards from `offset` on, and how many follow them."""
+    shown = offset + len(cards)
+    return {
+        "lane": lane,
+        "label": label,
+        "cards": cards,
+        "count": count,
+        "shown": shown,
+        "more": count - shown,
+        "next": min(LANE_CARDS, count - shown),
+    }
+
+
 def _board_context(viewer, data: QueryDict, status_message: str = "") -> dict:
     form = BoardFilterForm(data, teams=initiative_teams(viewer=viewer))
     filters, shipped_mode = form.filters(), form.shipped_mode()
@@ -47,15 +62,7 @@ def _board_context(viewer, data: QueryDict, status_message: str = "") -> dict:
     columns = []
     for lane, label in Initiative.Lane.choices:
         cards = list(planned.filter(lane=lane)[:LANE_CARDS]) if counts.get(lane) else []
-        columns.append(
-            {
-                "lane": lane,
-                "label": label,
-                "cards": cards,
-                "count": counts.get(lane, 0),
-                "more": counts.get(lane, 0) - len(cards),
-            }
-        )
+        columns.append(_column(lane, label, cards, counts.get(lane, 0), 0))
     shipped_count = shipped.order_by().values("pk").distinct().count()
     shown = {"lane": LANE_CARDS, "strip": SHIPPED_STRIP, "hide": 0}[shipped_mode]
     shipped_cards = list(shipped[:shown]) if shipped_count and shown else []
@@ -81,6 +88,26 @@ def board(request):
     if request.htmx and request.htmx.target == "board":
         return render(request, "roadmap/_board.html", context)
     return render(request, "roadmap/board.html", context)
+
+
+@require_safe
+@viewer_required
+def board_lane(request, lane: str):
+    """The next cards of one lane ("Show more"), under the board's filters (htmx)."""
+    label = dict(Initiative.Lane.choices).get(lane)
+    form = LaneMoreForm(request.GET)
+    if label is None or not form.is_valid():
+        return HttpResponseBadRequest("Not a lane of the board, or not a place in it.")
+    offset = form.cleaned_data["offset"]
+    filters = BoardFilterForm(request.GET, teams=initiative_teams(viewer=request.user)).filters()
+    planned = _board_initiatives(request.user, filters).exclude(status=Initiative.Status.SHIPPED)
+    in_lane = planned.filter(lane=lane)
+    cards = list(in_lane[offset : offset + LANE_CARDS])
+    count = in_lane.order_by().values("pk").distinct().count()
+    column = _column(lane, label, cards, count, offset)
+    return render(
+        request, "roadmap/_lane_more.html", {"column": column, "lanes": Initiative.Lane.choices}
+    )
 
 
 @require_POST

@@ -138,10 +138,14 @@ def test_big_pages_use_the_same_number_of_queries_for_5_and_500_initiatives(
     rescore()
     with django_assert_num_queries(len(small.captured_queries)):
         response = product_client.get(path)
-    # The priority table and the timeline show a page of them (their pages are tested
-    # in test_priorities and test_timeline).
-    shown = 500 if path == "/" else 100
-    assert response.content.decode().count("Bulk ") >= shown
+    # The board shows the best 50 of each lane (the rest on "Show more"); the priority
+    # table and the timeline show a page of them (their pages are tested in
+    # test_priorities and test_timeline).
+    html = response.content.decode()
+    if path == "/":
+        assert html.count('<article class="initiative-card') == 3 * 50
+    else:
+        assert html.count("Bulk ") >= 100
 
 
 def test_a_long_lane_shows_its_best_ranked_cards_and_links_to_the_rest(
@@ -160,7 +164,37 @@ def test_a_long_lane_shows_its_best_ranked_cards_and_links_to_the_rest(
     assert "Later 0" in later
     assert "Later 1" in later
     assert "Gamma" not in later  # the third in the lane by rank
-    assert '<a href="/priorities/?lane=later">1 more in Later</a>' in html
+    assert "Show 1 more" in html
+    assert "2 of 3 shown;" in html
+    assert '<a href="/priorities/?lane=later">all ranked in Priorities</a>' in html
     assert 'aria-label="3 initiatives">3</span>' in html
-    assert "more in Now" not in html
+    assert 'hx-get="/roadmap/lanes/later/?offset=2"' in html
+    assert "/roadmap/lanes/now/" not in html  # a lane that fits shows no "Show more"
     assert "5 initiatives, ordered by priority" in html
+
+    # "Show more" brings the next cards, under the same filters, and its own next step.
+    more = product_client.get("/roadmap/lanes/later/?offset=2").content.decode()
+    assert "Gamma" in more
+    assert "Later 0" not in more
+    assert 'id="lane-more-later" hx-swap-oob="true"></p>' in more  # nothing after it
+    growth = product_client.get("/roadmap/lanes/later/?offset=0&team=Growth").content.decode()
+    assert "Gamma" in growth
+    assert "Later 0" not in growth  # no team
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/roadmap/lanes/sideways/?offset=0",
+        "/roadmap/lanes/later/?offset=-1",
+        "/roadmap/lanes/later/?offset=x",
+        "/roadmap/lanes/later/",
+    ],
+)
+def test_show_more_refuses_a_lane_or_place_that_is_not_one(product_client, path):
+    assert product_client.get(path).status_code == 400
+
+
+def test_show_more_is_for_roadmap_readers_only(client):
+    response = client.get("/roadmap/lanes/now/?offset=0")
+    assert response.status_code == 302
