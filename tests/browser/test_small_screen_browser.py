@@ -41,6 +41,12 @@ def _pages(world) -> dict[str, str]:
         "evidence": "/evidence/",
         "customers": "/customers/",
         "scoring": "/scoring/",
+        "capacity": "/roadmap/timeline/capacity/",
+        "new initiative": "/initiatives/new/",
+        "import evidence": "/imports/evidence/",
+        "webhooks": "/webhooks/",
+        "api keys": "/settings/api-keys/",
+        "saved views": "/views/",
     }
 
 
