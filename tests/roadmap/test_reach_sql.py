@@ -312,3 +312,16 @@ def test_a_subnormal_revenue_weight_scores_on_every_backend():
         assert row.from_customers == pytest.approx(expected.from_customers, rel=1e-12)
         assert row == off
         transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL plan")
+def test_the_pending_items_query_reads_the_pending_table_once_not_once_per_item():
+    """With a correlated NOT EXISTS PostgreSQL scanned the pending table per probed item
+    (its statistics are always stale): quadratic in a run's pending items."""
+    from roadmap.scoring.reach_sql import pending_items_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + pending_items_sql("postgresql", weighs=True))
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert plan.count("(hashed SubPlan") == 2, plan
+    assert "Anti Join" not in plan, plan
