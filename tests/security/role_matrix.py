@@ -222,6 +222,7 @@ API = {
 PAGES = {
     "roadmap:home": {"GET": (READERS, "/", None)},
     "roadmap:board": {"GET": (READERS, "/roadmap/", None)},
+    "roadmap:board-lane": {"GET": (READERS, "/roadmap/lanes/now/?offset=0", None)},
     "roadmap:timeline": {"GET": (READERS, "/roadmap/timeline/", None)},
     "roadmap:capacity": {
         "GET": (PRODUCT, "/roadmap/timeline/capacity/?start=2026-Q1", None),
