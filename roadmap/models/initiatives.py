@@ -192,6 +192,16 @@ class Initiative(models.Model):
         indexes = [
             # The ranked list's page: ORDER BY rank, id LIMIT 50 stops after 50 rows.
             models.Index(fields=["rank", "id"], name="initiative_rank_id"),
+            # The alignment page joins every link in view to its initiative's
+            # status, lane, team and effort: an index-only scan of these few
+            # columns instead of a scan of the wide table (PostgreSQL; elsewhere
+            # a plain index). None of them is rewritten by a rescore, so rescore
+            # updates that keep the rank stay HOT.
+            models.Index(
+                fields=["status", "lane", "team", "id"],
+                include=["effort", "target_quarter"],
+                name="initiative_alignment_view",
+            ),
             # No index on needs_rescore or priority_score: every mark and every
             # rescore rewrites them, and an indexed column makes each of those
             # updates a new index entry (no HOT update) on a table of ~10k rows

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    F,
-    FloatField,
-    Func,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, F, FloatField, Func, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from roadmap.models import Alignment
 from roadmap.permissions import can_view
 
+from .links import grouped
 from .scope import (
+    PLANNED_LANES,
     AlignmentFilters,
-    aligned_in_view,
-    contribution_weight,
-    key_results_in_view,
+    alignments_in_view,
     objectives_in_view,
     planned_in_view,
     share,
@@ -61,42 +51,32 @@ class Effort:
     unaligned_initiatives: int
 
 
+def _split(filters: AlignmentFilters) -> dict[int, tuple[float, int, float, int]]:
+    """Per objective: planned person-months split to it, the planned initiatives
+    serving it, and (for the totals) the effort and number of the aligned planned
+    initiatives counted once, each under one objective. One pass (`links.grouped`).
+    """
+    rows = grouped(
+        alignments_in_view(filters).filter(initiative__lane__in=PLANNED_LANES),
+        "w.objective, SUM(w.effort * w.weight / w.total), SUM(w.first_for_objective),"
+        " SUM(w.effort * w.first_link), SUM(w.first_link)",
+        "w.objective",
+    )
+    return {
+        objective: (person_months or 0.0, initiatives, aligned_effort or 0.0, aligned)
+        for objective, person_months, initiatives, aligned_effort, aligned in rows
+    }
+
+
 def alignment_effort(*, viewer, filters: AlignmentFilters) -> Effort:
     """Planned person-months per objective against each objective's share of the weight.
 
-    Three queries: the per-objective split (a SUM over alignment rows of
-    effort * weight / the initiative's total weight in view, a correlated
-    subquery), the objectives with the total weight, and the planned totals.
+    Three queries: the per-objective split (`_split`), the objectives with the
+    total weight, and the planned totals.
     """
     if not can_view(viewer):
         return Effort([], 0.0, 0.0, 0.0, 0)
-    krs_in_view = key_results_in_view(filters).values("pk")
-    planned_links = Alignment.objects.filter(
-        key_result__in=krs_in_view, initiative__in=planned_in_view(filters).values("pk")
-    )
-    initiative_weight = Subquery(
-        Alignment.objects.filter(
-            initiative_id=OuterRef("initiative_id"), key_result__in=krs_in_view
-        )
-        .order_by()
-        .values("initiative_id")
-        .annotate(total=Sum(contribution_weight()))
-        .values("total"),
-        output_field=FloatField(),
-    )
-    split = {
-        row["key_result__objective_id"]: row
-        for row in planned_links.annotate(initiative_weight=initiative_weight)
-        .values("key_result__objective_id")
-        .annotate(
-            person_months=Sum(
-                F("initiative__effort") * contribution_weight() / F("initiative_weight"),
-                output_field=FloatField(),
-            ),
-            initiatives=Count("initiative_id", distinct=True),
-        )
-        .order_by()
-    }
+    split = _split(filters)
     objectives = list(
         objectives_in_view(filters)
         .annotate(
@@ -110,16 +90,17 @@ def alignment_effort(*, viewer, filters: AlignmentFilters) -> Effort:
         )
         .order_by("period", "-weight", "title", "id")
     )
-    planned = planned_in_view(filters).annotate(aligned=aligned_in_view(filters))
-    totals = planned.aggregate(
-        person_months=Coalesce(Sum("effort"), 0.0),
-        unaligned=Coalesce(Sum("effort", filter=Q(aligned=False)), 0.0),
-        unaligned_count=Count("pk", filter=Q(aligned=False)),
+    totals = planned_in_view(filters).aggregate(
+        person_months=Coalesce(Sum("effort"), 0.0), count=Count("pk")
     )
     total = totals["person_months"]
+    # Every aligned planned initiative is counted under exactly one objective.
+    unaligned_count = totals["count"] - sum(row[3] for row in split.values())
+    # A difference of float sums: exactly none when every planned initiative is aligned.
+    unaligned = max(0.0, total - sum(row[2] for row in split.values())) if unaligned_count else 0.0
     rows = []
     for o in objectives:
-        person_months = (split.get(o.pk) or {}).get("person_months") or 0.0
+        person_months, initiatives, _, _ = split.get(o.pk, (0.0, 0, 0.0, 0))
         rows.append(
             ObjectiveEffort(
                 id=o.pk,
@@ -129,13 +110,13 @@ def alignment_effort(*, viewer, filters: AlignmentFilters) -> Effort:
                 weight_share=share(o.weight, o.total_weight or 0.0),
                 person_months=person_months,
                 effort_share=share(person_months, total),
-                initiatives=(split.get(o.pk) or {}).get("initiatives") or 0,
+                initiatives=initiatives,
             )
         )
     return Effort(
         objectives=rows,
         planned_person_months=total,
-        unaligned_person_months=totals["unaligned"],
-        unaligned_share=share(totals["unaligned"], total),
-        unaligned_initiatives=totals["unaligned_count"],
+        unaligned_person_months=unaligned,
+        unaligned_share=share(unaligned, total),
+        unaligned_initiatives=unaligned_count,
     )

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    F,
-    Q,
-    Sum,
-)
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
 from roadmap.permissions import can_view
 
+from .links import grouped
 from .scope import (
     LOW_PROGRESS,
     MIN_INITIATIVES,
+    PLANNED_LANES,
     AlignmentFilters,
     aligned_in_view,
+    alignments_in_view,
     initiatives_in_view,
     key_results_in_view,
     objectives_in_view,
-    planned_in_view,
+    ranked,
 )
 
 
@@ -55,7 +53,7 @@ def alignment_unaligned(
     if not can_view(viewer):
         return Unaligned([], 0, 0.0)
     qs = initiatives_in_view(filters).filter(~aligned_in_view(filters))
-    ordered = qs.order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+    ordered = ranked(qs)
     if limit is not None:
         ordered = ordered[offset : offset + limit]
     rows = [
@@ -124,32 +122,26 @@ class Unserved:
 
 
 def alignment_unserved(*, viewer, filters: AlignmentFilters) -> Unserved:
-    """Objectives and key results no planned initiative serves, or that lag. Two queries."""
+    """Objectives and key results no planned initiative serves, or that lag. Three queries:
+    objectives, key results, and the planned initiatives per key result and per
+    objective (one pass over the planned links in view, `links.grouped`).
+    """
     if not can_view(viewer):
         return Unserved([], 0, 0, 0, 0)
-    planned = planned_in_view(filters).values("pk")
-    objectives = (
-        objectives_in_view(filters)
-        .annotate(
-            planned_initiatives=Count(
-                "key_results__alignments__initiative",
-                filter=Q(key_results__alignments__initiative__in=planned),
-                distinct=True,
-            )
-        )
-        .order_by("period", "-weight", "title", "id")
-    )
+    # Per key result and objective: links (one initiative each) and the initiatives
+    # counted once per objective, summed below into the objective's distinct count.
+    per_key_result: dict[int, int] = {}
+    per_objective: dict[int, int] = {}
+    for key_result, objective, links, initiatives in grouped(
+        alignments_in_view(filters).filter(initiative__lane__in=PLANNED_LANES),
+        "w.key_result_id, w.objective, COUNT(*), SUM(w.first_for_objective)",
+        "w.key_result_id, w.objective",
+    ):
+        per_key_result[key_result] = links
+        per_objective[objective] = per_objective.get(objective, 0) + initiatives
+    objectives = objectives_in_view(filters).order_by("period", "-weight", "title", "id")
     key_results = (
-        key_results_in_view(filters)
-        .select_related("objective")
-        .annotate(
-            planned_initiatives=Count(
-                "alignments__initiative",
-                filter=Q(alignments__initiative__in=planned),
-                distinct=True,
-            )
-        )
-        .order_by("objective_id", "id")
+        key_results_in_view(filters).select_related("objective").order_by("objective_id", "id")
     )
     by_objective: dict[int, list[Coverage]] = {}
     for kr in key_results:
@@ -162,7 +154,7 @@ def alignment_unserved(*, viewer, filters: AlignmentFilters) -> Unserved:
                 kr.title,
                 kr.objective.period,
                 kr.progress,
-                kr.planned_initiatives,
+                per_key_result.get(kr.pk, 0),
             )
         )
     all_rows: list[Coverage] = []
@@ -176,7 +168,7 @@ def alignment_unserved(*, viewer, filters: AlignmentFilters) -> Unserved:
                 o.title,
                 o.period,
                 o.progress,
-                o.planned_initiatives,
+                per_objective.get(o.pk, 0),
             )
         )
         all_rows.extend(by_objective.get(o.pk, []))

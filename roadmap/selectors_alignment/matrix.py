@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    Count,
-    F,
-    Q,
-    Sum,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Sum
 
 from okrs.models import KeyResult
 from roadmap.permissions import can_view
@@ -24,6 +18,7 @@ from .scope import (
     initiatives_in_view,
     key_results_in_view,
     objectives_in_view,
+    ranked,
 )
 
 
@@ -73,70 +68,64 @@ def alignment_matrix(
     Columns are the aligned initiatives in view, best rank first; `limit` keeps
     the columns from `offset` on (a page), and only their cells are read. Row
     totals and the grand total always count every aligned initiative in view.
-    Four queries, five when paged (the number of columns in all): objectives,
-    key results with their totals, the columns with theirs, and the key result
-    cells. An objective's totals and cells, and the grand total, are sums of its
-    key results' (weights and link counts add up), taken in Python.
+    Five queries, six when paged (the number of columns in all): objectives,
+    key results, their totals (one grouped join over the links in view), the
+    columns (the ranked list walked until a page of aligned ones is found) and
+    their cells. A column's totals are sums of its cells, an objective's totals
+    and cells, and the grand total, sums of its key results' (weights and link
+    counts add up), taken in Python.
     """
     if not can_view(viewer):
         return Matrix([], [], 0.0, 0)
-    in_view = initiatives_in_view(filters).values("pk")
-    krs_in_view = key_results_in_view(filters).values("pk")
     objectives = list(
         objectives_in_view(filters)
         .only("id", "title", "period", "progress", "weight")
         .order_by("period", "-weight", "title", "id")
     )
-    kr_link = Q(alignments__initiative__in=in_view)
     key_results = list(
         key_results_in_view(filters)
-        .annotate(
-            weight_total=Coalesce(
-                Sum(contribution_weight("alignments__contribution"), filter=kr_link), 0.0
-            ),
-            links=Count("alignments", filter=kr_link),
-        )
+        .only("id", "objective_id", "title", "progress")
         .order_by("objective_id", "id")
     )
-    col_link = Q(alignments__key_result__in=krs_in_view)
-    aligned = (
-        initiatives_in_view(filters)
-        .annotate(
-            weight_total=Coalesce(
-                Sum(contribution_weight("alignments__contribution"), filter=col_link), 0.0
-            ),
-            links=Count("alignments", filter=col_link),
-        )
-        .filter(links__gt=0)
-        .only("id", "title", "lane", "status", "team", "rank", "priority_score")
-        .order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+    links = alignments_in_view(filters)
+    kr_totals = {
+        row["key_result_id"]: (row["weight_total"], row["links"])
+        for row in links.values("key_result_id")
+        .annotate(weight_total=Sum(contribution_weight()), links=Count("pk"))
+        .order_by()
+    }
+    aligned = ranked(initiatives_in_view(filters).filter(aligned_in_view(filters))).only(
+        "id", "title", "lane", "status", "team", "rank"
     )
     if limit is not None:
         aligned = aligned[offset : offset + limit]
-    columns = [
-        MatrixColumn(i.pk, i.title, i.lane, i.status, i.team, i.rank, i.weight_total, i.links)
-        for i in aligned
-    ]
-    alignments = alignments_in_view(filters)
+    shown = list(aligned)
+    alignments = links
     if limit is None:
-        column_count = len(columns)
+        column_count = len(shown)
     else:
         column_count = (
             initiatives_in_view(filters).filter(aligned_in_view(filters)).order_by().count()
         )
         # Only the cells of the columns shown.
-        alignments = alignments.filter(initiative_id__in=[c.id for c in columns])
+        alignments = alignments.filter(initiative_id__in=[i.pk for i in shown])
     kr_objective = {kr.pk: kr.objective_id for kr in key_results}
     kr_cells: dict[tuple[int, int], str] = {}
     objective_cells: dict[tuple[int, int], float] = {}
+    column_totals: dict[int, tuple[float, int]] = {}
     for kr, ini, contribution in alignments.values_list(
         "key_result_id", "initiative_id", "contribution"
     ):
+        weight = CONTRIBUTION_WEIGHTS.get(contribution, 0.0)
         kr_cells[kr, ini] = contribution
         key = (kr_objective[kr], ini)
-        objective_cells[key] = objective_cells.get(key, 0.0) + CONTRIBUTION_WEIGHTS.get(
-            contribution, 0.0
-        )
+        objective_cells[key] = objective_cells.get(key, 0.0) + weight
+        total, count = column_totals.get(ini, (0.0, 0))
+        column_totals[ini] = (total + weight, count + 1)
+    columns = [
+        MatrixColumn(i.pk, i.title, i.lane, i.status, i.team, i.rank, *column_totals[i.pk])
+        for i in shown
+    ]
 
     by_objective: dict[int, list[KeyResult]] = {}
     for kr in key_results:
@@ -145,8 +134,8 @@ def alignment_matrix(
     grand_weight, grand_links = 0.0, 0
     for o in objectives:
         krs = by_objective.get(o.pk, [])
-        weight_total = sum(kr.weight_total for kr in krs)
-        links = sum(kr.links for kr in krs)
+        weight_total = sum(kr_totals.get(kr.pk, (0.0, 0))[0] for kr in krs)
+        links = sum(kr_totals.get(kr.pk, (0.0, 0))[1] for kr in krs)
         grand_weight += weight_total
         grand_links += links
         rows.append(
@@ -170,8 +159,7 @@ def alignment_matrix(
                 kr.title,
                 o.period,
                 kr.progress,
-                kr.weight_total,
-                kr.links,
+                *kr_totals.get(kr.pk, (0.0, 0)),
                 [kr_cells.get((kr.pk, c.id)) for c in columns],
             )
             for kr in krs

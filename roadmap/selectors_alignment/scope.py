@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Exists,
+    F,
     FloatField,
     OuterRef,
     Q,
@@ -90,11 +91,28 @@ def planned_in_view(filters: AlignmentFilters) -> QuerySet[Initiative]:
 
 
 def alignments_in_view(filters: AlignmentFilters) -> QuerySet[Alignment]:
-    """Links between initiatives in view and key results in view."""
-    return Alignment.objects.filter(
-        key_result__in=key_results_in_view(filters).values("pk"),
-        initiative__in=initiatives_in_view(filters).values("pk"),
+    """Links between initiatives in view and key results in view, as plain joins.
+
+    With a period, a link to a key result in view makes its initiative serve
+    that period, so the period's test on initiatives is implied and left out:
+    the planner then hash-joins the three tables once instead of testing each
+    link against a subquery.
+    """
+    qs = Alignment.objects.filter(initiative__status__in=OPEN_STATUSES).exclude(
+        key_result__objective__status=Objective.Status.CANCELLED
     )
+    if filters.period:
+        qs = qs.filter(key_result__objective__period=filters.period)
+    if filters.lane:
+        qs = qs.filter(initiative__lane=filters.lane)
+    if filters.team:
+        qs = qs.filter(initiative__team=filters.team)
+    return qs
+
+
+def ranked(qs: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    """Best rank first (unranked last, by priority): the ranked list's order."""
+    return qs.order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
 
 
 def aligned_in_view(filters: AlignmentFilters) -> Exists:
