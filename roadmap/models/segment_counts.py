@@ -4,7 +4,12 @@ Sorting every open initiative by the evidence (or revenue) of a chosen set of
 segments needs an aggregate over all the evidence: about a second at a million
 items, ten at ten million. These rows hold that aggregate, recounted as a whole
 by `roadmap.services.segment_counts` (periodically, and when the tab finds none);
-the tab reads them and says when they were counted.
+the tab reads them and says when they were counted. The `group` rows add the
+pair rows up by the initiative's status, lane and team, so the segments no
+planned work answers are a sum over a few hundred rows instead of over every
+pair; they follow the initiatives (`segment_counts_regroup`, called by every
+change of an initiative's status, lane or team and by its deletion), so they
+always equal the pair rows grouped by the initiatives as they are now.
 """
 
 from django.db import models
@@ -23,6 +28,9 @@ class SegmentCount(models.Model):
         UNLINKED = "unlinked"
         # One segment's evidence, all of it (initiative NULL).
         SEGMENT = "segment"
+        # One segment's evidence on the initiatives of one status, lane and team
+        # (initiative NULL; `initiatives`: how many of them have any).
+        GROUP = "group"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     initiative = models.ForeignKey(
@@ -36,6 +44,11 @@ class SegmentCount(models.Model):
     customers = models.PositiveIntegerField()
     revenue = models.DecimalField(max_digits=20, decimal_places=2)
     counted_at = models.DateTimeField()
+    # The `group` rows' key and initiative count; empty and 0 on the other kinds.
+    status = models.CharField(max_length=12, blank=True, default="", db_default="")
+    lane = models.CharField(max_length=5, blank=True, default="", db_default="")
+    team = models.CharField(max_length=100, blank=True, default="", db_default="")
+    initiatives = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [

@@ -19,7 +19,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from roadmap.models import Initiative, Segment, SegmentCount
 from roadmap.permissions import can_view
 
-from .scope import AlignmentFilters, initiatives_in_view, planned_in_view
+from .scope import (
+    OPEN_STATUSES,
+    PLANNED_LANES,
+    AlignmentFilters,
+    initiatives_in_view,
+    planned_in_view,
+)
 from .segments import NO_SEGMENT, SegmentColumn, SegmentCoverage
 
 SORTS = {"evidence": "items", "revenue": "revenue", "customers": "customers"}
@@ -146,6 +152,36 @@ def alignment_segment_table(
     )
 
 
+def _planned(filters: AlignmentFilters) -> QuerySet:
+    """Per segment: the counted evidence on planned work in view, and how many
+    planned initiatives in view have any. Without a period, a sum over the group
+    rows (one per segment, status, lane and team); a period also takes in work
+    aligned to that period's key results, which no group tells, so then it is a
+    sum over the pair rows of the planned initiatives.
+    """
+    if filters.period:
+        return (
+            SegmentCount.objects.filter(
+                kind=SegmentCount.Kind.PAIR, initiative__in=planned_in_view(filters).values("pk")
+            )
+            .values("segment_id")
+            .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
+            .order_by()
+        )
+    groups = SegmentCount.objects.filter(
+        kind=SegmentCount.Kind.GROUP,
+        status__in=OPEN_STATUSES,
+        lane__in=[lane for lane in PLANNED_LANES if filters.lane in ("", lane)],
+    )
+    if filters.team:
+        groups = groups.filter(team=filters.team)
+    return (
+        groups.values("segment_id")
+        .annotate(items=Sum("items"), initiatives=Sum("initiatives"))
+        .order_by()
+    )
+
+
 def _coverage(segments: list[SegmentColumn], filters: AlignmentFilters) -> list[SegmentCoverage]:
     """Which segments the planned roadmap in view answers (as `alignment_segments`). Two queries."""
     totals: dict[int | None, dict] = {}
@@ -153,15 +189,7 @@ def _coverage(segments: list[SegmentColumn], filters: AlignmentFilters) -> list[
         kind__in=[SegmentCount.Kind.SEGMENT, SegmentCount.Kind.UNLINKED]
     ).values_list("kind", "segment_id", "items", "customers"):
         totals.setdefault(segment_id, {})[kind] = (items, customers)
-    planned = {
-        row["segment_id"]: row
-        for row in SegmentCount.objects.filter(
-            kind=SegmentCount.Kind.PAIR, initiative__in=planned_in_view(filters).values("pk")
-        )
-        .values("segment_id")
-        .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
-        .order_by()
-    }
+    planned = {row["segment_id"]: row for row in _planned(filters)}
     coverage = []
     for c in segments:
         seen = totals.get(c.id, {})

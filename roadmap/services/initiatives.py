@@ -14,6 +14,7 @@ from roadmap.models import Alignment, Initiative
 from .causes import actor_name, cause_value, record_causes
 from .marks import initiatives_mark
 from .read_cache import priorities_changed
+from .segment_counts import segment_counts_regroup
 from .webhook_events import Event, event_emit, initiative_data, initiative_event
 
 # Fields whose change moves the score or the ranking.
@@ -45,6 +46,9 @@ AUDIT_FIELDS = [
     "reach_source",
     *FRAMEWORK_FIELDS,
 ]
+# The key of the segment counts' group rows (`segment_counts_regroup`).
+GROUP_FIELDS_ORDER = ("status", "lane", "team")
+GROUP_FIELDS = set(GROUP_FIELDS_ORDER)
 # What a person may set: the audited fields, and the owner by id as forms send it.
 EDITABLE_FIELDS = {*AUDIT_FIELDS, "owner_id"}
 
@@ -118,6 +122,12 @@ def initiative_update(
     )
     locked.version = F("version") + 1
     locked.save()
+    if changed & GROUP_FIELDS:
+        segment_counts_regroup(
+            initiative_id=locked.pk,
+            was=tuple(was.get(name, getattr(locked, name)) for name in GROUP_FIELDS_ORDER),
+            now=tuple(getattr(locked, name) for name in GROUP_FIELDS_ORDER),
+        )
     priorities_changed()
     if changed & SCORED_FIELDS:
         initiatives_mark(ids=[locked.pk], trigger=Initiative.Trigger.EDIT)
@@ -151,6 +161,9 @@ def initiative_delete(*, actor, initiative: Initiative) -> None:
         changes=snapshot(initiative, AUDIT_FIELDS),
     )
     event_emit(Event.INITIATIVE_DELETED, initiative_data(initiative))
+    group = Initiative.objects.filter(pk=initiative.pk).values_list(*GROUP_FIELDS_ORDER).first()
+    if group is not None:
+        segment_counts_regroup(initiative_id=initiative.pk, was=group, now=None)
     initiative.delete()
     priorities_changed()
     # Everything below it moves up a rank.

@@ -1,0 +1,122 @@
+"""The segment counts' group rows: the pair rows grouped by the initiatives as they are now.
+
+The segments tab sums the group rows to tell which segments the planned work in
+view answers; they must always equal a fresh GROUP BY of the pair rows joined to
+the initiatives, through every change of an initiative's status, lane or team.
+"""
+
+import pytest
+from django.db.models import Count, Sum
+
+from roadmap.models import SegmentCount
+from roadmap.selectors_alignment import AlignmentFilters
+from roadmap.selectors_alignment.scope import planned_in_view
+from roadmap.selectors_alignment.segment_table import alignment_segment_table
+from roadmap.services import initiative_delete, initiative_move, initiative_update
+from roadmap.services.segment_counts import segment_counts_refresh
+from tests.alignment.world import Q4
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FILTERS = [
+    AlignmentFilters(),
+    AlignmentFilters(lane="now"),
+    AlignmentFilters(lane="next"),
+    AlignmentFilters(lane="later"),
+    AlignmentFilters(team="Core"),
+    AlignmentFilters(team="Growth", lane="next"),
+]
+
+
+def _groups() -> dict:
+    rows = SegmentCount.objects.filter(kind=SegmentCount.Kind.GROUP).values_list(
+        "segment_id", "status", "lane", "team", "items", "initiatives"
+    )
+    got: dict = {}
+    for segment, status, lane, team, items, initiatives in rows:
+        key = (segment, status, lane, team)
+        was = got.get(key, (0, 0))
+        got[key] = (was[0] + items, was[1] + initiatives)
+    return {key: value for key, value in got.items() if value != (0, 0)}
+
+
+def _fresh_groups() -> dict:
+    rows = (
+        SegmentCount.objects.filter(kind=SegmentCount.Kind.PAIR)
+        .values("segment_id", "initiative__status", "initiative__lane", "initiative__team")
+        .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
+        .order_by()
+    )
+    return {
+        (
+            r["segment_id"],
+            r["initiative__status"],
+            r["initiative__lane"],
+            r["initiative__team"],
+        ): (r["items"], r["initiatives"])
+        for r in rows
+    }
+
+
+def _fresh_coverage(filters) -> dict:
+    """On planned and planned initiatives per segment, from the pair rows."""
+    rows = (
+        SegmentCount.objects.filter(
+            kind=SegmentCount.Kind.PAIR, initiative__in=planned_in_view(filters).values("pk")
+        )
+        .values("segment_id")
+        .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
+        .order_by()
+    )
+    return {r["segment_id"]: (r["items"], r["initiatives"]) for r in rows}
+
+
+def _coverage(user, filters) -> dict:
+    table = alignment_segment_table(viewer=user, filters=filters)
+    return {
+        c.id: (c.on_planned, c.planned_initiatives)
+        for c in table.coverage
+        if (c.on_planned, c.planned_initiatives) != (0, 0)
+    }
+
+
+def test_the_recount_writes_the_pair_rows_grouped_by_status_lane_and_team(world):
+    segment_counts_refresh()
+    assert _groups() == _fresh_groups()
+    # A (planned, now, Core) has Enterprise and Startup evidence and some from no customer.
+    assert _groups()[world.enterprise.pk, "planned", "now", "Core"] == (3, 1)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=repr)
+def test_the_tab_counts_planned_work_per_segment_as_the_pair_rows_do(
+    world, marketing_user, filters
+):
+    segment_counts_refresh()
+    assert _coverage(marketing_user, filters) == _fresh_coverage(filters)
+
+
+def test_the_groups_follow_every_change_of_status_lane_or_team_and_a_deletion(
+    world, marketing_user
+):
+    segment_counts_refresh()
+    actor = UserFactory()
+    initiative_move(actor=actor, initiative=world.c, lane="now")
+    assert _groups() == _fresh_groups()
+    initiative_update(actor=actor, initiative=world.a, data={"team": "Growth"})
+    assert _groups() == _fresh_groups()
+    initiative_update(actor=actor, initiative=world.b, data={"status": "shipped", "lane": "later"})
+    assert _groups() == _fresh_groups()
+    # Fields outside the key leave the groups alone.
+    initiative_update(actor=actor, initiative=world.a, data={"effort": 7})
+    assert _groups() == _fresh_groups()
+    initiative_delete(actor=actor, initiative=world.a)
+    assert _groups() == _fresh_groups()
+    for filters in FILTERS:
+        assert _coverage(marketing_user, filters) == _fresh_coverage(filters)
+
+
+def test_with_a_period_the_tab_counts_from_the_pair_rows(world, marketing_user):
+    segment_counts_refresh()
+    filters = AlignmentFilters(period=Q4)
+    assert _coverage(marketing_user, filters) == _fresh_coverage(filters)
