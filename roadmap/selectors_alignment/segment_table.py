@@ -109,7 +109,7 @@ def alignment_segment_table(
     in_view = initiatives_in_view(filters).values("pk")
 
     totals = _totals(in_view, picked, every, sort)
-    count = totals.order_by().count()
+    count = _count(filters) if every and not filters.period else totals.order_by().count()
     metric = SORTS[sort]
     page = list(totals.order_by(f"-{metric}", "initiative_id")[offset : offset + limit])
     ids = [t["initiative_id"] for t in page]
@@ -152,6 +152,26 @@ def alignment_segment_table(
     )
 
 
+def _in_groups(kind: str, filters: AlignmentFilters, lanes) -> QuerySet:
+    """The group rows of open initiatives in `lanes` that match the lane and team filters."""
+    groups = SegmentCount.objects.filter(
+        kind=kind,
+        status__in=OPEN_STATUSES,
+        lane__in=[lane for lane in lanes if filters.lane in ("", lane)],
+    )
+    return groups.filter(team=filters.team) if filters.team else groups
+
+
+def _count(filters: AlignmentFilters) -> int:
+    """Initiatives in view with counted evidence (no period): a sum of `group_all` rows."""
+    return (
+        _in_groups(SegmentCount.Kind.INITIATIVES, filters, Initiative.Lane.values).aggregate(
+            n=Sum("initiatives")
+        )["n"]
+        or 0
+    )
+
+
 def _planned(filters: AlignmentFilters) -> QuerySet:
     """Per segment: the counted evidence on planned work in view, and how many
     planned initiatives in view have any. Without a period, a sum over the group
@@ -168,13 +188,7 @@ def _planned(filters: AlignmentFilters) -> QuerySet:
             .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
             .order_by()
         )
-    groups = SegmentCount.objects.filter(
-        kind=SegmentCount.Kind.GROUP,
-        status__in=OPEN_STATUSES,
-        lane__in=[lane for lane in PLANNED_LANES if filters.lane in ("", lane)],
-    )
-    if filters.team:
-        groups = groups.filter(team=filters.team)
+    groups = _in_groups(SegmentCount.Kind.GROUP, filters, PLANNED_LANES)
     return (
         groups.values("segment_id")
         .annotate(items=Sum("items"), initiatives=Sum("initiatives"))

@@ -5,9 +5,9 @@ statements, each a GROUP BY over the evidence or over the rows just written;
 their cost grows with the evidence (a second or two at a million items on
 PostgreSQL), which is why the page reads these rows instead.
 
-Between recounts the `group` rows follow the initiatives: `segment_counts_regroup`
-moves an initiative's pair rows from its old (status, lane, team) group to its new
-one, in the transaction that changes it. It holds the recount's advisory lock
+Between recounts the group rows follow the initiatives: `segment_counts_regroup`
+moves an initiative's pair and initiative rows from its old (status, lane, team)
+group to its new one, in the transaction that changes it. It holds the recount's advisory lock
 shared, so it runs before a recount starts or after it commits, never across it.
 """
 
@@ -60,13 +60,15 @@ def _sql() -> tuple[str, ...]:
         LEFT JOIN {customer} c ON c.id = p.customer_id
         GROUP BY c.segment_id
     """  # noqa: S608
+    # The two kinds of group rows: pair and initiative rows added up by the
+    # initiatives' status, lane and team.
     per_group = f"""INSERT INTO {counts} (kind, initiative_id, segment_id, items, customers,
             revenue, counted_at, status, lane, team, initiatives)
-        SELECT 'group', NULL, p.segment_id, SUM(p.items), 0, 0, %s,
-               i.status, i.lane, i.team, COUNT(*)
+        SELECT CASE WHEN p.kind = 'pair' THEN 'group' ELSE 'group_all' END, NULL,
+               p.segment_id, SUM(p.items), 0, 0, %s, i.status, i.lane, i.team, COUNT(*)
         FROM {counts} p JOIN {initiative} i ON i.id = p.initiative_id
-        WHERE p.kind = 'pair'
-        GROUP BY p.segment_id, i.status, i.lane, i.team
+        WHERE p.kind IN ('pair', 'initiative')
+        GROUP BY p.kind, p.segment_id, i.status, i.lane, i.team
     """  # noqa: S608
     return pairs, per_initiative, per_segment, per_group
 
@@ -95,18 +97,18 @@ def segment_counts_refresh(*, now: datetime | None = None) -> int:
 Group = tuple[str, str, str]  # an initiative's (status, lane, team)
 
 
-def _shift(segment_id: int | None, group: Group, items: int, initiatives: int) -> None:
+def _shift(kind: str, segment_id: int | None, group: Group, items: int, initiatives: int) -> None:
     """Add `items` and `initiatives` (negative: take away) to one group row."""
     status, lane, team = group
     rows = SegmentCount.objects.filter(
-        kind=SegmentCount.Kind.GROUP, segment_id=segment_id, status=status, lane=lane, team=team
+        kind=kind, segment_id=segment_id, status=status, lane=lane, team=team
     )
     if rows.update(items=F("items") + items, initiatives=F("initiatives") + initiatives):
         return
     counted_at = segment_counts_counted_at()
     if items > 0 and counted_at is not None:
         SegmentCount.objects.create(
-            kind=SegmentCount.Kind.GROUP,
+            kind=kind,
             segment_id=segment_id,
             status=status,
             lane=lane,
@@ -131,13 +133,18 @@ def segment_counts_regroup(*, initiative_id: int, was: Group, now: Group | None)
     if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ADVISORY_LOCK_KEY])
-    pairs = SegmentCount.objects.filter(
-        kind=SegmentCount.Kind.PAIR, initiative_id=initiative_id
-    ).values_list("segment_id", "items")
-    for segment_id, items in pairs:
-        _shift(segment_id, was, -items, -1)
+    # Its pair rows into `group` rows, its initiative row into a `group_all` row.
+    grouped_as = {
+        SegmentCount.Kind.PAIR: SegmentCount.Kind.GROUP,
+        SegmentCount.Kind.INITIATIVE: SegmentCount.Kind.INITIATIVES,
+    }
+    rows = SegmentCount.objects.filter(
+        kind__in=list(grouped_as), initiative_id=initiative_id
+    ).values_list("kind", "segment_id", "items")
+    for kind, segment_id, items in rows:
+        _shift(grouped_as[kind], segment_id, was, -items, -1)
         if now is not None:
-            _shift(segment_id, now, items, 1)
+            _shift(grouped_as[kind], segment_id, now, items, 1)
 
 
 def segment_counts_counted_at() -> datetime | None:

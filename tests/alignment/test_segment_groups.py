@@ -1,8 +1,10 @@
-"""The segment counts' group rows: the pair rows grouped by the initiatives as they are now.
+"""The segment counts' group rows: the pair and initiative rows grouped by the
+initiatives as they are now.
 
-The segments tab sums the group rows to tell which segments the planned work in
-view answers; they must always equal a fresh GROUP BY of the pair rows joined to
-the initiatives, through every change of an initiative's status, lane or team.
+The segments tab sums the group rows to count the initiatives in view with
+evidence and to tell which segments the planned work in view answers; they must
+always equal a fresh GROUP BY of the rows they add up joined to the initiatives,
+through every change of an initiative's status, lane or team.
 """
 
 import pytest
@@ -10,7 +12,7 @@ from django.db.models import Count, Sum
 
 from roadmap.models import SegmentCount
 from roadmap.selectors_alignment import AlignmentFilters
-from roadmap.selectors_alignment.scope import planned_in_view
+from roadmap.selectors_alignment.scope import initiatives_in_view, planned_in_view
 from roadmap.selectors_alignment.segment_table import alignment_segment_table
 from roadmap.services import initiative_delete, initiative_move, initiative_update
 from roadmap.services.segment_counts import segment_counts_refresh
@@ -30,33 +32,37 @@ FILTERS = [
 
 
 def _groups() -> dict:
-    rows = SegmentCount.objects.filter(kind=SegmentCount.Kind.GROUP).values_list(
-        "segment_id", "status", "lane", "team", "items", "initiatives"
-    )
+    rows = SegmentCount.objects.filter(
+        kind__in=[SegmentCount.Kind.GROUP, SegmentCount.Kind.INITIATIVES]
+    ).values_list("kind", "segment_id", "status", "lane", "team", "items", "initiatives")
     got: dict = {}
-    for segment, status, lane, team, items, initiatives in rows:
-        key = (segment, status, lane, team)
+    for kind, segment, status, lane, team, items, initiatives in rows:
+        key = (kind, segment, status, lane, team)
         was = got.get(key, (0, 0))
         got[key] = (was[0] + items, was[1] + initiatives)
     return {key: value for key, value in got.items() if value != (0, 0)}
 
 
 def _fresh_groups() -> dict:
-    rows = (
-        SegmentCount.objects.filter(kind=SegmentCount.Kind.PAIR)
-        .values("segment_id", "initiative__status", "initiative__lane", "initiative__team")
-        .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
-        .order_by()
-    )
-    return {
-        (
-            r["segment_id"],
-            r["initiative__status"],
-            r["initiative__lane"],
-            r["initiative__team"],
-        ): (r["items"], r["initiatives"])
-        for r in rows
-    }
+    """The pair and initiative rows grouped by their initiatives' status, lane and team."""
+    got = {}
+    for kind, grouped_as in [("pair", "group"), ("initiative", "group_all")]:
+        rows = (
+            SegmentCount.objects.filter(kind=kind)
+            .values("segment_id", "initiative__status", "initiative__lane", "initiative__team")
+            .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
+            .order_by()
+        )
+        for r in rows:
+            key = (
+                grouped_as,
+                r["segment_id"],
+                r["initiative__status"],
+                r["initiative__lane"],
+                r["initiative__team"],
+            )
+            got[key] = (r["items"], r["initiatives"])
+    return got
 
 
 def _fresh_coverage(filters) -> dict:
@@ -69,27 +75,40 @@ def _fresh_coverage(filters) -> dict:
         .annotate(items=Sum("items"), initiatives=Count("initiative_id"))
         .order_by()
     )
-    return {r["segment_id"]: (r["items"], r["initiatives"]) for r in rows}
+    return {
+        "count": _fresh_count(filters),
+        **{r["segment_id"]: (r["items"], r["initiatives"]) for r in rows},
+    }
+
+
+def _fresh_count(filters) -> int:
+    """Initiatives in view with counted evidence, from the initiative rows."""
+    return SegmentCount.objects.filter(
+        kind=SegmentCount.Kind.INITIATIVE, initiative__in=initiatives_in_view(filters)
+    ).count()
 
 
 def _coverage(user, filters) -> dict:
     table = alignment_segment_table(viewer=user, filters=filters)
-    return {
+    coverage = {
         c.id: (c.on_planned, c.planned_initiatives)
         for c in table.coverage
         if (c.on_planned, c.planned_initiatives) != (0, 0)
     }
+    return {"count": table.count, **coverage}
 
 
 def test_the_recount_writes_the_pair_rows_grouped_by_status_lane_and_team(world):
     segment_counts_refresh()
     assert _groups() == _fresh_groups()
     # A (planned, now, Core) has Enterprise and Startup evidence and some from no customer.
-    assert _groups()[world.enterprise.pk, "planned", "now", "Core"] == (3, 1)
+    assert _groups()["group", world.enterprise.pk, "planned", "now", "Core"] == (3, 1)
+    # A, B and C have evidence (E too, shipped); A and C are Core (now, later), B Growth.
+    assert _groups()["group_all", None, "planned", "now", "Core"] == (5, 1)
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=repr)
-def test_the_tab_counts_planned_work_per_segment_as_the_pair_rows_do(
+def test_the_tab_counts_initiatives_and_planned_work_per_segment_as_the_rows_do(
     world, marketing_user, filters
 ):
     segment_counts_refresh()
