@@ -12,7 +12,9 @@ Reach from evidence is the stored reach (as last scored). A policy that
 weighs evidence differently takes fresh totals at now
 (roadmap.selectors_preview_reach): new importance weights recombine the
 sums each initiative keeps by importance; revenue, half-life and the
-default segment weight aggregate all the evidence once. Queries: the
+default segment weight aggregate all the evidence once, the totals only
+(on PostgreSQL outside a caller's transaction, in ranges on other
+connections, while the initiatives and alignments are read). Queries: the
 policy, the initiatives, the alignments (two; three more for a goal edit),
 the titles of the initiatives shown, and the kept sums and pending items
 or that aggregate when needed; never one per initiative. `python -m bench.preview`
@@ -26,14 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap import scoring
 from roadmap.models import Initiative
 from roadmap.scoring import experiments
 from roadmap.selectors_preview_goals import goal_links
-from roadmap.selectors_preview_reach import fresh_totals
+from roadmap.selectors_preview_reach import start_fresh_totals
 from roadmap.services.policy import policy_current
 from roadmap.services.rescore import links
 from roadmap.services.sql import fetch_numbers
@@ -124,7 +126,11 @@ def ranking_preview(
     key_results = key_results or {}
     goals = bool(objectives or key_results)
     policy_changed = proposed != current
-    with connection.cursor() as cursor:
+    # One transaction: an aggregate on other connections reads at its snapshot.
+    with transaction.atomic(), connection.cursor() as cursor:
+        fresh_later = None
+        if proposed.evidence_terms() != current.evidence_terms():
+            fresh_later = start_fresh_totals(cursor, now, current, proposed)
         experiment = "false"
         if proposed.experiment_confidence is not None:
             experiment = experiments.initiative_has_significant_sql("roadmap_initiative.id")
@@ -134,9 +140,7 @@ def ranking_preview(
         # any of them; else only the edited ones'.
         wide = policy_changed or goals
         alignments = links.alignment_links(cursor, None if wide else sorted(initiatives))
-        fresh, reaggregated = None, False
-        if proposed.evidence_terms() != current.evidence_terms():
-            fresh, reaggregated = fresh_totals(cursor, now, current, proposed)
+        fresh, reaggregated = fresh_later() if fresh_later else (None, False)
     relinked: set[int] = set()
     if goals:
         alignments, relinked = goal_links(alignments, objectives, key_results)

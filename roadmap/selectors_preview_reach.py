@@ -11,13 +11,22 @@ aggregated, those only.
 
 Any other evidence term (revenue weight, half-life, the weight of customers
 without a segment) changes every customer's term: the aggregate of all the
-evidence, once, with the rescore's planner settings.
+evidence, once, with the rescore's planner settings, and only the totals
+(`reach_sql.weighted_totals_sql`: the weights in SQL, not the importance
+sums a rescore keeps). Outside a caller's transaction on PostgreSQL it runs
+as the rescore's does (`rescore.streams`): in ranges of initiatives, each on
+its own connection at this transaction's snapshot, started before the
+caller reads the initiatives and alignments, so PostgreSQL aggregates
+while Python reads.
 
-Output: {initiative id: `scoring.reach_sql.ReachRow`} at `now`. Writes nothing.
+Output: `start_fresh_totals` returns what to call for {initiative id:
+`scoring.reach_sql.ReachRow`} at `now` (and whether all was re-aggregated).
+Writes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -26,7 +35,8 @@ from django.db import transaction
 from roadmap import scoring
 from roadmap.models import Initiative
 from roadmap.scoring.reach_sql import ReachRow
-from roadmap.services.rescore import aggregate, rescore_tuning
+from roadmap.services.rescore import aggregate, rescore_tuning, streams
+from roadmap.services.rescore.evidence import can_stream
 from roadmap.services.rescore.tuning import tune
 from roadmap.services.rescore.write import IMPORTANCE_SUMS
 from roadmap.services.sql import as_datetime, fetch_numbers, is_postgres
@@ -66,6 +76,32 @@ def only_importance_changes(
     )
 
 
+Fresh = Callable[[], tuple[dict[int, ReachRow], bool]]
+
+
+def start_fresh_totals(
+    cursor,
+    now: datetime,
+    current: scoring.ScoringPolicy,
+    proposed: scoring.ScoringPolicy,
+) -> Fresh:
+    """What to call, on the same open cursor, for `fresh_totals`' answer.
+
+    A re-aggregation of everything starts here on other connections when it
+    can (see the module's docstring): the caller reads meanwhile, in the
+    transaction whose snapshot they read at, and calls the result inside it.
+    """
+    if only_importance_changes(current, proposed) or not can_stream():
+        return lambda: fresh_totals(cursor, now, current, proposed)
+    tuning = rescore_tuning()
+    snapshot = streams.export_snapshot(cursor)
+    ranges = streams.ranges_from_counts(cursor, tuning.aggregate_streams)
+    _, rows = streams.stream_evidence(
+        snapshot, None, None, now, proposed, tuning, pending=False, sums=False, ranges=ranges
+    )
+    return lambda: ({row.initiative_id: row for row in rows}, True)
+
+
 def fresh_totals(
     cursor,
     now: datetime,
@@ -74,7 +110,7 @@ def fresh_totals(
 ) -> tuple[dict[int, ReachRow], bool]:
     """(every evidence-backed initiative's totals under `proposed` at `now`, re-aggregated all)."""
     if not only_importance_changes(current, proposed):
-        return _aggregated(cursor, None, now, proposed), True
+        return _aggregated(cursor, None, now, proposed, sums=False), True
     kept = fetch_numbers(cursor, _kept_sql(), [Initiative.ReachSource.EVIDENCE], _KeptRow)
     unknown = [k.id for k in kept if k.anchor is None or k.half_life != proposed.half_life_days]
     totals = _aggregated(cursor, unknown, now, proposed) if unknown else {}
@@ -117,13 +153,16 @@ def fresh_totals(
 
 
 def _aggregated(
-    cursor, ids: list[int] | None, now: datetime, policy: scoring.ScoringPolicy
+    cursor, ids: list[int] | None, now: datetime, policy: scoring.ScoringPolicy, sums: bool = True
 ) -> dict[int, ReachRow]:
-    """The aggregate of the initiatives in `ids` (None: all), with the rescore's tuning."""
+    """The aggregate of the initiatives in `ids` (None: all), with the rescore's tuning.
+
+    `sums=False`: the totals only (`ReachRow.sets` left out).
+    """
     with transaction.atomic():
         if is_postgres():
             tune(cursor, rescore_tuning())
-        rows = aggregate.reach_rows(cursor, ids, now, policy)
+        rows = aggregate.reach_rows(cursor, ids, now, policy, sums=sums)
         if is_postgres():
             # SET LOCAL lasts to the outermost commit: a request's own
             # transaction must not keep the rescore's settings.

@@ -180,6 +180,7 @@ def test_the_reach_aggregate_is_the_pure_reach_of_each_initiative(data, policy, 
 
     And its importance sums, under any other importance weights, give the
     pure totals under those weights (what an importance preview relies on).
+    The totals-only query (a revenue or half-life preview's) gives them too.
     """
     with transaction.atomic():
         initiatives = InitiativeFactory.create_batch(INITIATIVES)
@@ -193,7 +194,14 @@ def test_the_reach_aggregate_is_the_pure_reach_of_each_initiative(data, policy, 
                 *aggregate.reach_rows(cursor, None, NOW, policy, (None, split)),
                 *aggregate.reach_rows(cursor, None, NOW, policy, (split, None)),
             ]
+            totals = aggregate.reach_rows(cursor, None, NOW, policy, sums=False)
+            totals_ranges = [
+                *aggregate.reach_rows(cursor, None, NOW, policy, (None, split), sums=False),
+                *aggregate.reach_rows(cursor, None, NOW, policy, (split, None), sums=False),
+            ]
         by_id = {row.initiative_id: row for row in everything}
+        assert [row.initiative_id for row in totals] == sorted(by_id)
+        assert totals_ranges == totals
         assert [row.initiative_id for row in everything] == sorted(by_id)
         for initiative in initiatives:
             expected, items = _reference(initiative, NOW, policy)
@@ -201,6 +209,8 @@ def test_the_reach_aggregate_is_the_pure_reach_of_each_initiative(data, policy, 
                 assert initiative.pk not in by_id
                 continue
             _agree(by_id[initiative.pk], expected, items)
+            (only,) = (row for row in totals if row.initiative_id == initiative.pk)
+            _agree(only, expected, items)
             sets = by_id[initiative.pk].sets
             pure = importance_sums(_signals(initiative), now=NOW, policy=policy)
             assert sets == pytest.approx(pure, rel=1e-7, abs=1e-12)
@@ -325,3 +335,21 @@ def test_the_pending_items_query_reads_the_pending_table_once_not_once_per_item(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert plan.count("(hashed SubPlan") == 2, plan
     assert "Anti Join" not in plan, plan
+
+
+def test_tiny_weights_on_evidence_centuries_old_give_totals_on_every_backend():
+    """The totals-only query multiplies three floored factors (segment, importance, decay):
+    PostgreSQL raises on an underflow, so the decay's floor there is higher."""
+    with transaction.atomic():
+        initiatives = InitiativeFactory.create_batch(INITIATIVES)
+        old = datetime(1, 1, 1, tzinfo=UTC)
+        items = [(0, 0, old, "critical"), (0, None, old, "nice_to_have"), (0, 1, NOW, "critical")]
+        _store([1e-20, 2.0], [(0, Decimal("0")), (1, Decimal("1000000"))], items, initiatives)
+        tiny = {"nice_to_have": 5e-324, "important": 1.0, "critical": 1e-20}
+        policy = ScoringPolicy(half_life_days=1, importance_weights=tiny, revenue_weight=1e-20)
+        with connection.cursor() as cursor:
+            (row,) = aggregate.reach_rows(cursor, None, NOW, policy, sums=False)
+        expected, _ = _reference(initiatives[0], NOW, policy)
+        _agree(row, expected, 3)
+        assert row.from_customers == pytest.approx(2e-20, rel=1e-12)
+        transaction.set_rollback(True)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap import services
@@ -66,6 +66,23 @@ def test_a_full_run_remembers_where_the_evidence_splits_in_two(settings):
     # Costs as stored before the run: items + 4 x customers = 30, 6, 5: the
     # heavy initiative alone is one range.
     assert cache.get(f"{streams.SPLIT_KEY}:2") == [light.pk]
+
+
+@pytest.mark.django_db
+def test_without_a_kept_split_ranges_come_from_the_stored_evidence_counts():
+    cache.delete(f"{streams.SPLIT_KEY}:2")
+    heavy, light, lighter = (InitiativeFactory(reach_source="evidence") for _ in range(3))
+    InitiativeFactory(reach_source="manual")  # no evidence: no cost
+    for initiative, items, customers in ((heavy, 10, 5), (light, 3, 1), (lighter, 2, 1)):
+        Initiative.objects.filter(pk=initiative.pk).update(
+            evidence_count=items, reach_customers=customers
+        )
+    with connection.cursor() as cursor:
+        assert streams.ranges_from_counts(cursor, 2) == [(None, light.pk), (light.pk, None)]
+        assert streams.ranges_from_counts(cursor, 1) == [(None, None)]
+        cache.set(f"{streams.SPLIT_KEY}:2", [lighter.pk])  # a kept split comes first
+        assert streams.ranges_from_counts(cursor, 2) == [(None, lighter.pk), (lighter.pk, None)]
+    cache.delete(f"{streams.SPLIT_KEY}:2")
 
 
 needs_postgres = pytest.mark.skipif(
@@ -194,10 +211,10 @@ def test_a_range_that_fails_fails_the_run_and_keeps_the_request(
     cache.set(f"{streams.SPLIT_KEY}:2", [initiatives[4].pk])
     query = aggregate.reach_totals_query
 
-    def broken_second_range(ids, now, policy, between=(None, None)):
+    def broken_second_range(ids, now, policy, between=(None, None), sums=True):
         if between[0] is not None:
             raise RuntimeError("the second range broke")
-        return query(ids, now, policy, between)
+        return query(ids, now, policy, between, sums=sums)
 
     monkeypatch.setattr(aggregate, "reach_totals_query", broken_second_range)
     services.initiatives_mark(ids=None, trigger="schedule")
@@ -235,3 +252,42 @@ def test_a_read_that_failed_fails_whoever_takes_its_rows():
     assert next(rows) == (1, "a")
     with pytest.raises(ValueError, match="lost the connection"):
         next(rows)
+
+
+@needs_postgres
+@pytest.mark.parametrize("change", [{"revenue_weight": 1.5}, {"half_life_days": 20.0}])
+def test_a_preview_read_in_ranges_is_the_preview_read_on_one_connection(
+    transactional_db, settings, monkeypatch, change
+):
+    """A revenue or half-life what-if outside a caller's transaction aggregates in ranges."""
+    from roadmap.scoring import ScoringPolicy
+    from roadmap.selectors_preview import ranking_preview
+    from roadmap.services.policy import policy_current
+
+    monkeypatch.setattr(marks, "_send_nudge", lambda: None)
+    now = timezone.now()
+    initiatives = _evidence_on_many(now)
+    services.initiatives_rescore_marked(now=now)
+    settings.RESCORE_AGGREGATE_STREAMS = 2
+    cache.delete(f"{streams.SPLIT_KEY}:2")  # split by the stored counts
+    read, at_snapshot = [], streams.at_snapshot
+
+    def spied(snapshot, name, work, tuning, items=None):
+        read.append(name)
+        return at_snapshot(snapshot, name, work, tuning, items)
+
+    monkeypatch.setattr(streams, "at_snapshot", spied)
+    policy = ScoringPolicy(**{**vars(policy_current()), **change})
+    shown = {"now": now, "top": len(initiatives), "limit": len(initiatives)}
+    in_ranges = ranking_preview(policy=policy, **shown)
+    assert read == ["rescore-evidence-0", "rescore-evidence-1"]
+    with transaction.atomic():  # a caller's transaction: aggregated in it
+        on_one = ranking_preview(policy=policy, **shown)
+    assert read == ["rescore-evidence-0", "rescore-evidence-1"]
+    assert in_ranges.reaggregated
+    assert on_one.reaggregated
+    assert (in_ranges.up, in_ranges.down) == (on_one.up, on_one.down)
+    assert [m.id for m in in_ranges.top] == [m.id for m in on_one.top]
+    for mine, theirs in zip(in_ranges.top, on_one.top, strict=True):
+        assert mine.score_after == pytest.approx(theirs.score_after, rel=1e-12)
+    assert any(m.score_after != m.score_before for m in in_ranges.top)

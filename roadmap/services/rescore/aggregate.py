@@ -22,7 +22,14 @@ from roadmap.scoring.reach_sql import ReachRow
 
 from ..sql import as_datetime, fetch_numbers, ids_param, in_ids_sql, is_postgres
 
-__all__ = ["PendingItem", "ReachRow", "pending_items", "reach_rows", "reach_totals_query"]
+__all__ = [
+    "PendingItem",
+    "ReachRow",
+    "pending_items",
+    "reach_rows",
+    "reach_totals_query",
+    "row_maker",
+]
 
 
 def reach_totals_query(
@@ -30,12 +37,18 @@ def reach_totals_query(
     now: datetime,
     policy: scoring.ScoringPolicy,
     between: tuple[int | None, int | None] = (None, None),
+    sums: bool = True,
 ) -> tuple[str, dict]:
     """SQL and parameters of the `ReachRow`s of the initiatives in `ids` (None: all).
 
     `between`: only initiative ids in [from, to), either end open (None).
+    `sums=False`: the totals only, without the importance sums a rescore
+    keeps (`reach_sql.weighted_totals_sql`, rows made by `row_maker`).
     """
-    params = reach_sql.reach_totals_params(now.timestamp(), policy)
+    if sums:
+        params = reach_sql.reach_totals_params(now.timestamp(), policy)
+    else:
+        params = reach_sql.weighted_totals_params(now.timestamp(), policy)
     where = "initiative_id IS NOT NULL"
     if ids is not None:
         where, params["ids"] = in_ids_sql("initiative_id", "%(ids)s"), ids_param(ids)
@@ -43,7 +56,13 @@ def reach_totals_query(
         if bound is not None:
             where += f" AND initiative_id {operator} %({name})s"
             params[name] = bound
-    return reach_sql.reach_totals_sql(connection.vendor, where, policy), params
+    make_sql = reach_sql.reach_totals_sql if sums else reach_sql.weighted_totals_sql
+    return make_sql(connection.vendor, where, policy), params
+
+
+def row_maker(policy: scoring.ScoringPolicy, sums: bool = True):
+    """What makes `ReachRow`s of `reach_totals_query`'s rows (`_make`)."""
+    return reach_sql.ReachRowMaker(policy) if sums else reach_sql.WeightedRowMaker
 
 
 def reach_rows(
@@ -52,10 +71,14 @@ def reach_rows(
     now: datetime,
     policy: scoring.ScoringPolicy,
     between: tuple[int | None, int | None] = (None, None),
+    sums: bool = True,
 ) -> list[ReachRow]:
-    """The totals of the initiatives in `ids` (None: all) with evidence, in id order."""
-    sql, params = reach_totals_query(ids, now, policy, between)
-    return fetch_numbers(cursor, sql, params, reach_sql.ReachRowMaker(policy))
+    """The totals of the initiatives in `ids` (None: all) with evidence, in id order.
+
+    `sums=False`: without the importance sums (`ReachRow.sets` all 0).
+    """
+    sql, params = reach_totals_query(ids, now, policy, between, sums)
+    return fetch_numbers(cursor, sql, params, row_maker(policy, sums))
 
 
 def pending_items(cursor, claimed: list[int] | None, weighs: bool = False) -> list[PendingItem]:
