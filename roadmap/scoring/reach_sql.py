@@ -280,6 +280,10 @@ def weighted_totals_sql(
     weight = customer_weight_lookup(vendor, revenue)
     cap = WEIGHTED_DECAY_MAX_HALF_LIVES
     importance = IMPORTANCE_WEIGHT.format(column="importance")
+    heaviest = "MAX(" + importance + ")"
+    if policy is None or len(set(importance_weights(policy).values())) == 1:
+        # One weight for every importance: no CASE per item (~20 % of the query at 1M items).
+        importance = heaviest = "%(weight_important)s"
     return f"""
         {weights_cte(vendor, revenue)}
         SELECT pc.initiative_id,
@@ -290,7 +294,7 @@ def weighted_totals_sql(
                SUM(pc.items)
         FROM (
             SELECT initiative_id, customer_id, MAX(received_at) AS newest,
-                   MAX({importance}) AS heaviest,
+                   {heaviest} AS heaviest,
                    {GROUP_ITEMS[vendor]} AS items,
                    SUM(CASE WHEN customer_id IS NULL
                        THEN {importance} * {decay_sql("received_at", vendor, cap)} END) AS anonymous
@@ -311,12 +315,17 @@ class WeightedRowMaker:
         return ReachRow(*raw)
 
 
+def importance_weights(policy: ScoringPolicy) -> dict[str, float]:
+    """Each importance's weight under `policy`, floored as `ReachRowMaker` floors it."""
+    weights = {name: float(policy.importance_weight(name)) for name in IMPORTANCE_BITS}
+    return {name: w if w >= WEIGHT_FLOOR else 0.0 for name, w in weights.items()}
+
+
 def weighted_totals_params(epoch: float, policy: ScoringPolicy) -> dict:
     """The named parameters of `weighted_totals_sql` at `epoch`, under `policy`."""
     params = reach_totals_params(epoch, policy)
-    for name in IMPORTANCE_BITS:
-        weight = policy.importance_weight(name)
-        params[f"weight_{name}"] = float(weight) if weight >= WEIGHT_FLOOR else 0.0
+    for name, weight in importance_weights(policy).items():
+        params[f"weight_{name}"] = weight
     return params
 
 
