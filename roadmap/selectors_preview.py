@@ -130,7 +130,8 @@ def ranking_preview(
     with transaction.atomic(), connection.cursor() as cursor:
         fresh_later = None
         if proposed.evidence_terms() != current.evidence_terms():
-            fresh_later = start_fresh_totals(cursor, now, current, proposed)
+            edited = tuple(sorted(initiatives))
+            fresh_later = start_fresh_totals(cursor, now, current, proposed, edited)
         experiment = "false"
         if proposed.experiment_confidence is not None:
             experiment = experiments.initiative_has_significant_sql("roadmap_initiative.id")

@@ -84,6 +84,7 @@ def start_fresh_totals(
     now: datetime,
     current: scoring.ScoringPolicy,
     proposed: scoring.ScoringPolicy,
+    also: tuple[int, ...] = (),
 ) -> Fresh:
     """What to call, on the same open cursor, for `fresh_totals`' answer.
 
@@ -92,12 +93,13 @@ def start_fresh_totals(
     transaction whose snapshot they read at, and calls the result inside it.
     """
     if only_importance_changes(current, proposed) or not can_stream():
-        return lambda: fresh_totals(cursor, now, current, proposed)
+        return lambda: fresh_totals(cursor, now, current, proposed, also)
     tuning = rescore_tuning()
+    only = aggregate.TotalsOnly(also)
     snapshot = streams.export_snapshot(cursor)
-    ranges = streams.ranges_from_counts(cursor, tuning.aggregate_streams)
+    ranges = streams.ranges_of_totals(cursor, tuning.aggregate_streams, only)
     _, rows = streams.stream_evidence(
-        snapshot, None, None, now, proposed, tuning, pending=False, sums=False, ranges=ranges
+        snapshot, None, None, now, proposed, tuning, pending=False, only=only, ranges=ranges
     )
     return lambda: ({row.initiative_id: row for row in rows}, True)
 
@@ -107,10 +109,14 @@ def fresh_totals(
     now: datetime,
     current: scoring.ScoringPolicy,
     proposed: scoring.ScoringPolicy,
+    also: tuple[int, ...] = (),
 ) -> tuple[dict[int, ReachRow], bool]:
-    """(every evidence-backed initiative's totals under `proposed` at `now`, re-aggregated all)."""
+    """(every evidence-backed initiative's totals under `proposed` at `now`, re-aggregated all).
+
+    `also`: initiatives an edit may make evidence-backed (those aggregated count them).
+    """
     if not only_importance_changes(current, proposed):
-        return _aggregated(cursor, None, now, proposed, sums=False), True
+        return _aggregated(cursor, None, now, proposed, aggregate.TotalsOnly(also)), True
     kept = fetch_numbers(cursor, _kept_sql(), [Initiative.ReachSource.EVIDENCE], _KeptRow)
     unknown = [k.id for k in kept if k.anchor is None or k.half_life != proposed.half_life_days]
     totals = _aggregated(cursor, unknown, now, proposed) if unknown else {}
@@ -153,16 +159,20 @@ def fresh_totals(
 
 
 def _aggregated(
-    cursor, ids: list[int] | None, now: datetime, policy: scoring.ScoringPolicy, sums: bool = True
+    cursor,
+    ids: list[int] | None,
+    now: datetime,
+    policy: scoring.ScoringPolicy,
+    only: aggregate.TotalsOnly | None = None,
 ) -> dict[int, ReachRow]:
     """The aggregate of the initiatives in `ids` (None: all), with the rescore's tuning.
 
-    `sums=False`: the totals only (`ReachRow.sets` left out).
+    `only`: the totals only, of the initiatives it names (`aggregate.TotalsOnly`).
     """
     with transaction.atomic():
         if is_postgres():
             tune(cursor, rescore_tuning())
-        rows = aggregate.reach_rows(cursor, ids, now, policy, sums=sums)
+        rows = aggregate.reach_rows(cursor, ids, now, policy, only=only)
         if is_postgres():
             # SET LOCAL lasts to the outermost commit: a request's own
             # transaction must not keep the rescore's settings.

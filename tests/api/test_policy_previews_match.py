@@ -176,3 +176,28 @@ def test_sums_not_kept_are_aggregated_for_those_initiatives(product, product_use
     previewed, body = _previewed(product, change)
     assert body["reaggregated"] is False
     _same(previewed, _saved(product_user, change))
+
+
+def test_an_edit_to_evidence_reach_with_a_revenue_weight_counts_its_evidence(
+    product, product_user, world
+):
+    """The aggregate reads only initiatives whose reach is from evidence, and those edited."""
+    manual = world["initiatives"][8]
+    for days in (2, 40):
+        EvidenceFactory(initiative=manual, customer=world["rich"], received_at=_ago(days))
+    response = product.post(
+        PREVIEW,
+        {
+            "policy": {"revenue_weight": 2.5},
+            "initiatives": [{"id": manual.pk, "changes": {"reach_source": "evidence"}}],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["reaggregated"] is True
+    previewed = {m["id"]: (m["score_after"], m["rank_after"]) for m in body["top"]}
+    Initiative.objects.filter(pk=manual.pk).update(reach_source="evidence")
+    saved = _saved(product_user, {"revenue_weight": 2.5})
+    assert saved[manual.pk][0] > 0
+    _same(previewed, saved)

@@ -194,10 +194,12 @@ def test_the_reach_aggregate_is_the_pure_reach_of_each_initiative(data, policy, 
                 *aggregate.reach_rows(cursor, None, NOW, policy, (None, split)),
                 *aggregate.reach_rows(cursor, None, NOW, policy, (split, None)),
             ]
-            totals = aggregate.reach_rows(cursor, None, NOW, policy, sums=False)
+            # Each initiative's reach is manual, but named: read as if edited to evidence.
+            everyone = aggregate.TotalsOnly(tuple(ids))
+            totals = aggregate.reach_rows(cursor, None, NOW, policy, only=everyone)
             totals_ranges = [
-                *aggregate.reach_rows(cursor, None, NOW, policy, (None, split), sums=False),
-                *aggregate.reach_rows(cursor, None, NOW, policy, (split, None), sums=False),
+                *aggregate.reach_rows(cursor, None, NOW, policy, (None, split), everyone),
+                *aggregate.reach_rows(cursor, None, NOW, policy, (split, None), everyone),
             ]
         by_id = {row.initiative_id: row for row in everything}
         assert [row.initiative_id for row in totals] == sorted(by_id)
@@ -347,9 +349,26 @@ def test_tiny_weights_on_evidence_centuries_old_give_totals_on_every_backend():
         _store([1e-20, 2.0], [(0, Decimal("0")), (1, Decimal("1000000"))], items, initiatives)
         tiny = {"nice_to_have": 5e-324, "important": 1.0, "critical": 1e-20}
         policy = ScoringPolicy(half_life_days=1, importance_weights=tiny, revenue_weight=1e-20)
+        everyone = aggregate.TotalsOnly(tuple(i.pk for i in initiatives))
         with connection.cursor() as cursor:
-            (row,) = aggregate.reach_rows(cursor, None, NOW, policy, sums=False)
+            (row,) = aggregate.reach_rows(cursor, None, NOW, policy, only=everyone)
         expected, _ = _reference(initiatives[0], NOW, policy)
         _agree(row, expected, 3)
         assert row.from_customers == pytest.approx(2e-20, rel=1e-12)
+        transaction.set_rollback(True)
+
+
+def test_a_what_ifs_totals_are_those_of_the_initiatives_whose_reach_is_from_evidence():
+    """And of those named (an edit that makes them so); not of the others."""
+    with transaction.atomic():
+        evidence, manual, named = (
+            InitiativeFactory(reach_source=source) for source in ("evidence", "manual", "manual")
+        )
+        items = [(n, None, NOW - timedelta(days=n), "important") for n in range(3)]
+        _store([], [], items, [evidence, manual, named])
+        only = aggregate.TotalsOnly((named.pk,))
+        with connection.cursor() as cursor:
+            rows = aggregate.reach_rows(cursor, None, NOW, ScoringPolicy(), only=only)
+        assert [row.initiative_id for row in rows] == [evidence.pk, named.pk]
+        assert rows[0].anonymous == pytest.approx(1.0)
         transaction.set_rollback(True)

@@ -69,19 +69,24 @@ def test_a_full_run_remembers_where_the_evidence_splits_in_two(settings):
 
 
 @pytest.mark.django_db
-def test_without_a_kept_split_ranges_come_from_the_stored_evidence_counts():
-    cache.delete(f"{streams.SPLIT_KEY}:2")
+def test_a_what_ifs_ranges_split_the_stored_costs_of_the_initiatives_it_reads():
+    cache.set(f"{streams.SPLIT_KEY}:2", [1])  # the rescore's split: not this one's
+    edited = InitiativeFactory(reach_source="manual")
     heavy, light, lighter = (InitiativeFactory(reach_source="evidence") for _ in range(3))
-    InitiativeFactory(reach_source="manual")  # no evidence: no cost
-    for initiative, items, customers in ((heavy, 10, 5), (light, 3, 1), (lighter, 2, 1)):
+    manual = InitiativeFactory(reach_source="manual")
+    costs = ((edited, 30, 5), (heavy, 10, 5), (light, 3, 1), (lighter, 2, 1), (manual, 90, 9))
+    for initiative, items, customers in costs:
         Initiative.objects.filter(pk=initiative.pk).update(
             evidence_count=items, reach_customers=customers
         )
     with connection.cursor() as cursor:
-        assert streams.ranges_from_counts(cursor, 2) == [(None, light.pk), (light.pk, None)]
-        assert streams.ranges_from_counts(cursor, 1) == [(None, None)]
-        cache.set(f"{streams.SPLIT_KEY}:2", [lighter.pk])  # a kept split comes first
-        assert streams.ranges_from_counts(cursor, 2) == [(None, lighter.pk), (lighter.pk, None)]
+        # 30, 7, 6: the heavy one alone; the manual one's 126 is not read.
+        only = aggregate.TotalsOnly()
+        assert streams.ranges_of_totals(cursor, 2, only) == [(None, light.pk), (light.pk, None)]
+        assert streams.ranges_of_totals(cursor, 1, only) == [(None, None)]
+        # 50, 30, 7, 6: the edited one alone.
+        only = aggregate.TotalsOnly((edited.pk,))
+        assert streams.ranges_of_totals(cursor, 2, only) == [(None, heavy.pk), (heavy.pk, None)]
     cache.delete(f"{streams.SPLIT_KEY}:2")
 
 
@@ -211,10 +216,10 @@ def test_a_range_that_fails_fails_the_run_and_keeps_the_request(
     cache.set(f"{streams.SPLIT_KEY}:2", [initiatives[4].pk])
     query = aggregate.reach_totals_query
 
-    def broken_second_range(ids, now, policy, between=(None, None), sums=True):
+    def broken_second_range(ids, now, policy, between=(None, None), only=None):
         if between[0] is not None:
             raise RuntimeError("the second range broke")
-        return query(ids, now, policy, between, sums=sums)
+        return query(ids, now, policy, between, only)
 
     monkeypatch.setattr(aggregate, "reach_totals_query", broken_second_range)
     services.initiatives_mark(ids=None, trigger="schedule")

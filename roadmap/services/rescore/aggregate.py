@@ -12,11 +12,13 @@ functions they mirror; this module only runs it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
 
 from roadmap import scoring
+from roadmap.models import Initiative
 from roadmap.scoring import PendingItem, reach_sql
 from roadmap.scoring.reach_sql import ReachRow
 
@@ -25,6 +27,7 @@ from ..sql import as_datetime, fetch_numbers, ids_param, in_ids_sql, is_postgres
 __all__ = [
     "PendingItem",
     "ReachRow",
+    "TotalsOnly",
     "pending_items",
     "reach_rows",
     "reach_totals_query",
@@ -32,20 +35,28 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class TotalsOnly:
+    """A what-if's aggregate: only the totals under the policy, not the importance sums a
+    rescore keeps (`reach_sql.weighted_totals_sql`), and only of the initiatives whose
+    reach is from evidence or whose ids are in `also` (edited to be)."""
+
+    also: tuple[int, ...] = ()
+
+
 def reach_totals_query(
     ids: list[int] | None,
     now: datetime,
     policy: scoring.ScoringPolicy,
     between: tuple[int | None, int | None] = (None, None),
-    sums: bool = True,
+    only: TotalsOnly | None = None,
 ) -> tuple[str, dict]:
     """SQL and parameters of the `ReachRow`s of the initiatives in `ids` (None: all).
 
     `between`: only initiative ids in [from, to), either end open (None).
-    `sums=False`: the totals only, without the importance sums a rescore
-    keeps (`reach_sql.weighted_totals_sql`, rows made by `row_maker`).
+    `only`: a what-if's totals (`TotalsOnly`, rows made by `row_maker`).
     """
-    if sums:
+    if only is None:
         params = reach_sql.reach_totals_params(now.timestamp(), policy)
     else:
         params = reach_sql.weighted_totals_params(now.timestamp(), policy)
@@ -56,13 +67,22 @@ def reach_totals_query(
         if bound is not None:
             where += f" AND initiative_id {operator} %({name})s"
             params[name] = bound
-    make_sql = reach_sql.reach_totals_sql if sums else reach_sql.weighted_totals_sql
-    return make_sql(connection.vendor, where, policy), params
+    if only is None:
+        return reach_sql.reach_totals_sql(connection.vendor, where, policy), params
+    # A semi-join PostgreSQL runs as a merge join on the initiatives' primary
+    # key: the evidence still comes in the covering index's order.
+    where += (
+        " AND initiative_id IN (SELECT id FROM roadmap_initiative"
+        f" WHERE reach_source = %(evidence)s OR {in_ids_sql('id', '%(also)s')})"
+    )
+    params["evidence"] = Initiative.ReachSource.EVIDENCE.value
+    params["also"] = ids_param(only.also)
+    return reach_sql.weighted_totals_sql(connection.vendor, where, policy), params
 
 
-def row_maker(policy: scoring.ScoringPolicy, sums: bool = True):
+def row_maker(policy: scoring.ScoringPolicy, only: TotalsOnly | None = None):
     """What makes `ReachRow`s of `reach_totals_query`'s rows (`_make`)."""
-    return reach_sql.ReachRowMaker(policy) if sums else reach_sql.WeightedRowMaker
+    return reach_sql.ReachRowMaker(policy) if only is None else reach_sql.WeightedRowMaker
 
 
 def reach_rows(
@@ -71,14 +91,14 @@ def reach_rows(
     now: datetime,
     policy: scoring.ScoringPolicy,
     between: tuple[int | None, int | None] = (None, None),
-    sums: bool = True,
+    only: TotalsOnly | None = None,
 ) -> list[ReachRow]:
     """The totals of the initiatives in `ids` (None: all) with evidence, in id order.
 
-    `sums=False`: without the importance sums (`ReachRow.sets` all 0).
+    `only`: a what-if's (`TotalsOnly`; `ReachRow.sets` all 0).
     """
-    sql, params = reach_totals_query(ids, now, policy, between, sums)
-    return fetch_numbers(cursor, sql, params, row_maker(policy, sums))
+    sql, params = reach_totals_query(ids, now, policy, between, only)
+    return fetch_numbers(cursor, sql, params, row_maker(policy, only))
 
 
 def pending_items(cursor, claimed: list[int] | None, weighs: bool = False) -> list[PendingItem]:
