@@ -11,8 +11,9 @@ roadmap.selectors_preview.ranking_preview in this process, the median of
     evidence      a policy that weighs critical evidence x2 and nice-to-have x0.5
                   (the data set's importances mixed, a third each): each initiative's
                   kept sums by importance recombined (no aggregate), then the same
-    revenue       a policy that weighs customers by revenue: the aggregate once
-    half-life     a half-life of 45 days instead of 90: the aggregate once
+    revenue       a policy that weighs customers by revenue: the evidence of the
+                  evidence-backed initiatives aggregated once (totals only, in ranges)
+    half-life     a half-life of 45 days instead of 90: the same
     edit          one initiative's effort halved
     objective     one objective's weight doubled
 

@@ -130,8 +130,15 @@ def ranking_preview(
     with transaction.atomic(), connection.cursor() as cursor:
         fresh_later = None
         if proposed.evidence_terms() != current.evidence_terms():
-            edited = tuple(sorted(initiatives))
-            fresh_later = start_fresh_totals(cursor, now, current, proposed, edited)
+            # The aggregate reads the initiatives whose reach is from evidence, and these.
+            to_evidence = tuple(
+                sorted(
+                    iid
+                    for iid, edit in initiatives.items()
+                    if edit.get("reach_source") == Initiative.ReachSource.EVIDENCE
+                )
+            )
+            fresh_later = start_fresh_totals(cursor, now, current, proposed, to_evidence)
         experiment = "false"
         if proposed.experiment_confidence is not None:
             experiment = experiments.initiative_has_significant_sql("roadmap_initiative.id")
