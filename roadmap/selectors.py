@@ -7,15 +7,10 @@ see, with the joins its callers need; `*_get_for_user` raises Http404 for
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import (
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -203,79 +198,6 @@ def evidence_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
         term = filters["search"]
         qs = qs.filter(Q(text__icontains=term) | Q(customer__name__icontains=term))
     return _visible(qs.order_by("-received_at", "-id"), viewer)
-
-
-def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
-    """The triage inbox, newest first.
-
-    filters: state ("inbox": unlinked and not dismissed, the default; "linked";
-    "dismissed"; "all"), source, importance, segment (id), customer (id),
-    received_after / received_before (dates, inclusive), q (text search over the
-    item's text, its customer's name and its segment's name: PostgreSQL
-    full-text search on the text there, a substring match elsewhere).
-    """
-    filters = filters or {}
-    qs = Evidence.objects.select_related("customer__segment", "initiative")
-    state = filters.get("state") or "inbox"
-    if state == "inbox":
-        qs = qs.filter(initiative__isnull=True, dismissed_reason="")
-    elif state == "linked":
-        qs = qs.filter(initiative__isnull=False)
-    elif state == "dismissed":
-        # Dismissed items are unlinked (a constraint); saying so lets the search use
-        # its partial index (evidence_text_search covers unlinked items).
-        qs = qs.filter(initiative__isnull=True).exclude(dismissed_reason="")
-    for name in ("source", "importance"):
-        if filters.get(name):
-            qs = qs.filter(**{name: filters[name]})
-    if filters.get("segment"):
-        qs = qs.filter(customer__segment_id=filters["segment"])
-    if filters.get("customer"):
-        qs = qs.filter(customer_id=filters["customer"])
-    if filters.get("received_after"):
-        qs = qs.filter(received_at__date__gte=filters["received_after"])
-    if filters.get("received_before"):
-        qs = qs.filter(received_at__date__lte=filters["received_before"])
-    if filters.get("q"):
-        qs = _evidence_text_match(qs, filters["q"])
-    return _visible(qs.order_by("-received_at", "-id"), viewer)
-
-
-def inbox_sorted_after_filtering(qs: QuerySet[Evidence]) -> QuerySet[Evidence]:
-    """The same rows in the same order, sorted after the filters rather than read in order.
-
-    For a filter known to match few rows (the inbox's capped count), else
-    PostgreSQL may walk the newest-first index hoping to meet 20 matches soon and
-    read all of it (a search term in no item: 16 s over a million). Sorting on an
-    expression no index provides makes it fetch the matches, then sort them.
-    """
-    if connection.vendor != "postgresql":
-        return qs
-    shifted = ExpressionWrapper(F("received_at") + timedelta(0), output_field=DateTimeField())
-    return qs.order_by(shifted.desc(), F("id").desc())
-
-
-# A name search narrows the evidence by customer id. Up to this many ids go into
-# the query as a list, so that PostgreSQL can OR an index scan on customer_id with
-# the text index; a term matching more customers than this (a segment's name, a
-# common word) goes in as a subquery, filtered row by row on the newest-first walk.
-NAME_MATCH_IDS = 5000
-
-
-def _evidence_text_match(qs: QuerySet[Evidence], term: str) -> QuerySet[Evidence]:
-    if connection.vendor != "postgresql":
-        names = Q(customer__name__icontains=term) | Q(customer__segment__name__icontains=term)
-        return qs.filter(Q(text__icontains=term) | names)
-    customers = Customer.objects.filter(
-        Q(name__icontains=term) | Q(segment__name__icontains=term)
-    ).values_list("id", flat=True)
-    ids = list(customers[: NAME_MATCH_IDS + 1])
-    by_name = Q(customer__in=customers) if len(ids) > NAME_MATCH_IDS else Q(customer__in=ids)
-    # The expression of the evidence_text_search GIN index (migration 0028).
-    query = SearchQuery(term, config="english", search_type="websearch")
-    return qs.alias(document=SearchVector("text", config="english")).filter(
-        Q(document=query) | by_name
-    )
 
 
 def customer_list(*, viewer) -> QuerySet[Customer]:

@@ -12,7 +12,8 @@ which task each name starts:
     periodic (beat): sweep_marked_initiatives, rescore_all_initiatives,
                      retry_due_webhook_deliveries (--webhook.due--> deliver_webhook),
                      recompute_derived_metrics (hourly: rolling windows move on),
-                     recount_segment_evidence (the alignment page's segment counts)
+                     recount_segment_evidence (the alignment page's segment counts),
+                     sweep_evidence_documents (the inbox search's documents)
 """
 
 import logging
@@ -24,6 +25,7 @@ from django.core.cache import cache
 from roadmap import webhooks
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
 from roadmap.services.derived_metrics import derived_metrics_compute, derived_run_started
+from roadmap.services.evidence_search import documents_sweep
 from roadmap.services.marks import NUDGE_KEY, rescore_took, sweep_heartbeat
 from roadmap.services.nudges import (
     DERIVED_METRICS_DUE,
@@ -117,6 +119,12 @@ def retry_due_webhook_deliveries() -> int:
 def recount_segment_evidence() -> int:
     """Periodic: recount evidence per initiative and segment (alignment page). Idempotent."""
     return segment_counts_refresh()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_evidence_documents() -> int:
+    """Periodic: add the search documents of new evidence, in sets. Idempotent."""
+    return documents_sweep()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roadmap.tasks.recompute_derived_metrics",
         "schedule": crontab(minute=7),
     },
+    # The inbox search reads new evidence's text directly until this has added
+    # its search documents: the fewer it leaves, the faster the search.
+    "sweep-evidence-documents": {
+        "task": "roadmap.tasks.sweep_evidence_documents",
+        "schedule": timedelta(seconds=env.int("EVIDENCE_DOCUMENT_SWEEP_SECONDS", default=10)),
+    },
     # The alignment page sorts initiatives by the evidence of chosen segments
     # from these counts (an aggregate over all the evidence, too slow per request).
     "recount-segment-evidence": {

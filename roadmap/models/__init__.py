@@ -2,6 +2,7 @@
 
 from .customers import Customer, Segment
 from .evidence import Evidence, PendingEvidence
+from .evidence_search import EvidenceDocument, EvidenceDocumentMark
 from .initiatives import Alignment, Initiative
 from .planning import TeamCapacity
 from .policy import ScoringSettings
@@ -13,6 +14,8 @@ __all__ = [
     "Alignment",
     "Customer",
     "Evidence",
+    "EvidenceDocument",
+    "EvidenceDocumentMark",
     "FullRescore",
     "Initiative",
     "PendingCause",

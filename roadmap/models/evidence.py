@@ -145,6 +145,14 @@ class Evidence(models.Model):
                 condition=Q(initiative__isnull=True),
                 name="evidence_inbox",
             ),
+            # The inbox's "dismissed" state: a few items among the unlinked ones,
+            # found without reading the others. Ingest writes none (new items are
+            # not dismissed).
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=~Q(dismissed_reason=""),
+                name="evidence_dismissed",
+            ),
             # The inbox's other states ("all", "linked") newest first, a page at a
             # time; a search matching many items walks it (the text's own GIN
             # index, PostgreSQL only, is in migration 0028).

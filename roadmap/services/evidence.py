@@ -17,6 +17,7 @@ from roadmap.scoring import experiments
 
 from .causes import actor_name, record_causes
 from .derived_metrics import request_derived_metrics
+from .evidence_search import documents_refresh
 from .evidence_store import (
     NO_EXPERIMENT,
     apply_experiment,
@@ -211,6 +212,7 @@ def _ingest(actor, items: list[dict]) -> EvidenceIngestResult:
     insert_rows(to_create, now)
     evidence_created(to_create)
     update_rows(list(to_update.values()), now)
+    documents_refresh(pk for pk, row in to_update.items() if row["text"] != before[pk]["text"])
     _audit_updates(actor, before, to_update.values())
     _experiment_causes(actor, before, to_update.values())
     # New items reach their initiatives' sums through the rescore (pending

@@ -130,6 +130,9 @@ def insert_rows(rows: list[dict], now) -> None:
             row["id"] = evidence.pk
         return
     with connection.cursor() as cursor:
+        # The table's write lock before the ids are drawn, as an INSERT would hold
+        # it: the search documents' sweep relies on it (services.evidence_search).
+        cursor.execute("LOCK TABLE roadmap_evidence IN ROW EXCLUSIVE MODE")
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('roadmap_evidence', 'id'))"
             " FROM generate_series(1, %s)",

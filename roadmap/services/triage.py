@@ -20,6 +20,7 @@ from roadmap.models import Evidence, Initiative
 
 from .causes import actor_name, record_causes
 from .derived_metrics import request_derived_metrics
+from .evidence_search import documents_refresh
 from .marks import initiatives_mark
 
 # What a triage edit may change.
@@ -129,6 +130,8 @@ def evidence_edit(*, actor, evidence: Evidence, data: dict) -> Evidence:
     changes = diff(before, snapshot(evidence, EDITABLE))
     if not changes:
         return evidence
+    if "text" in changes:
+        documents_refresh([evidence.pk])
     audit_record(
         actor=actor,
         instance=evidence,

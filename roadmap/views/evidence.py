@@ -21,7 +21,8 @@ from roadmap.forms import EvidenceCreateForm, EvidenceLinkForm, EvidenceToInitia
 from roadmap.forms_inbox import BulkForm, EvidenceEditForm, InboxFilterForm, initiative_label
 from roadmap.models import Customer, Evidence
 from roadmap.permissions import can_add_evidence_in_browser
-from roadmap.selectors import inbox_list, inbox_sorted_after_filtering, initiative_list
+from roadmap.selectors import initiative_list
+from roadmap.selectors_inbox import inbox_list, inbox_sorted_after_filtering
 from web.forms import apply_service_errors
 from web.widgets import option_list
 

@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from okrs.models import Metric
 from roadmap import services
 from roadmap.models import Evidence, Initiative
-from roadmap.selectors import inbox_list
+from roadmap.selectors_inbox import inbox_list
 from roadmap.services.derived_metrics import answer_counts
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory, SegmentFactory
 

@@ -1,0 +1,147 @@
+"""The evidence inbox's reads: the triage list in its four states, and its search.
+
+The search covers an item's text, its customer's name and its segment's name.
+On PostgreSQL the text is matched by full-text search through one of two
+indexes (docs/PERFORMANCE.md, "The inbox and its search"): the partial GIN
+index `evidence_text_search` over unlinked items serves the states "inbox"
+and "dismissed"; the search documents (roadmap.models.evidence_search) serve
+"linked" and "all", with the items past their mark read directly. SQLite
+matches substrings.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from roadmap.models import Customer, Evidence, EvidenceDocument, EvidenceDocumentMark, Segment
+from roadmap.permissions import can_view
+
+
+def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
+    """The triage inbox, newest first.
+
+    filters: state ("inbox": unlinked and not dismissed, the default; "linked";
+    "dismissed"; "all"), source, importance, segment (id), customer (id),
+    received_after / received_before (dates, inclusive), q (text search over the
+    item's text, its customer's name and its segment's name: PostgreSQL
+    full-text search on the text there, a substring match elsewhere).
+
+    On PostgreSQL a search of the states "linked" and "all" first asks which
+    items match, up to INBOX_FEW (one query): as many or fewer, the queryset
+    is those ids; more, it filters the items read newest first.
+    """
+    filters = filters or {}
+    if not can_view(viewer):
+        return Evidence.objects.none()
+    qs = Evidence.objects.select_related("customer__segment", "initiative")
+    state = filters.get("state") or "inbox"
+    if state == "inbox":
+        qs = qs.filter(initiative__isnull=True, dismissed_reason="")
+    elif state == "linked":
+        qs = qs.filter(initiative__isnull=False)
+    elif state == "dismissed":
+        # Dismissed items are unlinked (a constraint); saying so lets the search use
+        # its partial index (evidence_text_search covers unlinked items).
+        qs = qs.filter(initiative__isnull=True).exclude(dismissed_reason="")
+    for name in ("source", "importance"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("segment"):
+        qs = qs.filter(customer__segment_id=filters["segment"])
+    if filters.get("customer"):
+        qs = qs.filter(customer_id=filters["customer"])
+    if filters.get("received_after"):
+        qs = qs.filter(received_at__date__gte=filters["received_after"])
+    if filters.get("received_before"):
+        qs = qs.filter(received_at__date__lte=filters["received_before"])
+    if filters.get("q"):
+        qs = _evidence_text_match(qs, filters["q"], documented=state in ("linked", "all"))
+    return qs.order_by("-received_at", "-id")
+
+
+def inbox_sorted_after_filtering(qs: QuerySet[Evidence]) -> QuerySet[Evidence]:
+    """The same rows in the same order, sorted after the filters rather than read in order.
+
+    For a filter known to match few rows (the inbox's capped count), else
+    PostgreSQL may walk the newest-first index hoping to meet 20 matches soon and
+    read all of it (a search term in no item: 16 s over a million). Sorting on an
+    expression no index provides makes it fetch the matches, then sort them.
+    """
+    if connection.vendor != "postgresql":
+        return qs
+    shifted = ExpressionWrapper(F("received_at") + timedelta(0), output_field=DateTimeField())
+    return qs.order_by(shifted.desc(), F("id").desc())
+
+
+# A name search narrows the evidence by customer id. Up to this many ids go into
+# the query as a list, so that PostgreSQL can OR an index scan on customer_id with
+# the text index; a term matching more customers than this (a segment's name, a
+# common word) goes in as a subquery, filtered row by row on the newest-first walk.
+NAME_MATCH_IDS = 5000
+
+
+# A search of linked items (states "linked", "all") that matches this many or fewer
+# is answered from their ids (the inbox page's count cap: it sorts so few).
+INBOX_FEW = 10_000
+
+
+def _evidence_text_match(
+    qs: QuerySet[Evidence], term: str, *, documented: bool = False
+) -> QuerySet[Evidence]:
+    if connection.vendor != "postgresql":
+        names = Q(customer__name__icontains=term) | Q(customer__segment__name__icontains=term)
+        return qs.filter(Q(text__icontains=term) | names)
+    # The few segments first: no join of 50,000 customers to their segments.
+    segments = Segment.objects.filter(name__icontains=term).values("id")
+    customers = (
+        Customer.objects.filter(Q(name__icontains=term) | Q(segment__in=segments))
+        .order_by()
+        .values_list("id", flat=True)
+    )
+    ids = list(customers[: NAME_MATCH_IDS + 1])
+    by_name = Q(customer__in=customers) if len(ids) > NAME_MATCH_IDS else Q(customer__in=ids)
+    query = SearchQuery(term, config="english", search_type="websearch")
+    if documented:
+        few = _matching_ids(qs, query, by_name, INBOX_FEW + 1)
+        if len(few) <= INBOX_FEW:
+            return qs.filter(id__in=few)
+    # The expression of the evidence_text_search GIN index (migration 0028), which
+    # serves the states "inbox" and "dismissed"; read row by row on a newest-first
+    # walk for the others, which stops at a page as many items match.
+    return qs.alias(document=SearchVector("text", config="english")).filter(
+        Q(document=query) | by_name
+    )
+
+
+def _matching_ids(qs: QuerySet[Evidence], query: SearchQuery, by_name: Q, limit: int) -> list[int]:
+    """Up to `limit` ids of the items of `qs` whose text matches `query` or whose customer does.
+
+    Three parts, each through its own index and each cut at `limit` (so the
+    union is exact below `limit` and at least `limit` otherwise): the search
+    documents (roadmap.services.evidence_search) of the items up to the mark,
+    the text of the few items past it, the customers' items.
+    """
+    mark = Coalesce(
+        Subquery(EvidenceDocumentMark.objects.filter(pk=1).values("evidence_id")[:1]), 0
+    )
+    plain = qs.select_related(None).order_by().values_list("id", flat=True)
+    documented = EvidenceDocument.objects.filter(document=query).values("evidence_id")
+    parts = [
+        plain.filter(id__in=documented),
+        plain.alias(document=SearchVector("text", config="english"), mark=mark).filter(
+            id__gt=F("mark"), document=query
+        ),
+        plain.filter(by_name),
+    ]
+    first, *others = (part[:limit] for part in parts)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Each part reads an index and stops early; PostgreSQL guesses the part past
+        # the mark large (it cannot know the mark) and starts parallel workers,
+        # which cost more than the reads on a busy host.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        return list(first.union(*others)[:limit])
