@@ -235,7 +235,23 @@ def _load(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None
     )
     for _, definition in indexes:
         cur.execute(definition)
+    _documents(cur)
     _history(cur, rng, sizes, now)
+
+
+def _documents(cur) -> None:
+    """Every item's search document, as the sweep would have written them, and the mark."""
+    from roadmap.services.evidence_search import INSERT_SQL
+
+    cur.execute("DROP INDEX evidence_document_search")
+    cur.execute(INSERT_SQL)
+    cur.execute(
+        "CREATE INDEX evidence_document_search ON roadmap_evidencedocument USING gin (document)"
+    )
+    cur.execute(
+        "UPDATE roadmap_evidencedocumentmark SET evidence_id ="
+        " (SELECT COALESCE(MAX(id), 0) FROM roadmap_evidence), swept_at = now()"
+    )
 
 
 def _history(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None:

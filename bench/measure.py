@@ -320,9 +320,15 @@ def pages(sizes: dict[str, int]) -> dict[str, str]:
         "priorities": "/priorities/",
         "timeline": "/roadmap/timeline/",
         "inbox": "/evidence/",
-        # A term in every item's text, then in none (the text index, then the walk).
+        # Each state with a term in every item's text ("feedback"), in one item's
+        # ("feedback 4242": both words) and in none ("sunflower").
         "inbox, search": "/evidence/?q=feedback",
+        "inbox, search matching nothing": "/evidence/?q=sunflower",
+        "inbox, linked, search": "/evidence/?state=linked&q=feedback",
+        "inbox, linked, search matching nothing": "/evidence/?state=linked&q=sunflower",
+        "inbox, dismissed, search": "/evidence/?state=dismissed&q=feedback",
         "inbox, all states, search": "/evidence/?state=all&q=feedback",
+        "inbox, all states, search matching one item": "/evidence/?state=all&q=feedback+4242",
         "inbox, all states, search matching nothing": "/evidence/?state=all&q=sunflower",
         **{f"alignment, {tab}": f"/alignment/?tab={tab}" for tab in ALIGNMENT_TABS},
         "OKRs": "/okrs/",
