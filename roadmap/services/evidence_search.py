@@ -27,7 +27,7 @@ import psycopg
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from roadmap.models import EvidenceDocumentMark
+from roadmap.models import EvidenceDocument, EvidenceDocumentMark
 
 from .sql import is_postgres
 
@@ -103,3 +103,13 @@ def documents_refresh(evidence_ids: Iterable[int]) -> None:
             " ON CONFLICT (evidence_id) DO UPDATE SET document = EXCLUDED.document",
             [ids],
         )
+
+
+def documents_forget() -> None:
+    """Drop every document and move the mark back to 0: the sweep documents everything again.
+
+    For evidence loaded with ids of its own (a workspace import), which may be
+    the ids of other items' documents.
+    """
+    EvidenceDocument.objects.all().delete()
+    EvidenceDocumentMark.objects.update_or_create(pk=1, defaults={"evidence_id": 0})

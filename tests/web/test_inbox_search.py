@@ -11,7 +11,7 @@ from django.urls import reverse
 from roadmap import services
 from roadmap.models import EvidenceDocument, EvidenceDocumentMark
 from roadmap.selectors_inbox import inbox_list
-from roadmap.services.evidence_search import documents_sweep
+from roadmap.services.evidence_search import documents_forget, documents_sweep
 from roadmap.tasks import sweep_evidence_documents
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory
 
@@ -96,6 +96,17 @@ def test_a_resent_item_with_new_text_is_found_by_it(product_user, items):
     )
     assert "Audit trail" in _found(product_user, "trail", "linked")
     assert "Audit trail" not in _found(product_user, "log", "all")
+
+
+@on_postgresql
+def test_forgotten_documents_leave_every_item_found_and_are_written_again(product_user, items):
+    # A workspace import loads items with ids of their own: their documents go.
+    documents_sweep()
+    documents_forget()
+    assert not EvidenceDocument.objects.exists()
+    assert EvidenceDocumentMark.objects.get(pk=1).evidence_id == 0
+    assert _every_state(product_user, "export") == EXPORT
+    assert documents_sweep() == 4
 
 
 @pytest.mark.parametrize("state", STATES)

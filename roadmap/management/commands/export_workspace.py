@@ -43,8 +43,15 @@ WORKSPACE_APPS = (
     "apikeys",
 )
 # Rebuilt by migrate or by a periodic task, or a short-lived cache (answers replayed
-# to a retried POST for 24 hours): not part of what a workspace is.
-REBUILT_BY_MIGRATE = {"auth.permission", "apikeys.idempotencyrecord", "roadmap.segmentcount"}
+# to a retried POST for 24 hours): not part of what a workspace is. The search
+# documents are forgotten by an import and written again by their sweep.
+REBUILT_BY_MIGRATE = {
+    "auth.permission",
+    "apikeys.idempotencyrecord",
+    "roadmap.segmentcount",
+    "roadmap.evidencedocument",
+    "roadmap.evidencedocumentmark",
+}
 # Models whose rows are nothing but a secret (a token's primary key is the token; an
 # API key row is the hash that lets its holder in).
 SECRET_MODELS = {"authtoken.token", "apikeys.apikey"}

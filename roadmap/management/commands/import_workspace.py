@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from rest_framework.authtoken.models import Token
 
 from roadmap.models import WebhookSubscription
+from roadmap.services.evidence_search import documents_forget
 
 from .export_workspace import workspace_models
 
@@ -99,6 +100,8 @@ class Command(BaseCommand):
                 if existing:
                     _delete_workspace()
                 counts = load_workspace(stream)
+                # The search documents are of the items that were here before.
+                documents_forget()
         except serializers.base.DeserializationError as exc:
             raise CommandError(f"{path} is not a workspace export: {exc}") from exc
         except (IntegrityError, DatabaseError) as exc:
