@@ -21,7 +21,7 @@ class EvidenceDocument(models.Model):
     """
 
     evidence_id = models.BigIntegerField(primary_key=True)
-    # GIN-indexed on PostgreSQL (migration 0031; not in Meta: SQLite has no GIN).
+    # GIN-indexed on PostgreSQL (migration 0033; not in Meta: SQLite has no GIN).
     document = SearchVectorField()
 
     def __str__(self):

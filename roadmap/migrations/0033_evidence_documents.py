@@ -41,7 +41,7 @@ def _mark(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("roadmap", "0030_updated_at")]
+    dependencies = [("roadmap", "0032_segment_count_groups")]
 
     operations = [
         migrations.CreateModel(
