@@ -249,6 +249,8 @@ CELERY_TASK_ROUTES = {
     "roadmap.tasks.retry_due_webhook_deliveries": {"queue": "webhooks"},
     # Seconds of aggregation over all the evidence: never in front of a rescore.
     "roadmap.tasks.recount_segment_evidence": {"queue": "webhooks"},
+    # Up to 20,000 items' search documents a batch (seconds while catching up).
+    "roadmap.tasks.sweep_evidence_documents": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     # The database mark is the truth; this sweep finishes what a lost nudge missed.
