@@ -16,7 +16,6 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    IntegerField,
     Q,
     QuerySet,
     Sum,
@@ -234,11 +233,11 @@ def _window(rows: list, offset: int) -> tuple[list, object | None]:
 def _by_team(shown, filters, loads, counts):
     total = sum(counts.values())
     page, pages = _pages(total, filters.page)
-    no_team_last = Case(When(team="", then=1), default=0, output_field=IntegerField())
     offset = (page - 1) * PAGE_ROWS
-    ordered = shown.only(*ROW_FIELDS).order_by(no_team_last, "team", *RANK_ORDER)
     # One row more before the page says whether its first group began on an earlier page.
-    rows, before = _window(list(ordered[max(0, offset - 1) : offset + PAGE_ROWS]), offset)
+    rows, before = _window(
+        _team_rows(shown, counts, max(0, offset - 1), offset + PAGE_ROWS), offset
+    )
     groups: list[Group] = []
     for row in rows:
         if not groups or groups[-1].key != row.team:
@@ -253,6 +252,24 @@ def _by_team(shown, filters, loads, counts):
             )
         groups[-1].rows.append(row)
     return groups, total, page, pages
+
+
+def _team_rows(shown, counts: dict, start: int, stop: int) -> list[Initiative]:
+    """Rows start..stop of the teams in order, work without a team last.
+
+    Named teams, then no team: each part in (team, rank) order, which
+    initiative_team_rank walks from the first row of the page on, so a page
+    reads its rows rather than sorting every initiative. One query, two when
+    the page spans both parts.
+    """
+    named = sum(n for team, n in counts.items() if team)
+    rows: list[Initiative] = []
+    for part, base, size in ((~Q(team=""), 0, named), (Q(team=""), named, counts.get("", 0))):
+        low, high = max(start - base, 0), min(stop - base, size)
+        if low < high:
+            ordered = shown.filter(part).only(*ROW_FIELDS).order_by("team", *RANK_ORDER)
+            rows.extend(ordered[low:high])
+    return rows
 
 
 def _by_objective(shown, filters):

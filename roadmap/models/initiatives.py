@@ -202,6 +202,16 @@ class Initiative(models.Model):
                 include=["effort", "target_quarter"],
                 name="initiative_alignment_view",
             ),
+            # The filters' list of teams (a skip scan: one probe per team) and the
+            # timeline: its page walks a team's work in rank order, its totals per
+            # team and quarter are an index-only scan in team order. Neither team,
+            # plan nor effort is rewritten by a rescore; a rank move already
+            # updates initiative_rank_id.
+            models.Index(
+                fields=["team", "rank", "id"],
+                include=["status", "lane", "effort", "start_quarter", "end_quarter"],
+                name="initiative_team_rank",
+            ),
             # No index on needs_rescore or priority_score: every mark and every
             # rescore rewrites them, and an indexed column makes each of those
             # updates a new index entry (no HOT update) on a table of ~10k rows
