@@ -3,8 +3,8 @@
 Every figure of a page comes from a fixed number of queries whatever the size
 of the roadmap: the group counts (one GROUP BY), the page of rows (LIMIT /
 OFFSET in group order), the planned effort of every team and quarter of the
-window (one GROUP BY of conditional sums over *all* matching initiatives, not
-only the page) and the capacities set for the window.
+window (one GROUP BY team and plan over *all* matching initiatives, not only
+the page, summed per quarter here) and the capacities set for the window.
 """
 
 from __future__ import annotations
@@ -12,22 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Case,
     Count,
     F,
-    FloatField,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast
 
 from roadmap.models import Alignment, Initiative, TeamCapacity
-from roadmap.models.quarters import quarter_index_sql
 from roadmap.permissions import can_view
-from roadmap.planning import Load, quarters_from
+from roadmap.planning import Load, effort_in_quarter, quarters_from
+from roadmap.selectors import initiative_teams
 
 PAGE_ROWS = 100
 WINDOW_QUARTERS = 6
@@ -128,45 +123,32 @@ class TeamTotals:
     planned: list[float]  # person-months per quarter of the window
 
 
-def team_totals(
-    initiatives: QuerySet[Initiative], quarters: list[str], match: Q | None = None
-) -> dict[str, TeamTotals]:
-    """Per team, in one pass over `initiatives`: rows shown, rows outside, effort planned.
+def team_totals(initiatives: QuerySet[Initiative], quarters: list[str]) -> dict[str, TeamTotals]:
+    """Per team of `initiatives`: rows shown, rows outside the window, effort planned.
 
-    Every team of `initiatives` has an entry (zeros when nothing matches), so
-    the same pass lists the teams for the page's filter. `planned` spreads
-    each matching initiative's effort evenly over its span: the SQL twin of
-    planning.effort_in_quarter, summed.
+    One GROUP BY team and plan (an index-only scan of initiative_team_rank),
+    then the plans' sums spread here: as many groups as teams times distinct
+    plans, whatever the number of initiatives. `planned` spreads each plan's
+    effort evenly over its span (planning.effort_in_quarter of the sum).
     """
-    match = match if match is not None else Q()
-    in_view = _overlaps(quarters) | Q(start_quarter="")
-    span = quarter_index_sql("end_quarter") - quarter_index_sql("start_quarter") + 1
-    per_quarter = F("effort") / Cast(span, FloatField())
-    aggregates = {
-        "shown": Count("id", filter=match & in_view),
-        "outside": Count("id", filter=match & ~in_view),
-        **{
-            f"q{n}": Sum(
-                Case(
-                    When(
-                        match & ~Q(start_quarter="") & Q(start_quarter__lte=q, end_quarter__gte=q),
-                        then=per_quarter,
-                    ),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
-            )
-            for n, q in enumerate(quarters)
-        },
-    }
-    rows = initiatives.order_by().values("team").annotate(**aggregates)
+    first, last = quarters[0], quarters[-1]
+    rows = (
+        initiatives.order_by()
+        .values_list("team", "start_quarter", "end_quarter")
+        .annotate(n=Count("id"), effort=Sum("effort"))
+    )
+    sums: dict[str, tuple[list[int], list[float]]] = {}
+    for team, start, end, n, effort in rows:
+        counts, planned = sums.setdefault(team, ([0, 0], [0.0] * len(quarters)))
+        if start and not (start <= last and end >= first):
+            counts[1] += n
+            continue
+        counts[0] += n
+        for i, quarter in enumerate(quarters):
+            planned[i] += effort_in_quarter(effort, start, end, quarter)
     return {
-        row["team"]: TeamTotals(
-            shown=row["shown"],
-            outside=row["outside"],
-            planned=[row[f"q{n}"] or 0.0 for n in range(len(quarters))],
-        )
-        for row in rows
+        team: TeamTotals(shown=counts[0], outside=counts[1], planned=planned)
+        for team, (counts, planned) in sums.items()
     }
 
 
@@ -200,7 +182,7 @@ def _capacity(
 def timeline_page(*, viewer, filters: TimelineFilters) -> TimelinePage:
     quarters = filters.window
     match = _matching(filters)
-    totals = team_totals(_visible(viewer), quarters, match)
+    totals = team_totals(_visible(viewer).filter(match), quarters)
     planned = {team: t.planned for team, t in totals.items() if any(t.planned)}
     loads, with_capacity = _capacity(filters, planned)
     shown = _visible(viewer).filter(match).filter(_overlaps(quarters) | Q(start_quarter=""))
@@ -210,7 +192,8 @@ def timeline_page(*, viewer, filters: TimelineFilters) -> TimelinePage:
         counts = {team: t.shown for team, t in totals.items() if t.shown}
         groups, total, page, pages = _by_team(shown, filters, loads, counts)
     capacity = [(team or NO_TEAM, team_loads) for team, team_loads in loads.items()]
-    teams = sorted({team for team in (*totals, *with_capacity) if team}, key=str.lower)
+    named = initiative_teams(viewer=viewer)
+    teams = sorted({team for team in (*named, *with_capacity) if team}, key=str.lower)
     outside = sum(t.outside for t in totals.values())
     return TimelinePage(quarters, groups, total, page, pages, capacity, outside, teams)
 

@@ -104,3 +104,25 @@ def test_the_board_reads_in_the_same_queries_whatever_the_filters(product_client
         InitiativeFactory(title=f"More {n}", lane="later", team="Core", status="shipped")
     assert count({}) == baseline
     assert count({"team": "Core", "shipped": "lane"}) <= baseline
+
+
+def test_work_serving_an_objective_twice_counts_once_in_its_lane_and_the_table(
+    product_client, board
+):
+    second = KeyResultFactory(objective=board["objective"])
+    AlignmentFactory(initiative=board["web-now"], key_result=second)
+    response = product_client.get("/", {"objective": board["objective"].pk})
+    now = next(c for c in response.context["columns"] if c["lane"] == "now")
+    assert [card.title for card in now["cards"]] == ["Web now"]
+    assert now["count"] == 1
+    assert response.context["total"] == 1
+    table = product_client.get("/priorities/", {"objective": board["objective"].pk})
+    assert [row.title for row in table.context["rows"]] == ["Web now"]
+    assert (table.context["total"], table.context["ranked"]) == (1, 1)
+
+
+def test_the_team_filter_lists_each_team_once_in_order(product_client, board):
+    InitiativeFactory(title="No team", team="")
+    InitiativeFactory(title="Another core", team="Core")
+    form = product_client.get("/").context["filter_form"]
+    assert [value for value, _ in form.fields["team"].choices if value] == ["Core", "Web"]
