@@ -153,6 +153,15 @@ class Evidence(models.Model):
                 condition=~Q(dismissed_reason=""),
                 name="evidence_dismissed",
             ),
+            # The inbox's default state, items waiting for triage, newest first:
+            # its page is the first entries, its capped count ("10,000+") an
+            # index-only scan of 10,001 of them instead of a walk of the table
+            # past every linked or dismissed item.
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=Q(initiative__isnull=True, dismissed_reason=""),
+                name="evidence_inbox_open",
+            ),
             # The inbox's other states ("all", "linked") newest first, a page at a
             # time; a search matching many items walks it (the text's own GIN
             # index, PostgreSQL only, is in migration 0028).
