@@ -70,7 +70,8 @@ def _load(cur, rng: random.Random, sizes: dict[str, int], now: datetime) -> None
     """Every table of the data set, by COPY."""
     cur.execute(
         "TRUNCATE roadmap_scoresnapshot, roadmap_recomputerun, roadmap_evidence,"
-        " roadmap_alignment, roadmap_initiative, roadmap_customer, roadmap_segment,"
+        " roadmap_evidencedocument, roadmap_alignment, roadmap_initiative, roadmap_customer,"
+        " roadmap_segment,"
         " okrs_checkin, okrs_keyresult, okrs_metricreading, okrs_metric, okrs_objective,"
         " audit_auditentry RESTART IDENTITY CASCADE"
     )
