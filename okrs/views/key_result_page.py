@@ -15,7 +15,7 @@ from okrs.selectors import (
     check_in_page,
     check_ins_for_key_results,
     key_result_get_for_user,
-    reading_list,
+    readings_for_metrics,
 )
 from web.charts import Point, Series, time_chart
 
@@ -69,14 +69,16 @@ def key_result_chart(kr, readings, check_ins, *, height: int = 240):
     )
 
 
-def _chart_for(viewer, kr):
-    readings = []
-    if kr.metric_id:
-        readings = list(reading_list(viewer=viewer, metric=kr.metric, limit=CHART_POINTS))[::-1]
-    check_ins = check_ins_for_key_results(
-        viewer=viewer, key_result_ids=[kr.pk], per_key_result=CHART_POINTS
+def key_result_chart_for(
+    viewer, kr, *, readings: int = CHART_POINTS, check_ins: int = CHART_POINTS, height: int = 240
+):
+    """`key_result_chart` of one key result: its metric's latest `readings` and latest
+    `check_ins`, each read by a LIMITed probe of its index."""
+    latest = readings_for_metrics(viewer=viewer, metric_ids=[kr.metric_id], per_metric=readings)
+    recent = check_ins_for_key_results(
+        viewer=viewer, key_result_ids=[kr.pk], per_key_result=check_ins
     ).get(kr.pk, [])
-    return key_result_chart(kr, readings, check_ins)
+    return key_result_chart(kr, latest.get(kr.metric_id, []), recent, height=height)
 
 
 @require_safe
@@ -90,7 +92,7 @@ def key_result_detail(request, pk: int):
         "own_page": True,  # every check-in is listed below: the item shows no recent ones
         "objective": kr.objective,
         "editable": editable,
-        "chart": _chart_for(request.user, kr),
+        "chart": key_result_chart_for(request.user, kr),
         "check_ins": rows,
         "next_cursor": encode_cursor(cursor),
         "check_in_form": CheckInForm(

@@ -18,9 +18,8 @@ from okrs.selectors import (
     objective_child_counts,
     objective_periods,
     objective_tree,
-    readings_for_metrics,
 )
-from okrs.views.key_result_page import key_result_chart
+from okrs.views.key_result_page import key_result_chart_for
 
 # What the tree's chart of each key result reads (the key result's page reads more).
 TREE_CHART_READINGS = 60
@@ -29,17 +28,15 @@ TREE_CHART_CHECK_INS = 30
 
 def _chart(viewer, kr: KeyResult):
     """Its metric's readings and its check-ins on one time axis, as the tree draws it."""
-    readings = {}
-    if kr.metric_id:
-        readings = readings_for_metrics(
-            viewer=viewer, metric_ids=[kr.metric_id], per_metric=TREE_CHART_READINGS
-        )
-    check_ins = check_ins_for_key_results(
-        viewer=viewer, key_result_ids=[kr.pk], per_key_result=TREE_CHART_CHECK_INS
+    return key_result_chart_for(
+        viewer, kr, readings=TREE_CHART_READINGS, check_ins=TREE_CHART_CHECK_INS, height=150
     )
-    return key_result_chart(
-        kr, readings.get(kr.metric_id, []), check_ins.get(kr.pk, []), height=150
-    )
+
+
+def _last_check_ins(viewer, key_result_ids) -> dict:
+    """Each key result's last check-in (key results without one are left out)."""
+    last = check_ins_for_key_results(viewer=viewer, key_result_ids=key_result_ids, per_key_result=1)
+    return {kr_id: rows[-1] for kr_id, rows in last.items() if rows}
 
 
 def _entry(request, kr: KeyResult, last_check_in, form=None, chart=None) -> dict:
@@ -71,19 +68,14 @@ def index(request):
     tree = objective_tree(viewer=request.user, filters={"period": period})
     key_results = [kr for objective, _ in tree for kr in objective.key_results.all()]
     # Only each key result's last check-in: its chart comes on its own request (`chart`).
-    last = check_ins_for_key_results(
-        viewer=request.user, key_result_ids=[kr.pk for kr in key_results], per_key_result=1
-    )
+    last = _last_check_ins(request.user, [kr.pk for kr in key_results])
     rolls_up = objective_child_counts(viewer=request.user, objective_ids=[o.pk for o, _ in tree])
     objectives = [
         {
             "objective": objective,
             "depth": depth,
             "rolls_up": rolls_up.get(objective.pk, 0),
-            "entries": [
-                _entry(request, kr, (last.get(kr.pk) or [None])[-1])
-                for kr in objective.key_results.all()
-            ],
+            "entries": [_entry(request, kr, last.get(kr.pk)) for kr in objective.key_results.all()],
         }
         for objective, depth in tree
     ]
@@ -124,12 +116,12 @@ def check_in(request, pk: int):
         if request.POST.get("next") == "key-result":
             return redirect("okrs:key-result", pk=kr.pk)
         return redirect("okrs:index")
-    last = check_ins_for_key_results(viewer=request.user, key_result_ids=[kr.pk], per_key_result=1)
+    last = _last_check_ins(request.user, [kr.pk])
     context = {
         "entry": _entry(
             request,
             kr,
-            (last.get(kr.pk) or [None])[-1],
+            last.get(kr.pk),
             form=form,
             chart=_chart(request.user, kr),
         ),
