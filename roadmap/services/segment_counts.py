@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from roadmap.models import Customer, Evidence, Initiative, SegmentCount
@@ -97,28 +97,51 @@ def segment_counts_refresh(*, now: datetime | None = None) -> int:
 Group = tuple[str, str, str]  # an initiative's (status, lane, team)
 
 
-def _shift(kind: str, segment_id: int | None, group: Group, items: int, initiatives: int) -> None:
-    """Add `items` and `initiatives` (negative: take away) to one group row."""
-    status, lane, team = group
-    rows = SegmentCount.objects.filter(
-        kind=kind, segment_id=segment_id, status=status, lane=lane, team=team
-    )
-    if rows.update(items=F("items") + items, initiatives=F("initiatives") + initiatives):
+def _shift(kind: str, items: dict[int | None, int], group: Group, sign: int) -> None:
+    """Add each segment's `items` (`sign` -1: take them away) and one initiative to
+    the `kind` rows of `group`: one UPDATE for every segment, and one INSERT of the
+    rows an addition finds missing.
+    """
+    if not items:
         return
-    counted_at = segment_counts_counted_at()
-    if items > 0 and counted_at is not None:
-        SegmentCount.objects.create(
+    status, lane, team = group
+    by_segment = Q(segment_id__in=[s for s in items if s is not None])
+    if None in items:
+        by_segment |= Q(segment_id__isnull=True)
+    rows = SegmentCount.objects.filter(by_segment, kind=kind, status=status, lane=lane, team=team)
+    missing = set()
+    if sign > 0:
+        missing = set(items).difference(rows.values_list("segment_id", flat=True))
+    change = Case(
+        *(
+            When(segment_id__isnull=True, then=Value(sign * n))
+            if s is None
+            else When(segment_id=s, then=Value(sign * n))
+            for s, n in items.items()
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows.update(items=F("items") + change, initiatives=F("initiatives") + sign)
+    counted_at = segment_counts_counted_at() if missing else None
+    if counted_at is None:
+        return
+    SegmentCount.objects.bulk_create(
+        SegmentCount(
             kind=kind,
             segment_id=segment_id,
             status=status,
             lane=lane,
             team=team,
-            items=items,
-            initiatives=initiatives,
+            items=items[segment_id],
+            initiatives=1,
             customers=0,
             revenue=0,
             counted_at=counted_at,
         )
+        for segment_id in sorted(missing, key=lambda s: (s is not None, s or 0))
+        if items[segment_id] > 0
+    )
 
 
 def segment_counts_regroup(*, initiative_id: int, was: Group, now: Group | None) -> None:
@@ -138,13 +161,17 @@ def segment_counts_regroup(*, initiative_id: int, was: Group, now: Group | None)
         SegmentCount.Kind.PAIR: SegmentCount.Kind.GROUP,
         SegmentCount.Kind.INITIATIVE: SegmentCount.Kind.INITIATIVES,
     }
+    items: dict[str, dict[int | None, int]] = {kind: {} for kind in grouped_as.values()}
     rows = SegmentCount.objects.filter(
         kind__in=list(grouped_as), initiative_id=initiative_id
     ).values_list("kind", "segment_id", "items")
-    for kind, segment_id, items in rows:
-        _shift(grouped_as[kind], segment_id, was, -items, -1)
+    for kind, segment_id, n in rows:
+        items[grouped_as[kind]][segment_id] = n
+    # Four UPDATEs at most, whatever the number of segments.
+    for kind, by_segment in items.items():
+        _shift(kind, by_segment, was, -1)
         if now is not None:
-            _shift(grouped_as[kind], segment_id, now, items, 1)
+            _shift(kind, by_segment, now, 1)
 
 
 def segment_counts_counted_at() -> datetime | None:

@@ -8,16 +8,24 @@ through every change of an initiative's status, lane or team.
 """
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Sum
+from django.test.utils import CaptureQueriesContext
 
-from roadmap.models import SegmentCount
+from roadmap.models import Initiative, SegmentCount
 from roadmap.selectors_alignment import AlignmentFilters
 from roadmap.selectors_alignment.scope import initiatives_in_view, planned_in_view
 from roadmap.selectors_alignment.segment_table import alignment_segment_table
 from roadmap.services import initiative_delete, initiative_move, initiative_update
-from roadmap.services.segment_counts import segment_counts_refresh
+from roadmap.services.segment_counts import segment_counts_refresh, segment_counts_regroup
 from tests.alignment.world import Q4
-from tests.factories import UserFactory
+from tests.factories import (
+    CustomerFactory,
+    EvidenceFactory,
+    InitiativeFactory,
+    SegmentFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +147,36 @@ def test_with_a_period_the_tab_counts_from_the_pair_rows(world, marketing_user):
     segment_counts_refresh()
     filters = AlignmentFilters(period=Q4)
     assert _coverage(marketing_user, filters) == _fresh_coverage(filters)
+
+
+def _initiative_in_segments(segments: int):
+    initiative = InitiativeFactory(status="planned", lane="next", team="Core")
+    for _ in range(segments):
+        EvidenceFactory(initiative=initiative, customer=CustomerFactory(segment=SegmentFactory()))
+    EvidenceFactory(initiative=initiative, customer=CustomerFactory(segment=None))
+    return initiative
+
+
+def test_moving_an_initiative_costs_the_same_queries_whatever_its_number_of_segments():
+    few, many = _initiative_in_segments(1), _initiative_in_segments(12)
+    segment_counts_refresh()
+    counted = []
+    for initiative, team in ((few, "X"), (many, "Y")):
+        group = ("in_progress", "now", team)
+        with CaptureQueriesContext(connection) as queries:
+            segment_counts_regroup(
+                initiative_id=initiative.pk,
+                was=("planned", "next", "Core"),
+                now=group,
+            )
+        counted.append(len(queries))
+        assert _groups() == _fresh_groups_if(initiative, group)
+    assert counted[0] == counted[1]
+
+
+def _fresh_groups_if(initiative, group) -> dict:
+    """`_fresh_groups` as if `initiative` were in `group` (the regroup alone, no update)."""
+    Initiative.objects.filter(pk=initiative.pk).update(
+        status=group[0], lane=group[1], team=group[2]
+    )
+    return _fresh_groups()
