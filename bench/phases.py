@@ -89,8 +89,12 @@ def run_all(
     results["scale"] = scale
     if "rescore" in only:
         rescore_phase(results, runs=runs, quick=quick, sizes=sizes)
-    elif not reuse:
-        # Pages of an unscored roadmap would show no ranks: score it once, untimed.
+    if "rescore" in only or not reuse:
+        # Scores as of now, untimed, as the nightly run leaves them: the rescore
+        # phase leaves them decayed days ahead (it scores at later dates), and an
+        # unscored roadmap would show no ranks. Against scores from days ahead,
+        # every item ingested later lifts its initiative past hundreds of others,
+        # and the freshness phase measured those rank writes.
         measure.rescore(measure.now())
     if "pages" in only:
         # What the periodic recount (every 10 minutes) keeps for the alignment page;
