@@ -62,6 +62,7 @@ urlpatterns = [
     path("webhooks/", views.webhook_list, name="webhooks"),
     path("webhooks/<int:pk>/", views.webhook_detail, name="webhook"),
     path("webhooks/<int:pk>/enable/", views.webhook_enable, name="webhook-enable"),
+    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook-delete"),
     path("webhooks/<int:pk>/rotate-secret/", views.webhook_rotate, name="webhook-rotate"),
     path("webhooks/<int:pk>/ping/", views.webhook_ping, name="webhook-ping"),
     path(

@@ -42,6 +42,7 @@ from .priorities import (
 from .score_history import initiative_timeline, snapshot_compare
 from .timeline import capacity, initiative_schedule, timeline
 from .webhooks import (
+    webhook_delete,
     webhook_detail,
     webhook_enable,
     webhook_list,
@@ -93,6 +94,7 @@ __all__ = [
     "segment_row",
     "snapshot_compare",
     "timeline",
+    "webhook_delete",
     "webhook_detail",
     "webhook_enable",
     "webhook_list",

@@ -1,4 +1,5 @@
-"""The webhooks page: product manages subscriptions and sees, replays and pings deliveries.
+"""The webhooks page: product manages subscriptions (adds, edits, deletes) and sees, replays
+and pings deliveries.
 
 A subscription turned off after its last retry failed is flagged on the list
 and on its page, with the reason, and a button turns it on again. The secret
@@ -10,6 +11,7 @@ table.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -113,6 +115,17 @@ def webhook_enable(request, pk):
         actor=request.user, subscription=subscription, data={"active": True}
     )
     return redirect_after_write(request, reverse("roadmap:webhook", args=[pk]))
+
+
+@editor_required
+@require_POST
+def webhook_delete(request, pk):
+    """Delete a subscription with its deliveries; back to the list, which says so."""
+    subscription = _subscription(request, pk)
+    url = subscription.url
+    webhooks.webhook_subscription_delete(actor=request.user, subscription=subscription)
+    messages.success(request, f"Deleted the subscription to {url}; nothing more is sent there.")
+    return redirect_after_write(request, reverse("roadmap:webhooks"))
 
 
 @editor_required

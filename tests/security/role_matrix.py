@@ -359,6 +359,7 @@ PAGES = {
         ),
     },
     "roadmap:webhook-enable": {"POST": (PRODUCT, "/webhooks/{webhook}/enable/", {})},
+    "roadmap:webhook-delete": {"POST": (PRODUCT, "/webhooks/{webhook}/delete/", {})},
     "roadmap:webhook-rotate": {"POST": (PRODUCT, "/webhooks/{webhook}/rotate-secret/", {})},
     "roadmap:webhook-ping": {"POST": (PRODUCT, "/webhooks/{webhook}/ping/", {})},
     "roadmap:webhook-replay": {

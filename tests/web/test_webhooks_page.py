@@ -138,3 +138,28 @@ def test_ping_and_replay_answer_the_refreshed_delivery_table(
     assert table.count('data-status="succeeded"') == 2
     assert ">replay</span>" in table
     assert table.count(">204</td>") == 2
+
+
+def test_deleting_a_subscription_takes_its_deliveries_and_says_so(product_client):
+    subscription = subscription_for("http://127.0.0.1:9/hook")
+    other = subscription_for("http://127.0.0.1:9/other")
+    WebhookDelivery.objects.create(subscription=subscription, event="ping", payload={})
+    page = product_client.get(f"/webhooks/{subscription.pk}/").content.decode()
+    assert f'action="/webhooks/{subscription.pk}/delete/"' in page
+    assert "hx-confirm=" in page
+
+    response = product_client.post(f"/webhooks/{subscription.pk}/delete/", follow=True)
+
+    assert response.redirect_chain == [("/webhooks/", 302)]
+    assert "Deleted the subscription to http://127.0.0.1:9/hook" in response.content.decode()
+    assert list(WebhookSubscription.objects.all()) == [other]
+    assert not WebhookDelivery.objects.filter(subscription_id=subscription.pk).exists()
+    assert product_client.post(f"/webhooks/{subscription.pk}/delete/").status_code == 404
+
+
+def test_only_product_deletes_a_subscription(client, marketing_user):
+    subscription = subscription_for("http://127.0.0.1:9/hook")
+    client.force_login(marketing_user)
+    assert client.post(f"/webhooks/{subscription.pk}/delete/").status_code == 403
+    assert client.get(f"/webhooks/{subscription.pk}/delete/").status_code in (403, 405)
+    assert WebhookSubscription.objects.filter(pk=subscription.pk).exists()
