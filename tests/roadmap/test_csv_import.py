@@ -7,6 +7,8 @@ import pytest
 
 from audit.models import AuditEntry
 from roadmap.models import Customer, Evidence, Initiative, PendingCause, PendingEvidence
+from roadmap.services import initiatives_rescore_marked
+from roadmap.services.evidence import MAX_BATCH
 from roadmap.services.imports import (
     CsvFileError,
     MappingError,
@@ -323,3 +325,42 @@ def test_initiative_rows_the_model_refuses_are_reported_and_nothing_is_written(p
     fixed = text.replace("nobody", "pat")
     report = initiative_import(actor=product_user, source=csv_file(fixed))
     assert (4, "target_quarter") in {(e.row, e.column) for e in report.sorted_errors()}
+
+
+def test_a_reimport_marks_each_initiative_once_whatever_the_batches_it_spans(product_user):
+    """Marking batch by batch rewrote an initiative's row once per batch of the file
+    (1,000 rows), none of those row versions reclaimable before the import commits."""
+    first, second = InitiativeFactory(), InitiativeFactory()
+    rows = 2 * MAX_BATCH + 500  # three batches, every one naming both initiatives
+    text = "external_id,source,text,initiative,received_at\n" + "".join(
+        f"x-{n},support,item {n},{(first, second)[n % 2].pk},2026-11-01\n" for n in range(rows)
+    )
+    assert evidence_import(actor=product_user, source=csv_file(text)).written
+    before = dict(Initiative.objects.values_list("pk", "mark_version"))
+
+    moved = text.replace("item ", "item again ")
+    report = evidence_import(actor=product_user, source=csv_file(moved))
+
+    assert (report.written, report.updated) == (True, rows)
+    after = dict(Initiative.objects.values_list("pk", "mark_version"))
+    assert {pk: after[pk] - before[pk] for pk in before} == {first.pk: 1, second.pk: 1}
+    assert set(Initiative.objects.filter(needs_rescore=True).values_list("pk", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    initiatives_rescore_marked()
+    assert Initiative.objects.get(pk=first.pk).evidence_count == rows // 2
+
+
+def test_a_dry_run_marks_nothing(product_user):
+    initiative = InitiativeFactory()
+    text = f"external_id,source,text,initiative\nx-1,support,item,{initiative.pk}\n"
+    evidence_import(actor=product_user, source=csv_file(text))
+    before = Initiative.objects.get(pk=initiative.pk).mark_version
+
+    evidence_import(
+        actor=product_user, source=csv_file(text.replace("item", "edited")), dry_run=True
+    )
+
+    assert Initiative.objects.get(pk=initiative.pk).mark_version == before
+    assert Evidence.objects.get().text == "item"

@@ -20,6 +20,7 @@ from django.db import transaction
 from roadmap.models import Initiative, Segment
 
 from ..evidence import MAX_BATCH, BatchValidationError, evidence_ingest
+from ..marks import initiatives_mark
 from .columns import Mapping, ParsedRow, parse_row, resolve_mapping
 from .reader import CsvFileError, open_csv
 from .report import ImportReport
@@ -52,15 +53,18 @@ def evidence_import(
     resolved = resolve_mapping(KIND, csv_file.header, mapping)
     report.mapping = dict(resolved.headers)
     segments = set(Segment.objects.values_list("name", flat=True))
+    marks: set[int] = set()  # initiatives to rescore afresh, marked once at the end
     with transaction.atomic():
         try:
             for chunk in _chunks(csv_file.rows(), resolved):
                 report.rows += len(chunk)
-                _ingest_chunk(actor, chunk, resolved, segments, report)
+                _ingest_chunk(actor, chunk, resolved, segments, report, marks)
         except CsvFileError as exc:
             report.add(exc.row, None, None, str(exc))
         if dry_run or not report.ok:
             transaction.set_rollback(True)
+        else:
+            initiatives_mark(ids=marks, trigger=Initiative.Trigger.EVIDENCE)
     report.written = not dry_run and report.ok
     return report
 
@@ -93,7 +97,12 @@ def _initiative_ids(chunk: list[ParsedRow]) -> tuple[set[int], dict[str, int]]:
 
 
 def _ingest_chunk(
-    actor, chunk: list[ParsedRow], mapping: Mapping, segments: set[str], report: ImportReport
+    actor,
+    chunk: list[ParsedRow],
+    mapping: Mapping,
+    segments: set[str],
+    report: ImportReport,
+    marks: set[int],
 ) -> None:
     found, by_external = _initiative_ids(chunk)
     items, rows = [], []
@@ -124,7 +133,7 @@ def _ingest_chunk(
     if not items:
         return
     try:
-        result = evidence_ingest(actor=actor, items=items)
+        result = evidence_ingest(actor=actor, items=items, marks=marks)
     except BatchValidationError as exc:
         for index, problems in sorted(exc.errors.items()):
             for field, messages in problems.items():
