@@ -18,6 +18,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import django
@@ -28,6 +29,22 @@ from bench.report import log, table
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # for django.setup() in main
 
 PHASES = ("board", "rescore", "pages", "csv_import", "memory", "ingest", "freshness", "reads")
+
+
+def python_work_seconds() -> float:
+    """CPU seconds for a fixed piece of Python work shaped like a page's: build
+    200,000 small dicts, sort them, encode them as JSON. The host's speed.
+
+    The same code's figures from two sessions compare only in proportion to it:
+    a host that shares its cores may run at half its usual speed for hours.
+    """
+    started = time.process_time()
+    rows = [
+        {"id": n, "score": (n * 7919) % 1000 / 7.0, "title": f"item {n}"} for n in range(200_000)
+    ]
+    rows.sort(key=lambda row: (-row["score"], row["id"]))
+    json.dumps(rows)
+    return round(time.process_time() - started, 3)
 
 
 def machine() -> dict:
@@ -43,6 +60,7 @@ def machine() -> dict:
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "load_before": os.getloadavg(),
+        "python_work_seconds": python_work_seconds(),
     }
 
 
@@ -114,6 +132,11 @@ def main(argv: list[str]) -> int:
         "runs": runs,
         "celery_workers": args.workers,
     }
+    host = results["machine"]
+    log(
+        f"host: a fixed piece of Python work takes {host['python_work_seconds']:.2f} s of CPU,"
+        f" load average {host['load_before'][0]:.1f}"
+    )
     logdir = Path(tempfile.mkdtemp(prefix="priority-bench-"))
     procs = []
     try:
