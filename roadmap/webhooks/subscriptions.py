@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from roadmap.models import WebhookDelivery, WebhookSubscription
@@ -101,6 +101,19 @@ def webhook_subscription_update(
 
 @transaction.atomic
 def webhook_subscription_delete(*, actor, subscription: WebhookSubscription) -> None:
+    """Delete a subscription with its delivery log, in a few statements however long the log.
+
+    Django's cascade would load every delivery into Python first (the
+    `replay_of` link is SET_NULL, so no fast delete): links into the log are
+    cleared, then the log goes in one DELETE. A delivery task still running
+    for it finds its delivery gone and stops (`delivery._record`).
+    """
+    WebhookDelivery.objects.filter(replay_of__subscription=subscription).update(replay_of=None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {WebhookDelivery._meta.db_table} WHERE subscription_id = %s",  # noqa: S608
+            [subscription.pk],
+        )
     subscription.delete()
 
 

@@ -2,8 +2,11 @@
 sees deliveries, pings, replays and turns a disabled subscription on again."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from roadmap import webhooks
 from roadmap.models import WebhookDelivery, WebhookSubscription
 from tests.api.webhook_support import SECRET, Receiver, subscription_for, verify
 
@@ -163,3 +166,33 @@ def test_only_product_deletes_a_subscription(client, marketing_user):
     assert client.post(f"/webhooks/{subscription.pk}/delete/").status_code == 403
     assert client.get(f"/webhooks/{subscription.pk}/delete/").status_code in (403, 405)
     assert WebhookSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+def _log(subscription, n: int) -> list:
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(subscription=subscription, event="ping", payload={"n": k}) for k in range(n)
+    )
+    for original in deliveries[:3]:  # replays, and a replay of a replay
+        replay = WebhookDelivery.objects.create(
+            subscription=subscription, event="ping", payload={}, replay_of=original
+        )
+        WebhookDelivery.objects.create(
+            subscription=subscription, event="ping", payload={}, replay_of=replay
+        )
+    return deliveries
+
+
+def test_deleting_a_subscription_costs_the_same_queries_however_long_its_log():
+    kept = subscription_for("http://127.0.0.1:9/kept")
+    _log(kept, 5)
+    counted = []
+    for n in (5, 300):
+        subscription = subscription_for(f"http://127.0.0.1:9/{n}")
+        _log(subscription, n)
+        with CaptureQueriesContext(connection) as queries:
+            webhooks.webhook_subscription_delete(actor=None, subscription=subscription)
+        counted.append(len(queries))
+        assert not WebhookDelivery.objects.filter(subscription_id=subscription.pk).exists()
+    assert counted[0] == counted[1]
+    assert list(WebhookSubscription.objects.all()) == [kept]
+    assert WebhookDelivery.objects.filter(subscription=kept).count() == 11
