@@ -44,3 +44,11 @@ def on_exit(server):
 
     if _metrics_dir_made:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+# gunicorn's control socket (for `gunicornc`, since 25.1) is one path per user by
+# default ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): a second
+# server on the host (scale-out, the bench, the integration tests) fails to bind
+# it and logs an error. The servers here are run by a process manager and
+# signals, not gunicornc.
+control_socket_disable = True
