@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from roadmap import scoring
-from roadmap.models import Evidence, Initiative
+from roadmap.models import Evidence, FullRescore, Initiative, PendingEvidence
 from roadmap.scoring.reach_sql import age_days_sql
 from roadmap.services import initiatives_mark, initiatives_rescore_marked
 from roadmap.services.rescore import scoring_policy
@@ -344,3 +344,17 @@ def pages(sizes: dict[str, int]) -> dict[str, str]:
 
 def now() -> datetime:
     return timezone.now()
+
+
+def drained(timeout: float = 600.0) -> float:
+    """Seconds until the worker has no pending item, mark or full rescore left."""
+    started = time.perf_counter()
+    while (
+        PendingEvidence.objects.exists()
+        or Initiative.objects.filter(needs_rescore=True).exists()
+        or FullRescore.objects.exists()
+    ):
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"the worker did not catch up within {timeout:.0f} s")
+        time.sleep(0.2)
+    return time.perf_counter() - started

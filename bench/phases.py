@@ -24,7 +24,7 @@ from bench import dataset, load, measure
 from bench import procs as p
 from bench.csv_import import csv_import_phase
 from bench.report import log
-from roadmap.models import FullRescore, Initiative, PendingEvidence, RecomputeRun
+from roadmap.models import Initiative, RecomputeRun
 from roadmap.services.evidence_search import documents_sweep
 from roadmap.services.segment_counts import segment_counts_counted_at, segment_counts_refresh
 from roadmap.tasks import rescore_all_initiatives
@@ -378,7 +378,7 @@ def freshness_phase(
     probes = probes or (10 if quick else 40)
     # From the engine's steady state: the worker done with what the phases
     # before left it (the ingest phase's ~100,000 items in seconds).
-    drain = drained()
+    drain = measure.drained()
     results["freshness_drain_seconds"] = drain
     log(f"freshness: the worker had folded in what earlier phases left after {drain:.1f} s")
     # Each run probes its own initiatives, spread over the ids.
@@ -414,20 +414,6 @@ def freshness_phase(
         "background_errors": paced.errors,
         "recompute_runs": RecomputeRun.objects.count() - runs_before,
     }
-
-
-def drained(timeout: float = 600.0) -> float:
-    """Seconds until the worker has no pending item, mark or full rescore left."""
-    started = time.perf_counter()
-    while (
-        PendingEvidence.objects.exists()
-        or Initiative.objects.filter(needs_rescore=True).exists()
-        or FullRescore.objects.exists()
-    ):
-        if time.perf_counter() - started > timeout:
-            raise RuntimeError(f"the worker did not catch up within {timeout:.0f} s")
-        time.sleep(0.2)
-    return time.perf_counter() - started
 
 
 def reads_phase(results: dict, *, runs: int, quick: bool, port: int, token: str) -> None:
