@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -85,7 +86,11 @@ def parse(text: str) -> Expression:
         if depth > MAX_DEPTH:
             raise ExpressionError(f"the formula nests deeper than {MAX_DEPTH} levels")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # Python warns about some odd spellings it still accepts ("1if"); the
+        # whitelist below rejects whatever they parse to, so the warning is noise.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise ExpressionError(
             "the formula is not valid: use numbers, input names, + - * / and brackets"
