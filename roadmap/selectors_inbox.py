@@ -12,6 +12,7 @@ matches substrings.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection, transaction
@@ -36,6 +37,49 @@ def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
     is those ids; more, it filters the items read newest first.
     """
     filters = filters or {}
+    qs = _filtered(viewer, filters)
+    if filters.get("q"):
+        state = filters.get("state") or "inbox"
+        qs = _evidence_text_match(qs, filters["q"], documented=state in ("linked", "all"))
+    return qs.order_by("-received_at", "-id")
+
+
+class InboxMatches(NamedTuple):
+    items: QuerySet[Evidence]  # as `inbox_list` gives them
+    count: int  # how many, counted up to the cap + 1
+
+
+def inbox_matches(*, viewer, filters: dict | None = None, cap: int) -> InboxMatches:
+    """`inbox_list`'s items and how many they are, up to `cap` + 1 (more: `cap` + 1).
+
+    A search on PostgreSQL first takes the ids of its matches, up to `cap` + 1,
+    as the union of its parts, each through its own index (the text's, the
+    customers' items'): as many or fewer, the items are those ids; more, the
+    items are filtered on the newest-first walk, which stops at a page. A
+    count that filtered rows one by one computed each item's tsvector until it
+    met `cap` + 1 matches: for a segment's name, one item in twenty, ~200,000
+    of them (0.25-0.7 s).
+    """
+    filters = filters or {}
+    term = filters.get("q")
+    if not term or connection.vendor != "postgresql":
+        items = inbox_list(viewer=viewer, filters=filters)
+        return InboxMatches(items, items.order_by()[: cap + 1].count())
+    qs = _filtered(viewer, filters)
+    query, by_name = _search_terms(term)
+    documented = (filters.get("state") or "inbox") in ("linked", "all")
+    ids = _matching_ids(qs, query, by_name, cap + 1, documented=documented)
+    if len(ids) <= cap:
+        items = qs.filter(id__in=ids)
+    else:
+        items = qs.alias(document=SearchVector("text", config="english")).filter(
+            Q(document=query) | by_name
+        )
+    return InboxMatches(items.order_by("-received_at", "-id"), len(ids))
+
+
+def _filtered(viewer, filters: dict) -> QuerySet[Evidence]:
+    """`inbox_list` without its search and its order."""
     if not can_view(viewer):
         return Evidence.objects.none()
     qs = Evidence.objects.select_related("customer__segment", "initiative")
@@ -59,9 +103,7 @@ def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
         qs = qs.filter(received_at__date__gte=filters["received_after"])
     if filters.get("received_before"):
         qs = qs.filter(received_at__date__lte=filters["received_before"])
-    if filters.get("q"):
-        qs = _evidence_text_match(qs, filters["q"], documented=state in ("linked", "all"))
-    return qs.order_by("-received_at", "-id")
+    return qs
 
 
 def inbox_sorted_after_filtering(qs: QuerySet[Evidence]) -> QuerySet[Evidence]:
@@ -96,16 +138,7 @@ def _evidence_text_match(
     if connection.vendor != "postgresql":
         names = Q(customer__name__icontains=term) | Q(customer__segment__name__icontains=term)
         return qs.filter(Q(text__icontains=term) | names)
-    # The few segments first: no join of 50,000 customers to their segments.
-    segments = Segment.objects.filter(name__icontains=term).values("id")
-    customers = (
-        Customer.objects.filter(Q(name__icontains=term) | Q(segment__in=segments))
-        .order_by()
-        .values_list("id", flat=True)
-    )
-    ids = list(customers[: NAME_MATCH_IDS + 1])
-    by_name = Q(customer__in=customers) if len(ids) > NAME_MATCH_IDS else Q(customer__in=ids)
-    query = SearchQuery(term, config="english", search_type="websearch")
+    query, by_name = _search_terms(term)
     if documented:
         few = _matching_ids(qs, query, by_name, INBOX_FEW + 1)
         if len(few) <= INBOX_FEW:
@@ -118,26 +151,52 @@ def _evidence_text_match(
     )
 
 
-def _matching_ids(qs: QuerySet[Evidence], query: SearchQuery, by_name: Q, limit: int) -> list[int]:
+def _search_terms(term: str) -> tuple[SearchQuery, Q]:
+    """`term` as a full-text query, and the filter of the items of the customers it names.
+
+    The few segments are read first, as a list: no join of every customer to its
+    segment, and PostgreSQL ORs the name's trigram index (customer_name_trigrams)
+    with the segment index instead of scanning every customer.
+    """
+    segments = list(Segment.objects.filter(name__icontains=term).values_list("id", flat=True))
+    named = (
+        Q(name__icontains=term) | Q(segment__in=segments) if segments else Q(name__icontains=term)
+    )
+    customers = Customer.objects.filter(named).order_by().values_list("id", flat=True)
+    ids = list(customers[: NAME_MATCH_IDS + 1])
+    by_name = Q(customer__in=customers) if len(ids) > NAME_MATCH_IDS else Q(customer__in=ids)
+    return SearchQuery(term, config="english", search_type="websearch"), by_name
+
+
+def _matching_ids(
+    qs: QuerySet[Evidence], query: SearchQuery, by_name: Q, limit: int, *, documented: bool = True
+) -> list[int]:
     """Up to `limit` ids of the items of `qs` whose text matches `query` or whose customer does.
 
-    Three parts, each through its own index and each cut at `limit` (so the
-    union is exact below `limit` and at least `limit` otherwise): the search
-    documents (roadmap.services.evidence_search) of the items up to the mark,
-    the text of the few items past it, the customers' items.
+    Parts, each through its own index and each cut at `limit` (so the union
+    is exact below `limit` and at least `limit` otherwise): the customers'
+    items and, `documented` (linked items), the search documents
+    (roadmap.services.evidence_search) of the items up to the mark and the
+    text of the few items past it; else (unlinked items) the text through the
+    partial GIN index evidence_text_search.
     """
-    mark = Coalesce(
-        Subquery(EvidenceDocumentMark.objects.filter(pk=1).values("evidence_id")[:1]), 0
-    )
     plain = qs.select_related(None).order_by().values_list("id", flat=True)
-    documented = EvidenceDocument.objects.filter(document=query).values("evidence_id")
-    parts = [
-        plain.filter(id__in=documented),
-        plain.alias(document=SearchVector("text", config="english"), mark=mark).filter(
-            id__gt=F("mark"), document=query
-        ),
-        plain.filter(by_name),
-    ]
+    if documented:
+        mark = Coalesce(
+            Subquery(EvidenceDocumentMark.objects.filter(pk=1).values("evidence_id")[:1]), 0
+        )
+        in_documents = EvidenceDocument.objects.filter(document=query).values("evidence_id")
+        parts = [
+            plain.filter(id__in=in_documents),
+            plain.alias(document=SearchVector("text", config="english"), mark=mark).filter(
+                id__gt=F("mark"), document=query
+            ),
+        ]
+    else:
+        parts = [
+            plain.alias(document=SearchVector("text", config="english")).filter(document=query)
+        ]
+    parts.append(plain.filter(by_name))
     first, *others = (part[:limit] for part in parts)
     with transaction.atomic(), connection.cursor() as cursor:
         # Each part reads an index and stops early; PostgreSQL guesses the part past

@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -22,7 +21,12 @@ from roadmap.forms_inbox import BulkForm, EvidenceEditForm, InboxFilterForm, ini
 from roadmap.models import Customer, Evidence
 from roadmap.permissions import can_add_evidence_in_browser
 from roadmap.selectors import initiative_list
-from roadmap.selectors_inbox import inbox_list, inbox_sorted_after_filtering
+from roadmap.selectors_inbox import (
+    InboxMatches,
+    inbox_list,
+    inbox_matches,
+    inbox_sorted_after_filtering,
+)
 from web.forms import apply_service_errors
 from web.widgets import option_list
 
@@ -40,11 +44,11 @@ COUNT_CAP = 10_000
 
 
 class _CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows; `capped` when there are more than COUNT_CAP."""
+    """Pages `inbox_matches`: counted up to COUNT_CAP + 1; `capped` when there are more."""
 
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+    def __init__(self, matches: InboxMatches, per_page):
+        super().__init__(matches.items, per_page)
+        self.count = matches.count
 
     @property
     def capped(self) -> bool:
@@ -71,9 +75,8 @@ def _options(initiatives) -> str:
 def _inbox_context(request, data, status_message: str = "", bulk_form=None) -> dict:
     filter_form = InboxFilterForm(data, auto_id="f_%s")
     filters = filter_form.filters()
-    page = _CappedPaginator(inbox_list(viewer=request.user, filters=filters), PAGE_SIZE).get_page(
-        data.get("page")
-    )
+    matches = inbox_matches(viewer=request.user, filters=filters, cap=COUNT_CAP)
+    page = _CappedPaginator(matches, PAGE_SIZE).get_page(data.get("page"))
     query = filter_form.query()
     best = list(
         initiative_list(viewer=request.user)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from roadmap import services
 from roadmap.models import EvidenceDocument, EvidenceDocumentMark
-from roadmap.selectors_inbox import inbox_list
+from roadmap.selectors_inbox import inbox_list, inbox_matches
 from roadmap.services.evidence_search import documents_forget, documents_sweep
 from roadmap.tasks import sweep_evidence_documents
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory
@@ -129,8 +129,35 @@ def test_the_search_of_every_state_takes_as_many_queries_whatever_it_matches(
     for state in STATES:
         few = queries(q="export", state=state)
         monkeypatch.setattr("roadmap.selectors_inbox.INBOX_FEW", 0)
+        monkeypatch.setattr("roadmap.views.evidence.COUNT_CAP", 0)
         assert queries(q="export", state=state) == few, state
         monkeypatch.undo()
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_count_takes_text_and_customer_matches_once_under_any_cap(product_user, items, state):
+    # One item matches by its text and its customer, one by its customer only, two by text.
+    acme = items["customer"].customer
+    EvidenceFactory(text="Acme wants SSO", customer=acme, initiative=None)
+    EvidenceFactory(text="Acme again", initiative=None)
+    documents_sweep()
+    filters = {"q": "acme", "state": state}
+    expected = {
+        "inbox": {"Acme wants SSO", "Acme again"},
+        "linked": {"Dark mode"},
+        "dismissed": set(),
+        "all": {"Acme wants SSO", "Acme again", "Dark mode"},
+    }[state]
+    assert _found(product_user, "acme", state) == expected
+    for cap in (10, len(expected)):
+        matches = inbox_matches(viewer=product_user, filters=filters, cap=cap)
+        assert matches.count == len(expected)
+        assert {e.text for e in matches.items} == expected
+    if expected:
+        # More than the cap: counted as cap + 1, the same items listed.
+        matches = inbox_matches(viewer=product_user, filters=filters, cap=len(expected) - 1)
+        assert matches.count == len(expected)
+        assert {e.text for e in matches.items} == expected
 
 
 @on_postgresql
