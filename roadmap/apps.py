@@ -29,5 +29,6 @@ class RoadmapConfig(AppConfig):
         from .services.customers import segment_name_problem
 
         on_segment_name_check(segment_name_problem)
-        # Registers what the services' named nudges start (roadmap.services.nudges).
-        from . import tasks  # noqa: F401
+        # Registers what the services' named nudges start (roadmap.services.nudges),
+        # and the database's own checks (manage.py check --database default, migrate).
+        from . import checks, tasks  # noqa: F401
