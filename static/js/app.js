@@ -180,8 +180,12 @@
       rank.push({ x: now, y: last.rank });
     }
     var span = points.length ? Math.max(now, last.t) - points[0].t : 0;
-    var day = span < 2 * 86400000  // under two days: the time of day tells changes apart
-      ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" })
+    // Labels as fine as the span needs to tell ticks apart: seconds under ten
+    // minutes, the time of day under two days, else the date.
+    var day = span < 2 * 86400000
+      ? new Intl.DateTimeFormat(undefined, span < 600000
+        ? { hour: "2-digit", minute: "2-digit", second: "2-digit" }
+        : { hour: "2-digit", minute: "2-digit" })
       : new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
     var full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
     options.scales.x = {
@@ -192,6 +196,16 @@
       ticks: {
         color: options.scales.y.ticks.color, maxRotation: 0, autoSkip: true, maxTicksLimit: 6,
         callback: function (value) { return day.format(new Date(value)); }
+      },
+      // Ticks closer than the labels' unit would repeat a label: keep the first of each.
+      afterBuildTicks: function (axis) {
+        var seen = {};
+        axis.ticks = axis.ticks.filter(function (tick) {
+          var label = day.format(new Date(tick.value));
+          if (seen[label]) { return false; }
+          seen[label] = true;
+          return true;
+        });
       }
     };
     options.plugins.tooltip.callbacks = {
@@ -202,6 +216,7 @@
       position: "right",
       reverse: true,
       grid: { display: false },
+      min: 1,  // no rank 0: #1 is the top of the axis
       ticks: { color: options.scales.y.ticks.color, precision: 0 },
       title: { display: true, text: "Rank", color: options.scales.y.ticks.color }
     };
