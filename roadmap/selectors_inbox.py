@@ -39,8 +39,7 @@ def inbox_list(*, viewer, filters: dict | None = None) -> QuerySet[Evidence]:
     filters = filters or {}
     qs = _filtered(viewer, filters)
     if filters.get("q"):
-        state = filters.get("state") or "inbox"
-        qs = _evidence_text_match(qs, filters["q"], documented=state in ("linked", "all"))
+        qs = _evidence_text_match(qs, filters["q"], documented=_documented(filters))
     return qs.order_by("-received_at", "-id")
 
 
@@ -67,15 +66,14 @@ def inbox_matches(*, viewer, filters: dict | None = None, cap: int) -> InboxMatc
         return InboxMatches(items, items.order_by()[: cap + 1].count())
     qs = _filtered(viewer, filters)
     query, by_name = _search_terms(term)
-    documented = (filters.get("state") or "inbox") in ("linked", "all")
-    ids = _matching_ids(qs, query, by_name, cap + 1, documented=documented)
-    if len(ids) <= cap:
-        items = qs.filter(id__in=ids)
-    else:
-        items = qs.alias(document=SearchVector("text", config="english")).filter(
-            Q(document=query) | by_name
-        )
+    ids = _matching_ids(qs, query, by_name, cap + 1, documented=_documented(filters))
+    items = _narrowed(qs, query, by_name, ids, cap)
     return InboxMatches(items.order_by("-received_at", "-id"), len(ids))
+
+
+def _documented(filters: dict) -> bool:
+    """Whether the state searched holds linked items (their search documents serve it)."""
+    return (filters.get("state") or "inbox") in ("linked", "all")
 
 
 def _filtered(viewer, filters: dict) -> QuerySet[Evidence]:
@@ -139,13 +137,22 @@ def _evidence_text_match(
         names = Q(customer__name__icontains=term) | Q(customer__segment__name__icontains=term)
         return qs.filter(Q(text__icontains=term) | names)
     query, by_name = _search_terms(term)
-    if documented:
-        few = _matching_ids(qs, query, by_name, INBOX_FEW + 1)
-        if len(few) <= INBOX_FEW:
-            return qs.filter(id__in=few)
-    # The expression of the evidence_text_search GIN index (migration 0028), which
-    # serves the states "inbox" and "dismissed"; read row by row on a newest-first
-    # walk for the others, which stops at a page as many items match.
+    ids = _matching_ids(qs, query, by_name, INBOX_FEW + 1) if documented else None
+    return _narrowed(qs, query, by_name, ids, INBOX_FEW)
+
+
+def _narrowed(
+    qs: QuerySet[Evidence], query: SearchQuery, by_name: Q, ids: list[int] | None, few: int
+) -> QuerySet[Evidence]:
+    """`qs`'s matches: the `ids` taken of them when there are `few` or fewer, else a filter.
+
+    The filter is on the expression of the evidence_text_search GIN index
+    (migration 0028), which serves the states "inbox" and "dismissed"; read row
+    by row on a newest-first walk for the others, which stops at a page as many
+    items match.
+    """
+    if ids is not None and len(ids) <= few:
+        return qs.filter(id__in=ids)
     return qs.alias(document=SearchVector("text", config="english")).filter(
         Q(document=query) | by_name
     )
