@@ -225,8 +225,8 @@
       type: "line",
       data: {
         datasets: [
-          { label: "Priority", data: priority, borderColor: accent, backgroundColor: accent, stepped: "after", tension: 0, pointRadius: points.length < 30 ? 3 : 0, yAxisID: "y" },
-          { label: "Rank", data: rank, borderColor: "#9aa0ae", backgroundColor: "#9aa0ae", borderDash: [4, 4], stepped: "after", tension: 0, pointRadius: 0, yAxisID: "rank" }
+          { label: "Priority", data: priority, borderColor: accent, backgroundColor: accent, stepped: "before", tension: 0, pointRadius: points.length < 30 ? 3 : 0, yAxisID: "y" },
+          { label: "Rank", data: rank, borderColor: "#9aa0ae", backgroundColor: "#9aa0ae", borderDash: [4, 4], stepped: "before", tension: 0, pointRadius: 0, yAxisID: "rank" }
         ]
       },
       options: options
