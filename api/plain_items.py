@@ -23,7 +23,7 @@ from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
 import bounds
-from api.serializers import StrictCharField
+from api.serializers import KnownFieldsOnly, StrictCharField
 
 INVALID = object()
 _NOT_PLAIN_TEXT = re.compile("[\x00\ud800-\udfff]")  # DRF refuses NUL and surrogates
@@ -151,9 +151,11 @@ def plain_validated(serializer_class, items: list, *, context: dict) -> list[dic
     if checks is None:
         return None
     validate = serializer.validate
+    # Unknown keys are DRF's to name (api.serializers.KnownFieldsOnly).
+    known = frozenset(serializer.fields) if isinstance(serializer, KnownFieldsOnly) else None
     out = []
     for item in items:
-        if type(item) is not dict:
+        if type(item) is not dict or (known is not None and not item.keys() <= known):
             return None
         attrs = {}
         for name, required, allow_null, check in checks:

@@ -40,6 +40,15 @@ def forbid_nul_in_requests(result, generator, request, public):
     return result
 
 
+def close_request_objects(result, generator, request, public):
+    """A request body's object takes its properties and no other (api.serializers.KnownFieldsOnly
+    answers 400 to a key it does not know), so a generated client offers no free-form extras."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+    return result
+
+
 # What a serializer refuses that its fields alone do not show, by request
 # component name; filled where the rule is written (not_together, list_bounds)
 # and stated by state_cross_field_rules.

@@ -12,6 +12,8 @@ uses them directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from difflib import get_close_matches
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -98,10 +100,37 @@ class StrictDecimalFieldSchema(OpenApiSerializerFieldExtension):
         return {"type": "string", "pattern": field.pattern, "maxLength": longest}
 
 
-# DRF's ModelSerializer with model fields mapped to the strict fields above. A
-# comment, not a docstring: drf-spectacular describes every serializer without
-# a docstring of its own by the nearest one it inherits.
-class ModelSerializer(serializers.ModelSerializer):
+# A request body's key the serializer does not know is a 400 that names it (and
+# the field meant, when one is close), not a key DRF drops in silence: a client
+# that sends `efort` would otherwise get a 200 and an initiative unchanged.
+# Read-only fields are known, so a body read with GET can be sent back as is.
+class KnownFieldsOnly:
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            known = self.fields
+            if unknown := sorted(str(key) for key in data if key not in known):
+                writable = [name for name, field in known.items() if not field.read_only]
+                raise serializers.ValidationError(
+                    {name: [_unknown_message(name, writable)] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def _unknown_message(name: str, writable: list[str]) -> str:
+    close = get_close_matches(name, writable, n=1)
+    return f"Unknown field; did you mean `{close[0]}`?" if close else "Unknown field."
+
+
+# A request body's serializer (not a response's or a query string's, whose
+# extra keys are other parameters such as `cursor`).
+class Serializer(KnownFieldsOnly, serializers.Serializer):
+    pass
+
+
+# DRF's ModelSerializer with model fields mapped to the strict fields above, and
+# unknown keys refused. A comment, not a docstring: drf-spectacular describes
+# every serializer without a docstring of its own by the nearest one it inherits.
+class ModelSerializer(KnownFieldsOnly, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,

@@ -371,6 +371,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.forbid_nul_in_requests",
+        "api.schema.close_request_objects",
         "api.schema.state_cross_field_rules",
         "api.schema.document_limits",
         "api.schema.type_nullable_references",

@@ -146,7 +146,7 @@ def test_evidence_text_over_20000_characters_is_refused_naming_the_item(api):
     [
         ("/api/v1/objectives/", {"title": "Grow", "period": "2026-Q4"}, "description", 10_000),
         ("/api/v1/segments/", {}, "name", 100),
-        ("/api/v1/customers/", {}, "external_id", 200),
+        ("/api/v1/customers/", {"name": "n"}, "external_id", 200),
         ("/api/v1/metrics/", {"key": "nps", "name": "NPS"}, "unit", 32),
         ("/api/v1/metrics/", {"name": "NPS"}, "key", 64),
         (
@@ -159,7 +159,7 @@ def test_evidence_text_over_20000_characters_is_refused_naming_the_item(api):
 )
 def test_each_resource_refuses_an_over_long_string(api, settings, url, body, field, limit):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
-    body = {"name": "n", **body, field: "a" * (limit + 1)}
+    body = {**body, field: "a" * (limit + 1)}
     response = api.post(url, body, format="json")
     assert response.status_code == 400
     assert fields(response)[f"/{field}"] == [

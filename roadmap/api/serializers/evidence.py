@@ -85,7 +85,7 @@ class EvidenceSerializer(strict.ModelSerializer):
 
 
 @not_together("customer", "customer_external_id")
-class EvidenceIngestSerializer(serializers.Serializer):
+class EvidenceIngestSerializer(strict.Serializer):
     """One evidence item as integrations send it (references are resolved in bulk)."""
 
     source = serializers.ChoiceField(choices=Evidence.Source.choices)
@@ -167,7 +167,7 @@ class EvidenceBatchResultSerializer(serializers.Serializer):
     results = EvidenceBatchItemSerializer(many=True)
 
 
-class EvidenceLinkSerializer(serializers.Serializer):
+class EvidenceLinkSerializer(strict.Serializer):
     initiative = serializers.PrimaryKeyRelatedField(
         queryset=Initiative.objects.all(),
         allow_null=True,

@@ -49,27 +49,34 @@ class ScoringPolicySerializer(strict.ModelSerializer):
         return attrs
 
 
-class InitiativeChangeSerializer(serializers.Serializer):
+class InitiativeChangeSerializer(strict.Serializer):
     """One initiative's edit to preview: its id and the scored fields to change."""
 
     id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     changes = serializers.DictField(help_text="Fields as PATCH /initiatives/{id}/ takes them")
 
 
-class ObjectiveChangeSerializer(serializers.Serializer):
+class ObjectiveChangeSerializer(strict.Serializer):
     id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
     weight = strict.StrictFloatField(min_value=bounds.WEIGHT_MIN, max_value=bounds.WEIGHT_MAX)
 
 
-class PreviewRequestSerializer(serializers.Serializer):
+class PreviewRequestSerializer(strict.Serializer):
     """What to preview: a policy (fields to change), initiative edits, objective weights."""
 
     policy = serializers.DictField(required=False, help_text="Policy fields to change")
     initiatives = InitiativeChangeSerializer(many=True, required=False, max_length=100)
     objectives = ObjectiveChangeSerializer(many=True, required=False, max_length=100)
 
+    def validate(self, attrs):
+        if not any(attrs.get(name) for name in ("policy", "initiatives", "objectives")):
+            raise serializers.ValidationError(
+                "Nothing to preview: give `policy`, `initiatives` or `objectives`."
+            )
+        return attrs
 
-class ExperimentResultSerializer(serializers.Serializer):
+
+class ExperimentResultSerializer(strict.Serializer):
     """An experiment item's result (docs/SCORING.md, "Experiments"); null clears a field."""
 
     metric = strict.StrictCharField(

@@ -83,7 +83,7 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
     )
 
 
-class WebhookSecretRotateSerializer(serializers.Serializer):
+class WebhookSecretRotateSerializer(strict.Serializer):
     secret = strict.StrictCharField(
         required=False, max_length=200, help_text=SIGNING_KEY_HELP + " Generated when left out."
     )

@@ -137,6 +137,8 @@ class PreviewView(APIView):
         if data.get("policy"):
             try:
                 proposed = policy_services.scoring_settings_build(policy_fields(data["policy"]))
+            except ValidationError as exc:
+                raise ValidationError({"policy": exc.detail}) from exc
             except DjangoValidationError as exc:
                 raise ValidationError({"policy": serializers.as_serializer_error(exc)}) from exc
             policy = policy_services.policy_of(proposed)
