@@ -117,6 +117,21 @@ def weighted_priority(
     return base * (1.0 + policy.alignment_weight * alignment_score)
 
 
+def policy_formula(policy: ScoringPolicy) -> str:
+    """How `policy` computes a priority, as a reader sees it (the breakdown's `formula`)."""
+    base = FORMULAS.get(policy.framework, policy.formula)
+    if policy.alignment_weight == 1.0:
+        multiplier = "(1 + alignment)"
+    else:
+        multiplier = f"(1 + {policy.alignment_weight:g} x alignment)"
+    return f"priority = {base} x {multiplier}"
+
+
+def score_label(policy: ScoringPolicy) -> str:
+    """The name of the framework's score before alignment: RICE, ICE, WSJF, or Score."""
+    return "Score" if policy.framework == "custom" else FRAMEWORKS[policy.framework]
+
+
 # --- Everything together -----------------------------------------------------
 
 
@@ -174,13 +189,8 @@ class Score:
                 f"raised from {inputs.confidence:g}% to {self.confidence:g}%: a linked"
                 " experiment shows a significant positive result"
             )
-        base = FORMULAS.get(policy.framework, policy.formula)
-        if policy.alignment_weight == 1.0:
-            multiplier = "(1 + alignment)"
-        else:
-            multiplier = f"(1 + {policy.alignment_weight:g} x alignment)"
         breakdown = {
-            "formula": f"priority = {base} x {multiplier}",
+            "formula": policy_formula(policy),
             "framework": policy.framework,
             "framework_label": FRAMEWORKS.get(policy.framework, policy.framework),
             "reach": reach_factor,

@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_safe
 
 from okrs.services import StaleVersion
-from roadmap import services
+from roadmap import scoring, services
 from roadmap.csv_export import csv_stream_response, priorities_table
 from roadmap.forms import RICE_FIELDS, PriorityFilterForm, RiceForm
 from roadmap.selectors import (
@@ -25,6 +25,7 @@ from roadmap.selectors import (
     initiative_teams,
     quarantine_list,
 )
+from roadmap.services.policy import policy_current
 from web.forms import apply_service_errors
 
 from ._access import editor_required, viewer_required
@@ -63,11 +64,16 @@ def _sort(data: QueryDict) -> str:
     return sort if sort.removeprefix("-") in PRIORITY_SORTS else "rank"
 
 
-def _header(filters: dict, sort: str) -> list[dict]:
-    """Each column's link: the other direction when it is the sorted one."""
+def _header(filters: dict, sort: str, score: str) -> list[dict]:
+    """Each column's link: the other direction when it is the sorted one.
+
+    `score`: the name of the policy's framework score (`scoring.score_label`).
+    """
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     header = []
     for column in COLUMNS:
+        if column.sort == "rice":
+            column = column._replace(label=score)
         if column.sort == key:
             state = "descending" if descending else "ascending"
             target = column.sort if descending else f"-{column.sort}"
@@ -101,6 +107,7 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
     form = _filter_form(viewer, data)
     filters = form.filters()
     sort = _sort(data)
+    policy = policy_current()
     listed = initiative_list(viewer=viewer, filters=filters, sort=sort)
     # Each initiative is one row (filters by objective are subqueries): plain
     # counts, an index-only scan of initiative_rank_id when nothing is filtered.
@@ -118,7 +125,8 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
         "filter_query": query,
         "sort": sort,
         "export_query": urlencode({**filters, "sort": sort}),
-        "header": _header(filters, sort),
+        "header": _header(filters, sort, scoring.score_label(policy)),
+        "policy_formula": scoring.policy_formula(policy),
         "highlight": highlight,
     }
 

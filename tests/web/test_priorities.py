@@ -296,3 +296,20 @@ def test_saving_a_row_on_a_later_page_redraws_that_page(
         headers={"HX-Request": "true"},
     )
     assert _titles(response.content.decode()) == ["Gamma", "Delta"]
+
+
+def test_the_table_says_how_the_current_policy_counts(product_client, product_user):
+    from roadmap.services.policy import scoring_policy_update
+
+    html = product_client.get("/priorities/").content.decode()
+    assert "priority = reach x impact x confidence / effort x (1 + alignment)" in html
+    assert ">RICE<" in html
+
+    scoring_policy_update(
+        actor=product_user, data={"framework": "ice", "alignment_weight": 2}, expected_version=1
+    )
+
+    html = product_client.get("/priorities/").content.decode()
+    assert "priority = impact x confidence x ease (each 1-10) x (1 + 2 x alignment)" in html
+    assert ">ICE<" in html
+    assert ">RICE<" not in html
