@@ -17,7 +17,7 @@ COMPARED = [
     ("Impact", "impact"),
     ("Confidence", "confidence"),
     ("Effort", "effort"),
-    ("RICE", "rice_score"),
+    ("Score before alignment", "rice_score"),  # RICE, ICE, WSJF or the formula
     ("Alignment", "alignment_score"),
     ("Priority", "priority_score"),
     ("Rank", "rank"),
