@@ -164,3 +164,21 @@ def test_new_initiative_form_keeps_input_on_errors(product_client):
     assert 'value="Half done"' in html
     assert "Select a valid choice. 9 is not one of the available choices." in html
     assert not Initiative.objects.filter(title="Half done").exists()
+
+
+def test_the_score_card_is_named_after_the_framework_that_scored_it(
+    product_client, product_user, rescore
+):
+    from roadmap import services
+    from roadmap.services.policy import scoring_policy_update
+
+    initiative = services.initiative_create(actor=product_user, title="SSO", reach=300)
+    rescore()
+    html = product_client.get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert '<span class="stat-label">RICE</span>' in html
+
+    scoring_policy_update(actor=product_user, data={"framework": "ice"}, expected_version=1)
+    rescore()
+
+    html = product_client.get(f"/initiatives/{initiative.pk}/").content.decode()
+    assert '<span class="stat-label">ICE</span>' in html
