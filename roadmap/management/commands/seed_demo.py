@@ -29,6 +29,6 @@ class Command(BaseCommand):
                 demo_load(rng=rng, cpo=users["product"])
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
-            "Log in at http://127.0.0.1:8000/ as product / marketing / integration"
+            "Log in as product / marketing / integration"
             f" (password: {DEMO_PASSWORD}); admin / {DEMO_PASSWORD} is a superuser."
         )
