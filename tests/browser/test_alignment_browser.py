@@ -129,3 +129,17 @@ def test_marketing_picks_segments_and_sorts_by_revenue(page, world, shoot):
     expect(rows).to_have_text(["A", "C"])
     expect(page.locator("#segments tbody tr").first).to_contain_text("150,000")
     shoot(page, "alignment-segments")
+
+
+def test_matrix_ranks_line_up_whatever_the_titles_length(page, world):
+    """A short title does not pull its rank down below the others'."""
+    from roadmap.models import Initiative
+
+    Initiative.objects.filter(title="A").update(title="Single sign-on for every workspace")
+    UserFactory(username="mia", groups=["marketing"])
+    log_in(page, "mia")
+    page.goto("/alignment/")
+    ranks = page.locator("#matrix thead .matrix-col-rank")
+    expect(ranks).to_have_count(5)
+    tops = {round(ranks.nth(n).bounding_box()["y"]) for n in range(5)}
+    assert len(tops) == 1, tops
