@@ -4,37 +4,94 @@ Each service validates, writes, keeps derived progress in step and, when key
 results move, tells the listeners registered with `on_key_results_changed`
 inside the same transaction. Roadmap depends on goals and never the reverse:
 the roadmap app subscribes at start-up (roadmap.apps) to mark the initiatives
-aligned to those key results for a rescore.
+aligned to those key results for a rescore. The metrics' writes are in
+okrs.services_metrics and the listeners and version checks in
+okrs.services_common; both are re-exported here, the one place callers import
+OKR writes from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.services import audit_record, diff, fingerprint, snapshot
+from audit.services import audit_record, diff, snapshot
 
 from . import progress as progress_math
-from .models import CheckIn, KeyResult, Metric, MetricReading, Objective
+from .models import CheckIn, KeyResult, Objective
 from .periods import current_quarter
-from .progress_sync import (
-    key_result_settle,
-    metric_settle,
-    objective_recompute_progress,
+from .progress_sync import key_result_settle, objective_recompute_progress
+from .services_common import (
+    KEY_RESULT_UPDATED,
+    OBJECTIVE_UPDATED,
+    GoalsListener,
+    KeyResultListener,
+    StaleVersion,
+    _announce,
+    _check_version,
+    _goals_changed,
+    _goals_listeners,
+    _key_result_listeners,
+    on_goals_changed,
+    on_key_results_changed,
+)
+from .services_metrics import (
+    METRIC_AUDIT_FIELDS,
+    METRIC_DERIVED_FIELDS,
+    METRIC_EDITABLE_FIELDS,
+    DerivedMetricReadings,
+    ReadingIngestResult,
+    metric_create,
+    metric_delete,
+    metric_fingerprint,
+    metric_push_refusal,
+    metric_readings_ingest,
+    metric_readings_push,
+    metric_update,
 )
 
-KeyResultListener = Callable[[list[int], str], None]
-_key_result_listeners: list[KeyResultListener] = []
-GoalsListener = Callable[[str, list[int]], None]
-_goals_listeners: list[GoalsListener] = []
-KEY_RESULT_UPDATED = "key_result.updated"
-OBJECTIVE_UPDATED = "objective.updated"
+# Every OKR write and its errors, those of okrs.services_metrics and okrs.services_common
+# included: callers import them from here (the listener lists for tests that restore them).
+__all__ = [
+    "CHECK_IN_AUDIT_FIELDS",
+    "KEY_RESULT_AUDIT_FIELDS",
+    "KEY_RESULT_UPDATED",
+    "METRIC_AUDIT_FIELDS",
+    "METRIC_DERIVED_FIELDS",
+    "METRIC_EDITABLE_FIELDS",
+    "OBJECTIVE_AUDIT_FIELDS",
+    "OBJECTIVE_UPDATED",
+    "CheckInResult",
+    "DerivedMetricReadings",
+    "GoalsListener",
+    "KeyResultListener",
+    "ReadingIngestResult",
+    "StaleVersion",
+    "_goals_listeners",
+    "_key_result_listeners",
+    "check_in_create",
+    "check_in_record",
+    "key_result_create",
+    "key_result_delete",
+    "key_result_update",
+    "metric_create",
+    "metric_delete",
+    "metric_fingerprint",
+    "metric_push_refusal",
+    "metric_readings_ingest",
+    "metric_readings_push",
+    "metric_update",
+    "objective_create",
+    "objective_delete",
+    "objective_update",
+    "on_goals_changed",
+    "on_key_results_changed",
+]
+
 
 OBJECTIVE_AUDIT_FIELDS = [
     "title",
@@ -60,55 +117,6 @@ KEY_RESULT_AUDIT_FIELDS = [
     "weight",
     "confidence",
 ]
-METRIC_DERIVED_FIELDS = ("derived_kind", "derived_window_days", "derived_segment")
-METRIC_AUDIT_FIELDS = ["key", "name", "unit", "direction", "description", *METRIC_DERIVED_FIELDS]
-
-
-def on_key_results_changed(listener: KeyResultListener) -> None:
-    """Subscribe to "these key results' progress or weight may have changed"."""
-    if listener not in _key_result_listeners:
-        _key_result_listeners.append(listener)
-
-
-def _announce(key_result_ids: Iterable[int], trigger: str) -> None:
-    ids = sorted(set(key_result_ids))
-    if ids:
-        for listener in _key_result_listeners:
-            listener(ids, trigger)
-
-
-def on_goals_changed(listener: GoalsListener) -> None:
-    """Subscribe to "these objectives (or key results) were updated", called inside the
-    transaction with KEY_RESULT_UPDATED or OBJECTIVE_UPDATED and the ids (roadmap's
-    webhooks listen)."""
-    if listener not in _goals_listeners:
-        _goals_listeners.append(listener)
-
-
-def _goals_changed(event: str, ids: Iterable[int]) -> None:
-    ids = sorted(set(ids))
-    if ids:
-        for listener in _goals_listeners:
-            listener(event, ids)
-
-
-class StaleVersion(Exception):
-    """The object changed since the caller read it (optimistic locking)."""
-
-    def __init__(self, current):
-        super().__init__("This object was changed by someone else.")
-        self.current = current
-
-
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != instance.version:
-        raise StaleVersion(instance)
-
-
-def _check_fingerprint(instance, fields: list[str], expected: str | None) -> None:
-    """The version check for rows without a version column (see audit.services.fingerprint)."""
-    if expected is not None and expected != fingerprint(instance, fields):
-        raise StaleVersion(instance)
 
 
 # --- Objectives --------------------------------------------------------------
@@ -320,143 +328,3 @@ def check_in_record(
 def check_in_create(*, actor, key_result: KeyResult, **fields) -> CheckIn:
     """Record a check-in (see check_in_record) and return it."""
     return check_in_record(actor=actor, key_result=key_result, **fields).check_in
-
-
-# --- Metrics -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReadingIngestResult:
-    readings: list[MetricReading]
-    created: int
-    updated: int
-
-
-@transaction.atomic
-def metric_readings_ingest(*, actor, metric: Metric, items: list[dict]) -> ReadingIngestResult:
-    """Store readings (value, observed_at, source, external_id) for one metric.
-
-    A repeated external_id updates the stored reading, so a retried batch is
-    harmless. Every key result that tracks the metric takes the newest value of
-    its history (the newest reading, unless one of its check-ins is newer: a
-    late reading about an earlier moment changes nothing); each one that moved
-    asks for a rescore of the initiatives aligned to it.
-    """
-    metric = Metric.objects.select_for_update().get(pk=metric.pk)
-    ext_ids = [item["external_id"] for item in items if item.get("external_id")]
-    existing = {
-        r.external_id: r
-        for r in MetricReading.objects.filter(metric=metric, external_id__in=ext_ids)
-    }
-    to_create, to_update, result = [], [], []
-    seen_in_batch: dict[str, MetricReading] = {}
-    for item in items:
-        ext = item.get("external_id") or None
-        reading = (seen_in_batch.get(ext) or existing.get(ext)) if ext else None
-        if reading is None:
-            reading = MetricReading(metric=metric, external_id=ext)
-            to_create.append(reading)
-        elif reading.pk and reading not in to_update:
-            to_update.append(reading)
-        reading.value = item["value"]
-        reading.observed_at = item.get("observed_at") or timezone.now()
-        reading.source = item.get("source", "") or ""
-        reading.full_clean(exclude=["metric"], validate_unique=False, validate_constraints=False)
-        if ext:
-            seen_in_batch[ext] = reading
-        result.append(reading)
-    MetricReading.objects.bulk_create(to_create)
-    if to_update:
-        now = timezone.now()  # bulk_update skips auto_now: an integration syncs on it
-        for reading in to_update:
-            reading.updated_at = now
-        MetricReading.objects.bulk_update(
-            to_update, ["value", "observed_at", "source", "updated_at"]
-        )
-
-    moved, objective_ids = metric_settle(metric.pk)
-    objective_recompute_progress(objective_ids=objective_ids)
-    _announce(moved, "metric")
-    _goals_changed(KEY_RESULT_UPDATED, moved)
-    return ReadingIngestResult(readings=result, created=len(to_create), updated=len(to_update))
-
-
-class DerivedMetricReadings(ValidationError):
-    """Readings pushed to a derived metric: the pipeline computes its readings."""
-
-
-def metric_push_refusal(metric: Metric) -> str | None:
-    """Why `metric` takes no pushed readings (a derived one), else None."""
-    if not metric.derived_kind:
-        return None
-    return (
-        f"The metric “{metric.key}” is derived ({metric.derived_label}): its readings are"
-        " computed from customer survey answers, so it takes no pushed readings. Send the"
-        " answers as evidence with a score, or push to a metric that is not derived."
-    )
-
-
-def metric_readings_push(*, actor, metric: Metric, items: list[dict]) -> ReadingIngestResult:
-    """Readings an integration (or a person) sends: refused on a derived metric, whose
-    readings the pipeline computes from survey answers (a pushed one would be overwritten
-    by, or fight with, the computed ones). Else metric_readings_ingest."""
-    refusal = metric_push_refusal(metric)
-    if refusal:
-        raise DerivedMetricReadings(refusal, code="derived_metric")
-    return metric_readings_ingest(actor=actor, metric=metric, items=items)
-
-
-@transaction.atomic
-def metric_create(*, actor, **fields) -> Metric:
-    metric = Metric(**fields)
-    metric.full_clean()
-    metric.save()
-    audit_record(
-        actor=actor, instance=metric, action="create", changes=snapshot(metric, METRIC_AUDIT_FIELDS)
-    )
-    return metric
-
-
-METRIC_EDITABLE_FIELDS = {"name", "unit", "direction", "description", *METRIC_DERIVED_FIELDS}
-
-
-def metric_fingerprint(metric: Metric) -> str:
-    """What an edit form carries to refuse a stale edit (metrics have no version column)."""
-    return fingerprint(metric, METRIC_AUDIT_FIELDS)
-
-
-@transaction.atomic
-def metric_update(
-    *, actor, metric: Metric, data: dict, expected_fingerprint: str | None = None
-) -> Metric:
-    """Rename or describe a metric. Its key is fixed: integrations push readings by key.
-
-    `expected_fingerprint` (from `metric_fingerprint` of the metric as the
-    editor read it) refuses the write with StaleVersion if it changed since.
-    """
-    unknown = set(data) - METRIC_EDITABLE_FIELDS
-    if unknown:
-        raise ValidationError(f"Unknown or fixed fields: {', '.join(sorted(unknown))}")
-    metric = Metric.objects.select_for_update().get(pk=metric.pk)
-    _check_fingerprint(metric, METRIC_AUDIT_FIELDS, expected_fingerprint)
-    before = snapshot(metric, METRIC_AUDIT_FIELDS)
-    for name, value in data.items():
-        setattr(metric, name, value)
-    metric.full_clean()
-    metric.save()
-    audit_record(
-        actor=actor,
-        instance=metric,
-        action="update",
-        changes=diff(before, snapshot(metric, METRIC_AUDIT_FIELDS)),
-    )
-    return metric
-
-
-@transaction.atomic
-def metric_delete(*, actor, metric: Metric) -> None:
-    """Delete a metric and its readings; key results that tracked it keep their last value."""
-    audit_record(
-        actor=actor, instance=metric, action="delete", changes=snapshot(metric, METRIC_AUDIT_FIELDS)
-    )
-    metric.delete()
