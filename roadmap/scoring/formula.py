@@ -127,6 +127,14 @@ def policy_formula(policy: ScoringPolicy) -> str:
     return f"priority = {base} x {multiplier}"
 
 
+def policy_description(policy: ScoringPolicy) -> str:
+    """`policy_formula`, and what work aligned to nothing is multiplied by when not 1."""
+    formula = policy_formula(policy)
+    if policy.unaligned_factor == 1.0:
+        return formula
+    return f"{formula}; work aligned to nothing: score x {policy.unaligned_factor:g}"
+
+
 def score_label(policy: ScoringPolicy) -> str:
     """The name of the framework's score before alignment: RICE, ICE, WSJF, or Score."""
     return "Score" if policy.framework == "custom" else FRAMEWORKS[policy.framework]

@@ -126,7 +126,7 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
         "sort": sort,
         "export_query": urlencode({**filters, "sort": sort}),
         "header": _header(filters, sort, scoring.score_label(policy)),
-        "policy_formula": scoring.policy_formula(policy),
+        "policy_formula": scoring.policy_description(policy),
         "highlight": highlight,
     }
 

@@ -313,3 +313,9 @@ def test_the_table_says_how_the_current_policy_counts(product_client, product_us
     assert "priority = impact x confidence x ease (each 1-10) x (1 + 2 x alignment)" in html
     assert ">ICE<" in html
     assert ">RICE<" not in html
+    assert "aligned to nothing" not in html
+
+    scoring_policy_update(actor=product_user, data={"unaligned_factor": 0.5}, expected_version=2)
+
+    html = product_client.get("/priorities/").content.decode()
+    assert "x (1 + 2 x alignment); work aligned to nothing: score x 0.5" in html
