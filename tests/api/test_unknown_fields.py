@@ -9,7 +9,15 @@ import pytest
 
 from roadmap.models import Evidence, Initiative
 from tests.api.problems import fields
-from tests.factories import InitiativeFactory
+from tests.factories import (
+    AlignmentFactory,
+    CustomerFactory,
+    InitiativeFactory,
+    KeyResultFactory,
+    MetricFactory,
+    ObjectiveFactory,
+    SegmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +43,30 @@ def test_a_field_like_none_is_named_without_a_guess(product):
     assert not Initiative.objects.exists()
 
 
-def test_a_body_read_with_get_goes_back_with_put(product):
-    initiative = InitiativeFactory(title="Export")
-    body = product.get(f"/api/v1/initiatives/{initiative.pk}/").json()
-    body["title"] = "Export to CSV"
+# Each resource a client may PUT: how to make one, its URL, a field to change.
+ROUND_TRIPS = {
+    "initiative": (lambda: InitiativeFactory(title="Export"), "initiatives/{pk}", "title"),
+    "objective": (lambda: ObjectiveFactory(title="Grow"), "objectives/{pk}", "title"),
+    "key result": (lambda: KeyResultFactory(title="NPS 45"), "key-results/{pk}", "title"),
+    "metric": (lambda: MetricFactory(key="nps", name="NPS"), "metrics/{key}", "name"),
+    "segment": (lambda: SegmentFactory(name="SMB"), "segments/{pk}", "name"),
+    "customer": (lambda: CustomerFactory(name="Acme"), "customers/{pk}", "name"),
+    "alignment": (lambda: AlignmentFactory(), "alignments/{pk}", "contribution"),
+}
 
-    response = product.put(f"/api/v1/initiatives/{initiative.pk}/", body, format="json")
+
+@pytest.mark.parametrize("resource", ROUND_TRIPS)
+def test_a_body_read_with_get_goes_back_with_put(product, resource):
+    make, path, field = ROUND_TRIPS[resource]
+    made = make()
+    url = "/api/v1/" + path.format(pk=made.pk, key=getattr(made, "key", "")) + "/"
+    body = product.get(url).json()
+    body[field] = "weak" if field == "contribution" else "Renamed"
+
+    response = product.put(url, body, format="json")
 
     assert response.status_code == 200, response.content[:300]
-    initiative.refresh_from_db()
-    assert initiative.title == "Export to CSV"
+    assert response.json()[field] == body[field]
 
 
 def test_one_unknown_key_in_a_batch_refuses_the_batch(integration):
