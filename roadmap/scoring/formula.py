@@ -135,9 +135,9 @@ def policy_description(policy: ScoringPolicy) -> str:
     return f"{formula}; work aligned to nothing: score x {policy.unaligned_factor:g}"
 
 
-def score_label(policy: ScoringPolicy) -> str:
-    """The name of the framework's score before alignment: RICE, ICE, WSJF, or Score."""
-    return "Score" if policy.framework == "custom" else FRAMEWORKS[policy.framework]
+def score_label(framework: str) -> str:
+    """The name of a framework's score before alignment: RICE, ICE, WSJF, or Score (custom)."""
+    return "Score" if framework == "custom" else FRAMEWORKS.get(framework, "RICE")
 
 
 # --- Everything together -----------------------------------------------------

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.selectors import audit_for_object, history_rows
 from okrs.services import StaleVersion
-from roadmap import services
+from roadmap import scoring, services
 from roadmap.forms import (
     AlignmentForm,
     ContributionForm,
@@ -46,6 +46,8 @@ def _page(request, initiative: Initiative, form=None, conflict=None, status=200)
     ).get_page(request.GET.get("evidence"))
     context = {
         "initiative": initiative,
+        # The framework that scored it (its breakdown's), not necessarily today's policy.
+        "score_label": scoring.score_label(initiative.breakdown.get("framework", "rice")),
         "form": form or (InitiativeForm(instance=initiative) if editable else None),
         "conflict": conflict,
         "alignments": list(initiative.alignments.all()),

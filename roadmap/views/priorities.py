@@ -125,7 +125,7 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
         "filter_query": query,
         "sort": sort,
         "export_query": urlencode({**filters, "sort": sort}),
-        "header": _header(filters, sort, scoring.score_label(policy)),
+        "header": _header(filters, sort, scoring.score_label(policy.framework)),
         "policy_formula": scoring.policy_description(policy),
         "highlight": highlight,
     }

@@ -13,14 +13,19 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_recent_history_has_distinct_time_labels_and_no_rank_zero(page):
-    UserFactory(username="mia", groups=["marketing"])
-    initiative = services.initiative_create(actor=None, title="SSO", reach=300)
+def _open_chart(page, initiative) -> None:
+    """The initiative's page, as marketing's mia, once Chart.js has drawn its history chart."""
     log_in(page, "mia")
     page.goto(f"/initiatives/{initiative.pk}/")
     page.wait_for_function(
         "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=history]'))"
     )
+
+
+def test_a_recent_history_has_distinct_time_labels_and_no_rank_zero(page):
+    UserFactory(username="mia", groups=["marketing"])
+    initiative = services.initiative_create(actor=None, title="SSO", reach=300)
+    _open_chart(page, initiative)
     axes = page.evaluate(
         """() => {
             const chart = Chart.getChart(document.querySelector('canvas[data-chart=history]'));
@@ -50,11 +55,7 @@ def test_a_score_is_drawn_flat_until_the_rescore_that_moved_it(page):
     ScoreSnapshot.objects.filter(pk=first.pk).update(created_at=now - timedelta(days=2))
     ScoreSnapshot.objects.filter(pk=second.pk).update(created_at=now - timedelta(days=1))
     assert first.priority_score < second.priority_score
-    log_in(page, "mia")
-    page.goto(f"/initiatives/{initiative.pk}/")
-    page.wait_for_function(
-        "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart=history]'))"
-    )
+    _open_chart(page, initiative)
     # Half-way between the two snapshots (36 hours ago): which rows of that
     # column of the canvas are the priority line's colour.
     drawn = page.evaluate(
