@@ -64,7 +64,7 @@ def main() -> None:
         _build(args.evidence)
 
     current = policy_current()
-    some = Initiative.objects.order_by("rank").values_list("id", "effort")[500]
+    some = Initiative.objects.order_by("rank_key", "id").values_list("id", "effort")[500]
     objective = Initiative.objects.filter(alignments__isnull=False).values_list(
         "alignments__key_result__objective_id", flat=True
     )[0]

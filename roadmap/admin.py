@@ -64,6 +64,11 @@ class InitiativeAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         "needs_rescore",
     )
     list_filter = ("status", "lane", "team", "reach_source", "needs_rescore")
+
+    def get_queryset(self, request):
+        # The list shows each row's rank: counted for the page in one query.
+        return super().get_queryset(request).with_ranks()
+
     search_fields = ("title", "description")
     fields = (
         "title",

@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse, StreamingHttpResponse
 
 from roadmap.models import Alignment
+from roadmap.models.ranks import rank_finder
 from roadmap.selectors_alignment import (
     AlignmentFilters,
     alignment_effort,
@@ -97,7 +98,7 @@ def csv_stream_response(
 # --- the priority table -------------------------------------------------------------
 
 PRIORITY_COLUMNS = [
-    ("rank", "Rank"),
+    ("rank_key", "Rank"),  # the rank's key, replaced by the rank (priorities_table)
     ("title", "Initiative"),
     ("status", "Status"),
     ("lane", "Lane"),
@@ -120,11 +121,12 @@ PRIORITY_COLUMNS = [
 
 
 def priorities_table(queryset: QuerySet) -> tuple[list[str], Iterator[tuple]]:
-    """The priority table's rows, in the queryset's order and filtered as it is: one query.
+    """The priority table's rows, in the queryset's order and filtered as it is: two queries.
 
     `queryset` is a selector's (initiative_list, priority_list) with its filters
     and order; its prefetches are dropped (a query per chunk), and the number
     of objectives each initiative is aligned to is counted in the same query.
+    Ranks come from one read of every ranked key (`rank_finder`).
     """
     objectives = (
         Alignment.objects.filter(initiative_id=OuterRef("pk"))
@@ -139,7 +141,9 @@ def priorities_table(queryset: QuerySet) -> tuple[list[str], Iterator[tuple]]:
         .values_list(*(name for name, _ in PRIORITY_COLUMNS))
         .iterator(chunk_size=STREAM_ROWS)
     )
-    return [label for _, label in PRIORITY_COLUMNS], rows
+    rank = rank_finder()
+    ranked = ((rank(row[0], row[-1]), *row[1:]) for row in rows)
+    return [label for _, label in PRIORITY_COLUMNS], ranked
 
 
 # --- the alignment tables ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from roadmap.models import (
     Segment,
     WebhookSubscription,
 )
+from roadmap.models.ranks import RANK_ORDER
 from roadmap.services.customers import CUSTOMER_AUDIT_FIELDS, SEGMENT_AUDIT_FIELDS
 from web.forms import FingerprintForm, VersionedForm
 from web.widgets import SearchSelect
@@ -261,9 +262,7 @@ class EvidenceCreateForm(forms.Form):
         required=False, max_length=200, label="…or a new customer's name"
     )
     initiative = forms.ModelChoiceField(
-        queryset=Initiative.objects.order_by("rank", "-priority_score", "id").only(
-            "id", "title", "rank"
-        ),
+        queryset=Initiative.objects.order_by(*RANK_ORDER).only("id", "title", "rank_key"),
         required=False,
         empty_label="Leave in the inbox",
         widget=SearchSelect(search_url=reverse_lazy("roadmap:pick-initiatives")),

@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 
 from roadmap.models import Customer, Evidence, Initiative, Segment
+from roadmap.models.ranks import RANK_ORDER
 from web.widgets import SearchSelect
 
 STATES = [
@@ -32,8 +33,9 @@ class InitiativePick(forms.ModelChoiceField):
 def initiative_picker(**kwargs) -> InitiativePick:
     return InitiativePick(
         queryset=Initiative.objects.exclude(status=Initiative.Status.ARCHIVED)
-        .order_by("rank", "-priority_score", "id")
-        .only("id", "title", "rank"),
+        .order_by(*RANK_ORDER)
+        .only("id", "title", "rank_key")
+        .with_ranks(),
         widget=SearchSelect(search_url=reverse_lazy("roadmap:pick-initiatives")),
         **kwargs,
     )

@@ -44,7 +44,7 @@ def _visible(qs: QuerySet, viewer) -> QuerySet:
 # The priority table's sortable columns: key -> the ordering it means. A leading
 # "-" on the key reverses it; every ordering ends on the id so pages are stable.
 PRIORITY_SORTS = {
-    "rank": (F("rank").asc(nulls_last=True), "-priority_score"),
+    "rank": (F("rank_key").asc(nulls_last=True), "-priority_score"),
     "title": (Lower("title"),),
     "reach": ("reach",),
     "impact": ("impact",),
@@ -85,12 +85,16 @@ def initiative_list(
     by default ranked work first, then shipped and archived (no rank) by score.
     """
     filters = filters or {}
-    qs = Initiative.objects.select_related("owner").prefetch_related(
-        Prefetch(
-            "alignments",
-            queryset=Alignment.objects.select_related("key_result__objective").order_by(
-                "key_result__objective_id", "key_result_id"
-            ),
+    qs = (
+        Initiative.objects.with_ranks()
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "alignments",
+                queryset=Alignment.objects.select_related("key_result__objective").order_by(
+                    "key_result__objective_id", "key_result_id"
+                ),
+            )
         )
     )
     if filters.get("status"):
@@ -161,7 +165,7 @@ def initiative_quarantine(*, viewer, initiative: Initiative) -> ScoreQuarantine 
     return ScoreQuarantine.objects.filter(initiative=initiative).first()
 
 
-# Every team, in order, one index probe each (initiative_team_rank): a skip scan
+# Every team, in order, one index probe each (initiative_team_rank_key): a skip scan
 # of a dozen teams instead of a DISTINCT over every initiative.
 TEAMS_SQL = """
 WITH RECURSIVE teams(team) AS (
@@ -276,14 +280,15 @@ def priority_list(*, viewer, filters: dict | None = None) -> QuerySet[Initiative
 
     One query for the page, whatever the length: the breakdown and the previous
     rank and score are stored on the initiative by the rescore, so a page is an
-    index range scan on rank. filters: status, lane, team.
+    index range scan on the rank's key, and its ranks one more query
+    (roadmap.models.ranks). filters: status, lane, team.
     """
     filters = filters or {}
-    qs = Initiative.objects.filter(rank__isnull=False).defer("description")
+    qs = Initiative.objects.filter(rank_key__isnull=False).defer("description").with_ranks()
     for name in ("status", "lane", "team"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
-    return _visible(qs.order_by("rank", "id"), viewer)
+    return _visible(qs.order_by("rank_key", "id"), viewer)
 
 
 def webhook_subscription_list(*, viewer) -> QuerySet[WebhookSubscription]:

@@ -59,13 +59,13 @@ class Row(NamedTuple):
     risk_reduction: int | None
     job_size: int | None
     priority_score: float
-    rank: int | None
+    rank_key: float | None  # None: not ranked (roadmap.models.ranks)
     experiment: bool  # a significant positive experiment (read when the policy uses it)
 
 
 # Fixed names only.
 ROW_SQL = f"SELECT {', '.join(Row._fields[:-1])}, {{experiment}} FROM roadmap_initiative"  # noqa: S608
-EDITABLE = frozenset(Row._fields) - {"id", "priority_score", "rank", "experiment"}
+EDITABLE = frozenset(Row._fields) - {"id", "priority_score", "rank_key", "experiment"}
 
 
 @dataclass(frozen=True)
@@ -163,16 +163,21 @@ def ranking_preview(
             after[iid] = _score(row, alignments.get(iid, ()), proposed, fresh)
         except (scoring.ScoringError, TypeError, KeyError) as exc:
             failures[iid] = str(exc)
+    # Ranked: open work once scored (a preview scores what it touches).
+    ranked_now = sorted(
+        (row.rank_key, iid) for iid, row in rows.items() if row.rank_key is not None
+    )
+    old_rank = {iid: n for n, (_, iid) in enumerate(ranked_now, 1)}
     ranking = sorted(
         (-after.get(iid, row.priority_score), iid)
         for iid, row in rows.items()
-        if row.status in RANKED
+        if row.status in RANKED and (row.rank_key is not None or iid in after)
     )
     new_rank = {iid: n for n, (_, iid) in enumerate(ranking, 1)}
     moved = [
-        (iid, row.rank, new_rank.get(iid))
-        for iid, row in rows.items()
-        if row.rank != new_rank.get(iid)
+        (iid, old_rank.get(iid), new_rank.get(iid))
+        for iid in rows
+        if old_rank.get(iid) != new_rank.get(iid)
     ]
     up = sum(1 for _, was, now_at in moved if (_places(was, now_at) or 0) > 0)
     down = sum(1 for _, was, now_at in moved if (_places(was, now_at) or 0) < 0)
@@ -188,7 +193,7 @@ def ranking_preview(
         return Move(
             id=iid,
             title=titles.get(iid, ""),
-            rank_before=row.rank,
+            rank_before=old_rank.get(iid),
             rank_after=new_rank.get(iid),
             score_before=row.priority_score,
             score_after=after.get(iid, row.priority_score),

@@ -20,6 +20,7 @@ from django.db.models import (
 )
 
 from roadmap.models import Alignment, Initiative, TeamCapacity
+from roadmap.models.ranks import RANK_ORDER
 from roadmap.permissions import can_view
 from roadmap.planning import Load, effort_in_quarter, quarters_from
 from roadmap.selectors import initiative_teams
@@ -35,7 +36,7 @@ ROW_FIELDS = (
     "status",
     "lane",
     "team",
-    "rank",
+    "rank_key",
     "priority_score",
     "effort",
     "start_quarter",
@@ -126,7 +127,7 @@ class TeamTotals:
 def team_totals(initiatives: QuerySet[Initiative], quarters: list[str]) -> dict[str, TeamTotals]:
     """Per team of `initiatives`: rows shown, rows outside the window, effort planned.
 
-    One GROUP BY team and plan (an index-only scan of initiative_team_rank),
+    One GROUP BY team and plan (an index-only scan of initiative_team_rank_key),
     then the plans' sums spread here: as many groups as teams times distinct
     plans, whatever the number of initiatives. `planned` spreads each plan's
     effort evenly over its span (planning.effort_in_quarter of the sum).
@@ -203,9 +204,6 @@ def _pages(total: int, asked: int) -> tuple[int, int]:
     return min(max(1, asked), pages), pages
 
 
-RANK_ORDER = (F("rank").asc(nulls_last=True), F("priority_score").desc(), "id")
-
-
 def _window(rows: list, offset: int) -> tuple[list, object | None]:
     """The page's rows, and the group key of the row just before the page (None on page 1)."""
     if offset == 0:
@@ -241,7 +239,7 @@ def _team_rows(shown, counts: dict, start: int, stop: int) -> list[Initiative]:
     """Rows start..stop of the teams in order, work without a team last.
 
     Named teams, then no team: each part in (team, rank) order, which
-    initiative_team_rank walks from the first row of the page on, so a page
+    initiative_team_rank_key walks from the first row of the page on, so a page
     reads its rows rather than sorting every initiative. One query, two when
     the page spans both parts.
     """
@@ -250,7 +248,9 @@ def _team_rows(shown, counts: dict, start: int, stop: int) -> list[Initiative]:
     for part, base, size in ((~Q(team=""), 0, named), (Q(team=""), named, counts.get("", 0))):
         low, high = max(start - base, 0), min(stop - base, size)
         if low < high:
-            ordered = shown.filter(part).only(*ROW_FIELDS).order_by("team", *RANK_ORDER)
+            ordered = (
+                shown.filter(part).only(*ROW_FIELDS).order_by("team", *RANK_ORDER).with_ranks()
+            )
             rows.extend(ordered[low:high])
     return rows
 
@@ -280,7 +280,9 @@ def _by_objective(shown, filters):
     )
     page_pairs = ordered.values_list("group", "group_title", "id")
     pairs_page, before = _window(list(page_pairs[max(0, offset - 1) : offset + PAGE_ROWS]), offset)
-    by_id = Initiative.objects.only(*ROW_FIELDS).in_bulk([pk for _, _, pk in pairs_page])
+    by_id = (
+        Initiative.objects.only(*ROW_FIELDS).with_ranks().in_bulk([pk for _, _, pk in pairs_page])
+    )
     groups: list[Group] = []
     for key, title, pk in pairs_page:
         if not groups or groups[-1].key != key:

@@ -107,6 +107,15 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
     confidence = 80
     effort = 1
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # Ranks are counted from scores, not stored: `rank=n` asks for scored
+        # work (ranked by its priority_score, ties by id), `rank=None` for
+        # work not scored yet.
+        if "rank" in kwargs:
+            kwargs["scored_at"] = None if kwargs.pop("rank") is None else timezone.now()
+        return kwargs
+
 
 class AlignmentFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from okrs.models import KeyResult, MetricReading, Objective
 from roadmap.models import Alignment, Customer, Evidence, Initiative, Segment
+from tests.ranks import current_ranks
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,11 +33,11 @@ def test_seed_demo_loads_a_company_once():
         "marketing",
         "integration",
     }
-    # every live initiative is scored and ranked, ranks 1..N with no gaps
-    ranks = list(
-        Initiative.objects.exclude(rank=None).order_by("rank").values_list("rank", flat=True)
-    )
-    assert ranks == list(range(1, len(ranks) + 1))
+    # every open initiative is scored and ranked, ranks 1..N with no gaps
+    open_work = Initiative.objects.filter(status__in=Initiative.RANKED_STATUSES)
+    assert not open_work.filter(rank_key__isnull=True).exists()
+    ranks = sorted(rank for rank in current_ranks().values() if rank is not None)
+    assert ranks == list(range(1, open_work.count() + 1))
     assert not Initiative.objects.filter(needs_rescore=True).exists()
 
     call_command("seed_demo")

@@ -11,6 +11,7 @@ from okrs.models import QUARTER_REGEX, KeyResult, greater_than_zero, quarter_val
 from roadmap.planning import MAX_SPAN_QUARTERS, schedule_error
 
 from .quarters import quarter_index_sql
+from .ranks import RankedQuerySet, rank_of
 
 FIBONACCI_CHOICES = [(n, str(n)) for n in bounds.FIBONACCI]
 
@@ -134,12 +135,28 @@ class Initiative(models.Model):
     # Computed by the recompute pipeline, never typed in.
     rice_score = models.FloatField(default=0, editable=False)
     alignment_score = models.FloatField(default=0, editable=False)
-    # Not indexed: every rescore rewrites it, and ten thousand rows sort in memory.
     priority_score = models.FloatField(default=0, editable=False)
-    rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
     scored_at = models.DateTimeField(null=True, blank=True, editable=False)
     breakdown = models.JSONField(default=dict, blank=True, editable=False)
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
+    # The ranked order, kept by the database: minus the priority of scored work
+    # that is still open (idea, planned, in progress), NULL for the rest. A rank
+    # is this row's place in (rank_key, id) order, counted when read
+    # (roadmap.ranks), never stored: at 100,000 initiatives one lift passes
+    # hundreds of others, and stored dense ranks made each rescore rewrite
+    # tens of thousands of rows (docs/PERFORMANCE.md, "Ranks are read").
+    rank_key = models.GeneratedField(
+        expression=models.Case(
+            models.When(
+                Q(status__in=["idea", "planned", "in_progress"]) & Q(scored_at__isnull=False),
+                then=-models.F("priority_score"),
+            ),
+            default=None,
+            output_field=models.FloatField(),
+        ),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
     # Where it was before its latest change (as in its latest ScoreSnapshot), kept
     # here so the ranked list reads one row per initiative and nothing else.
     previous_rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -187,16 +204,19 @@ class Initiative(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RankedQuerySet.as_manager()
+
     class Meta:
-        ordering = ["rank", "-priority_score", "id"]
+        ordering = ["rank_key", "-priority_score", "id"]
         indexes = [
-            # The ranked list's page: ORDER BY rank, id LIMIT 50 stops after 50 rows.
-            models.Index(fields=["rank", "id"], name="initiative_rank_id"),
+            # The ranked list's page: ORDER BY rank_key, id LIMIT 50 stops after 50
+            # rows, and a rank is a count over it (roadmap.ranks).
+            models.Index(fields=["rank_key", "id"], name="initiative_rank_key_id"),
             # The alignment page joins every link in view to its initiative's
             # status, lane, team and effort: an index-only scan of these few
             # columns instead of a scan of the wide table (PostgreSQL; elsewhere
             # a plain index). None of them is rewritten by a rescore, so rescore
-            # updates that keep the rank stay HOT.
+            # updates that leave the score stay HOT.
             models.Index(
                 fields=["status", "lane", "team", "id"],
                 include=["effort", "target_quarter"],
@@ -205,12 +225,12 @@ class Initiative(models.Model):
             # The filters' list of teams (a skip scan: one probe per team) and the
             # timeline: its page walks a team's work in rank order, its totals per
             # team and quarter are an index-only scan in team order. Neither team,
-            # plan nor effort is rewritten by a rescore; a rank move already
-            # updates initiative_rank_id.
+            # plan nor effort is rewritten by a rescore; a score move already
+            # updates initiative_rank_key_id.
             models.Index(
-                fields=["team", "rank", "id"],
+                fields=["team", "rank_key", "id"],
                 include=["status", "lane", "effort", "start_quarter", "end_quarter"],
-                name="initiative_team_rank",
+                name="initiative_team_rank_key",
             ),
             # No index on needs_rescore or priority_score: every mark and every
             # rescore rewrites them, and an indexed column makes each of those
@@ -294,6 +314,25 @@ class Initiative(models.Model):
         error = schedule_error(self.start_quarter, self.end_quarter)
         if error is not None:
             raise ValidationError({error[0]: error[1]})
+
+    @property
+    def rank(self) -> int | None:
+        """Its place in the ranked list (1 best), None unless scored open work.
+
+        Counted once per instance (one query); a list gets its ranks in one
+        query from `roadmap.ranks.attach_ranks` (InitiativeQuerySet.with_ranks).
+        """
+        if "_rank" not in self.__dict__:
+            self._rank = rank_of(self)
+        return self._rank
+
+    @rank.setter
+    def rank(self, value: int | None) -> None:
+        self._rank = value
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_rank", None)
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def unaligned(self) -> bool:

@@ -68,7 +68,7 @@ def alignment_unaligned(
             i.rank,
             i.evidence_count,
         )
-        for i in ordered.only(
+        for i in ordered.with_ranks().only(
             "id",
             "title",
             "status",
@@ -76,7 +76,7 @@ def alignment_unaligned(
             "team",
             "effort",
             "priority_score",
-            "rank",
+            "rank_key",
             "evidence_count",
         )
     ]

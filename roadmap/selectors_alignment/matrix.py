@@ -94,8 +94,10 @@ def alignment_matrix(
         .annotate(weight_total=Sum(contribution_weight()), links=Count("pk"))
         .order_by()
     }
-    aligned = ranked(initiatives_in_view(filters).filter(aligned_in_view(filters))).only(
-        "id", "title", "lane", "status", "team", "rank"
+    aligned = (
+        ranked(initiatives_in_view(filters).filter(aligned_in_view(filters)))
+        .only("id", "title", "lane", "status", "team", "rank_key")
+        .with_ranks()
     )
     if limit is not None:
         aligned = aligned[offset : offset + limit]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.db.models import (
     Case,
     Exists,
-    F,
     FloatField,
     OuterRef,
     Q,
@@ -22,6 +21,7 @@ from django.db.models import (
 
 from okrs.models import KeyResult, Objective
 from roadmap.models import Alignment, Initiative
+from roadmap.models.ranks import RANK_ORDER
 from roadmap.permissions import can_view
 from roadmap.scoring import CONTRIBUTION_WEIGHTS
 
@@ -112,7 +112,7 @@ def alignments_in_view(filters: AlignmentFilters) -> QuerySet[Alignment]:
 
 def ranked(qs: QuerySet[Initiative]) -> QuerySet[Initiative]:
     """Best rank first (unranked last, by priority): the ranked list's order."""
-    return qs.order_by(F("rank").asc(nulls_last=True), "-priority_score", "id")
+    return qs.order_by(*RANK_ORDER)
 
 
 def aligned_in_view(filters: AlignmentFilters) -> Exists:

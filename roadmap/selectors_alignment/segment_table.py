@@ -113,8 +113,10 @@ def alignment_segment_table(
     metric = SORTS[sort]
     page = list(totals.order_by(f"-{metric}", "initiative_id")[offset : offset + limit])
     ids = [t["initiative_id"] for t in page]
-    initiatives = Initiative.objects.only("id", "title", "lane", "status", "team", "rank").in_bulk(
-        ids
+    initiatives = (
+        Initiative.objects.only("id", "title", "lane", "status", "team", "rank_key")
+        .with_ranks()
+        .in_bulk(ids)
     )
     index = {c.id: n for n, c in enumerate(picked)}
     cells: dict[int, list[int]] = {pk: [0] * len(picked) for pk in ids}

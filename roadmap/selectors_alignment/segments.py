@@ -130,7 +130,7 @@ def alignment_segments(*, viewer, filters: AlignmentFilters) -> Segments:
     initiatives = list(
         in_view.annotate(
             evidence_total=Coalesce(Subquery(own_evidence.annotate(n=Count("pk")).values("n")), 0)
-        ).order_by("-evidence_total", F("rank").asc(nulls_last=True), "id")
+        ).order_by("-evidence_total", F("rank_key").asc(nulls_last=True), "id")
     )
     backers = _customers_behind(in_view)
     heat = (

@@ -165,12 +165,8 @@ def initiative_delete(*, actor, initiative: Initiative) -> None:
     if group is not None:
         segment_counts_regroup(initiative_id=initiative.pk, was=group, now=None)
     initiative.delete()
+    # Everything below it moves up a rank: ranks are counted when read.
     priorities_changed()
-    # Everything below it moves up a rank.
-    initiatives_mark(
-        ids=Initiative.objects.filter(rank__isnull=False).values_list("id", flat=True)[:1],
-        trigger=Initiative.Trigger.EDIT,
-    )
 
 
 @transaction.atomic

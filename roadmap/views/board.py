@@ -16,6 +16,7 @@ from roadmap import services
 from roadmap.forms import MoveForm
 from roadmap.forms_board import BoardFilterForm, LaneMoreForm
 from roadmap.models import Initiative
+from roadmap.models.ranks import attach_ranks
 from roadmap.selectors import initiative_get_for_user, initiative_list, initiative_teams
 
 from ._access import editor_required, viewer_required
@@ -38,7 +39,7 @@ CARD_FIELDS = (
     "title",
     "status",
     "lane",
-    "rank",
+    "rank_key",
     "priority_score",
     "reach",
     "reach_source",
@@ -92,6 +93,7 @@ def _board_context(viewer, data: QueryDict, status_message: str = "") -> dict:
     shipped_count = shipped.order_by().count()
     shown = {"lane": LANE_CARDS, "strip": SHIPPED_STRIP, "hide": 0}[shipped_mode]
     shipped_cards = list(shipped[:shown]) if shipped_count and shown else []
+    attach_ranks([card for column in columns for card in column["cards"]])
     return {
         "columns": columns,
         "lanes": Initiative.Lane.choices,
@@ -128,7 +130,7 @@ def board_lane(request, lane: str):
     filters = BoardFilterForm(request.GET, teams=initiative_teams(viewer=request.user)).filters()
     planned = _board_initiatives(request.user, filters).exclude(status=Initiative.Status.SHIPPED)
     in_lane = planned.filter(lane=lane)
-    cards = list(in_lane[offset : offset + LANE_CARDS])
+    cards = list(in_lane.with_ranks()[offset : offset + LANE_CARDS])
     count = in_lane.order_by().count()
     column = _column(lane, label, cards, count, offset)
     return render(

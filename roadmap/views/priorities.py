@@ -110,8 +110,8 @@ def _table_context(viewer, data: QueryDict, highlight: int | None = None) -> dic
     policy = policy_current()
     listed = initiative_list(viewer=viewer, filters=filters, sort=sort)
     # Each initiative is one row (filters by objective are subqueries): plain
-    # counts, an index-only scan of initiative_rank_id when nothing is filtered.
-    counts = listed.order_by().aggregate(total=Count("pk"), ranked=Count("rank"))
+    # counts, an index-only scan of initiative_rank_key_id when nothing is filtered.
+    counts = listed.order_by().aggregate(total=Count("pk"), ranked=Count("rank_key"))
     page = _CountedPaginator(listed, PAGE_SIZE, count=counts["total"]).get_page(data.get("page"))
     query = urlencode({**filters, "sort": sort} if sort != "rank" else filters)
     return {

@@ -163,12 +163,13 @@ def _grow(world, n: int) -> None:
 # column count, the page's cells). Unaligned: 2. Unserved: 2. Effort: 3. Segments: when the
 # counts were made, then (every segment picked) segments, count, page, initiatives,
 # cells, coverage (2), when counted.
-TAB_QUERIES = {"matrix": 13, "unaligned": 9, "unserved": 10, "effort": 10, "segments": 16}
+# Each tab that lists initiatives counts their ranks in one query.
+TAB_QUERIES = {"matrix": 14, "unaligned": 10, "unserved": 10, "effort": 10, "segments": 17}
 
 
 @pytest.mark.parametrize("tab", TAB_QUERIES)
 def test_each_tab_reads_in_a_constant_number_of_queries(
-    client, world, marketing_user, django_assert_num_queries, tab
+    client, world, marketing_user, django_assert_num_queries, django_assert_max_num_queries, tab
 ):
     client.force_login(marketing_user)
     _tab(client, "segments")  # the first visit counts the segments' evidence
@@ -180,7 +181,8 @@ def test_each_tab_reads_in_a_constant_number_of_queries(
         response = _tab(client, tab)
     if tab == "matrix":
         assert response.context["matrix"].column_count == 45
-    with django_assert_num_queries(TAB_QUERIES[tab]):
+    # At most: a view with no ranked initiative counts no ranks.
+    with django_assert_max_num_queries(TAB_QUERIES[tab]):
         _tab(client, tab, period=Q4, lane="next", team="Core")
 
 

@@ -12,6 +12,7 @@ from roadmap.models import Initiative, PendingCause
 from roadmap.services import initiatives_rescore_marked
 from tests.api.problems import fields
 from tests.factories import AlignmentFactory, InitiativeFactory, KeyResultFactory
+from tests.ranks import ranked_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def ranked():
     a, b, c = (InitiativeFactory(reach=r) for r in (100, 200, 300))
     AlignmentFactory(initiative=a, key_result=kr, contribution="strong")
     initiatives_rescore_marked()
-    assert list(Initiative.objects.order_by("rank").values_list("id", flat=True)) == [
+    assert ranked_ids() == [
         c.pk,
         a.pk,
         b.pk,
@@ -35,7 +36,7 @@ def _state():
     return (
         list(
             Initiative.objects.order_by("id").values_list(
-                "priority_score", "rank", "version", "needs_rescore"
+                "priority_score", "rank_key", "version", "needs_rescore"
             )
         ),
         list(Objective.objects.order_by("id").values_list("weight", "status", "version")),

@@ -88,8 +88,8 @@ def _saved(product_user, change: dict) -> dict[int, tuple[float, int]]:
     scoring_policy_update(actor=product_user, data=change)
     initiatives_rescore_marked()
     return {
-        iid: (score, rank)
-        for iid, score, rank in Initiative.objects.values_list("id", "priority_score", "rank")
+        i.pk: (i.priority_score, i.rank)
+        for i in Initiative.objects.with_ranks().only("id", "priority_score", "rank_key")
     }
 
 

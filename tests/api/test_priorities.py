@@ -92,9 +92,9 @@ def test_priorities_cost_the_same_number_of_queries_for_5_and_50_rows(
 
 
 def test_priorities_query_count_is_constant(product, django_assert_num_queries):
-    # token, user groups (role check), page (a cursor needs no count)
+    # token, user groups (role check), page (a cursor needs no count), its ranks
     _ranked(50)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         product.get(URL)
 
 

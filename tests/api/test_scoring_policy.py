@@ -144,7 +144,7 @@ def test_preview_shows_who_moves_without_writing_anything(product, django_assert
     big, small = _scored(1000, 300)
     AlignmentFactory(initiative=small, key_result=kr, contribution="strong")
     initiatives_rescore_marked()  # small: 240 x 2.2 = 528; big 800
-    before = list(Initiative.objects.values_list("id", "priority_score", "rank", "version"))
+    before = list(Initiative.objects.values_list("id", "priority_score", "rank_key", "version"))
 
     with django_assert_max_num_queries(12):
         response = product.post(PREVIEW, {"policy": {"unaligned_factor": 0.5}}, format="json")
@@ -158,7 +158,10 @@ def test_preview_shows_who_moves_without_writing_anything(product, django_assert
     assert moves[small.pk]["places"] == 1
     assert moves[big.pk]["score_after"] == pytest.approx(400)
     assert [m["id"] for m in body["top"]] == [small.pk, big.pk]
-    assert list(Initiative.objects.values_list("id", "priority_score", "rank", "version")) == before
+    assert (
+        list(Initiative.objects.values_list("id", "priority_score", "rank_key", "version"))
+        == before
+    )
     assert not ScoringSettings.objects.exists()
     assert not FullRescore.objects.exists()
 

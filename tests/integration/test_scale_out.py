@@ -433,7 +433,7 @@ COUNTS = ("evidence_count", "reach_customers", "reach_anonymous_items", "reach_i
 def _stored(now: datetime) -> dict[int, dict]:
     """Each initiative's scores, counts and kept evidence sums brought to `now`."""
     out = {}
-    for i in Initiative.objects.all():
+    for i in Initiative.objects.with_ranks():
         row = {name: getattr(i, name) for name in (*SCORES, *COUNTS)}
         if i.reach_anchor is not None:
             totals = scoring.reach_at(

@@ -11,6 +11,7 @@ from roadmap.models import FullRescore, Initiative, RecomputeRun, ScoreSnapshot
 from roadmap.services.rescore import rank
 from roadmap.tasks import sweep_marked_initiatives
 from tests.factories import CustomerFactory, EvidenceFactory, InitiativeFactory
+from tests.ranks import current_ranks
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_a_full_rescore_writes_only_the_rows_whose_score_or_rank_moves():
     passed = InitiativeFactory(reach=10, impact=1, confidence=100, effort=1)
     untouched = InitiativeFactory(reach=1, impact=1, confidence=100, effort=1)
     services.initiatives_rescore_marked(now=now)
-    ranks = dict(Initiative.objects.values_list("id", "rank"))
+    ranks = current_ranks()
     assert [ranks[i.pk] for i in (decaying, passed, untouched)] == [1, 2, 3]
     scored = dict(Initiative.objects.values_list("id", "scored_at"))
     if connection.vendor == "postgresql":
@@ -63,16 +64,17 @@ def test_a_full_rescore_writes_only_the_rows_whose_score_or_rank_moves():
 
     assert result.claimed == 3
     rows = {row["id"]: row for row in Initiative.objects.values()}
+    placed = current_ranks()
     assert rows[decaying.pk]["reach"] == pytest.approx(7.5, abs=1e-3)
-    assert (rows[decaying.pk]["rank"], rows[decaying.pk]["previous_rank"]) == (2, 1)
-    # Its score stands, its rank moved: the rank and "before" written, as for
-    # a row the run did not claim; its score (and scored_at) as they were.
-    assert (rows[passed.pk]["rank"], rows[passed.pk]["previous_rank"]) == (1, 2)
+    assert (placed[decaying.pk], rows[decaying.pk]["previous_rank"]) == (2, 1)
+    # Its score stands, its rank moved near the top: its "before" written, as
+    # for a row the run did not claim; its score (and scored_at) as they were.
+    assert (placed[passed.pk], rows[passed.pk]["previous_rank"]) == (1, 2)
     assert rows[passed.pk]["previous_priority_score"] == rows[passed.pk]["priority_score"]
     assert rows[passed.pk]["scored_at"] == scored[passed.pk]
     assert rows[decaying.pk]["scored_at"] == later
     # Neither moved: the run left the row as it was.
-    assert rows[untouched.pk]["rank"] == 3
+    assert placed[untouched.pk] == 3
     assert rows[untouched.pk]["scored_at"] == scored[untouched.pk]
     if connection.vendor == "postgresql":
         assert _xmin(untouched.pk) == untouched_row
@@ -170,14 +172,16 @@ def test_a_second_full_rescore_at_the_same_moment_writes_no_initiative_row():
     InitiativeFactory.create_batch(2)
     _ask_for_everything()
     services.initiatives_rescore_marked(now=now)
-    rows = list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank"))
+    rows = list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank_key"))
     if connection.vendor == "postgresql":
         versions = [_xmin(pk) for pk, _, _ in rows]
     _ask_for_everything()  # re-aggregate: the same sums come back
     again = services.initiatives_rescore_marked(now=now)
     assert again.claimed == 3
     assert again.changed_ids == []
-    assert list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank")) == rows
+    assert (
+        list(Initiative.objects.order_by("id").values_list("id", "scored_at", "rank_key")) == rows
+    )
     if connection.vendor == "postgresql":
         assert [_xmin(pk) for pk, _, _ in rows] == versions
 

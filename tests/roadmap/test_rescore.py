@@ -27,6 +27,7 @@ from tests.factories import (
     ObjectiveFactory,
     SegmentFactory,
 )
+from tests.ranks import current_ranks
 
 pytestmark = pytest.mark.django_db
 
@@ -314,7 +315,7 @@ def test_a_run_that_fails_before_it_commits_rolls_back_and_the_next_finishes(mon
     assert not ScoreSnapshot.objects.exists()
     monkeypatch.undo()
     assert _rescore().claimed == 3
-    ranks = dict(Initiative.objects.values_list("pk", "rank"))
+    ranks = current_ranks()
     assert ranks == {third.pk: 1, second.pk: 2, first.pk: 3}
     assert ScoreSnapshot.objects.count() == 3
     assert not PendingEvidence.objects.exists()
@@ -341,7 +342,7 @@ def test_an_initiative_that_fails_to_score_is_quarantined_and_the_rest_of_the_ru
 
     assert result.claimed == 3
     assert sorted(result.changed_ids) == sorted([good.pk, other.pk])
-    ranks = dict(Initiative.objects.values_list("pk", "rank"))
+    ranks = current_ranks()
     assert ranks[other.pk] == 1
     assert ranks[good.pk] == 2
     held = ScoreQuarantine.objects.get()

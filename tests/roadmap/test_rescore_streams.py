@@ -102,7 +102,7 @@ def _scored():
             "priority_score",
             "reach",
             "evidence_count",
-            "rank",
+            "rank_key",
             "breakdown",
             "reach_weighted",
             "reach_customers",
@@ -126,7 +126,6 @@ def _forget_scores_and_sums():
         reach=0,
         evidence_count=0,
         breakdown={},
-        rank=None,
     )
 
 

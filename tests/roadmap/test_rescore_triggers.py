@@ -21,6 +21,7 @@ from tests.factories import (
     ObjectiveFactory,
     SegmentFactory,
 )
+from tests.ranks import current_ranks
 
 pytestmark = pytest.mark.django_db
 
@@ -200,7 +201,7 @@ def test_deleting_an_initiative_closes_the_rank_gap(django_capture_on_commit_cal
     _rescore()
     with django_capture_on_commit_callbacks(execute=True):
         services.initiative_delete(actor=None, initiative=b)
-    assert list(Initiative.objects.order_by("rank").values_list("rank", flat=True)) == [1, 2]
+    assert sorted(current_ranks().values()) == [1, 2]
     c.refresh_from_db()
     assert c.rank == 2
 

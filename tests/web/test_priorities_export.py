@@ -6,6 +6,7 @@ import io
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from roadmap.models import Initiative
@@ -82,7 +83,12 @@ def _queries(client, url) -> int:
 
 def test_the_export_costs_the_same_queries_for_3_rows_as_for_60(product_client, small_roadmap):
     few = _queries(product_client, PAGE)
-    Initiative.objects.bulk_create([Initiative(title=f"More {n}", rank=10 + n) for n in range(57)])
+    Initiative.objects.bulk_create(
+        [
+            Initiative(title=f"More {n}", priority_score=-n, scored_at=timezone.now())
+            for n in range(57)
+        ]
+    )
 
     assert _queries(product_client, PAGE) == few
 
@@ -118,6 +124,11 @@ def test_the_api_export_refuses_a_bad_filter_in_json(api, small_roadmap):
 
 def test_the_api_export_costs_the_same_queries_for_3_rows_as_for_60(api, small_roadmap):
     few = _queries(api, API)
-    Initiative.objects.bulk_create([Initiative(title=f"More {n}", rank=10 + n) for n in range(57)])
+    Initiative.objects.bulk_create(
+        [
+            Initiative(title=f"More {n}", priority_score=-n, scored_at=timezone.now())
+            for n in range(57)
+        ]
+    )
 
     assert _queries(api, API) == few

@@ -19,6 +19,7 @@ from tests.factories import (
     MetricFactory,
     UserFactory,
 )
+from tests.ranks import ranked_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +78,7 @@ def test_the_timeline_says_what_moved_a_key_result_from_where_to_where(marketing
         f"#1 → #3: key result Churn 5% → 3% moved 20% → 50% (reading from Amplitude); {change}"
         in text
     )
-    assert [r.pk for r in rivals] == list(
-        type(sso).objects.filter(rank__lt=3).order_by("rank").values_list("pk", flat=True)
-    )
+    assert [r.pk for r in rivals] == list(ranked_ids()[:2])
 
 
 def test_the_timeline_names_edits_evidence_and_who_passed(product_client):

@@ -73,7 +73,7 @@ def test_preview_lists_who_moves_and_writes_nothing(product_client):
     small = InitiativeFactory(reach=300, title="Small aligned")
     AlignmentFactory(initiative=small, key_result=kr, contribution="strong")
     initiatives_rescore_marked()
-    before = list(Initiative.objects.values_list("priority_score", "rank"))
+    before = list(Initiative.objects.values_list("priority_score", "rank_key"))
 
     response = product_client.post(PREVIEW, {**FORM, "unaligned_factor": "0.5"}, headers=HTMX)
 
@@ -82,7 +82,7 @@ def test_preview_lists_who_moves_and_writes_nothing(product_client):
     assert "1 initiative would move up, 1 down" in page
     assert "Nothing was saved" in page
     assert page.index("Small aligned") < page.index("Big unaligned")
-    assert list(Initiative.objects.values_list("priority_score", "rank")) == before
+    assert list(Initiative.objects.values_list("priority_score", "rank_key")) == before
     assert not ScoringSettings.objects.exists()
     assert big.pk
 

@@ -21,6 +21,9 @@ class InitiativeAlignmentSerializer(strict.ModelSerializer):
         read_only_fields = fields
 
 
+RANK_HELP = "Place in the ranked list, 1 best; null for shipped, archived or unscored work"
+
+
 class InitiativeSerializer(strict.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.all(), required=False, allow_null=True
@@ -39,6 +42,7 @@ class InitiativeSerializer(strict.ModelSerializer):
         help_text="Person-months, 0.01 to 10,000",
     )
     version = version_field()
+    rank = serializers.IntegerField(read_only=True, allow_null=True, help_text=RANK_HELP)
     unaligned = serializers.BooleanField(read_only=True)
     breakdown = BreakdownField(read_only=True)
     alignments = InitiativeAlignmentSerializer(many=True, read_only=True)
@@ -84,7 +88,6 @@ class InitiativeSerializer(strict.ModelSerializer):
             "rice_score",
             "alignment_score",
             "priority_score",
-            "rank",
             "scored_at",
             "evidence_count",
             "created_at",
@@ -103,6 +106,7 @@ class InitiativeSerializer(strict.ModelSerializer):
 class PrioritySerializer(strict.ModelSerializer):
     """One row of the ranked list, explained."""
 
+    rank = serializers.IntegerField(read_only=True, allow_null=True, help_text=RANK_HELP)
     previous_rank = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Rank before the latest change"
     )

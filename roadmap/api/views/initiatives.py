@@ -1,5 +1,6 @@
 """Initiatives: RICE inputs in, scores and rank out (read-only)."""
 
+from django.db.models import F
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import mixins
@@ -83,7 +84,8 @@ class InitiativeViewSet(
     search_fields = ["title"]
 
     def get_queryset(self):
-        return selectors.initiative_list(viewer=self.request.user)
+        # ?ordering=rank sorts by the rank's key (ranks are counted, not stored).
+        return selectors.initiative_list(viewer=self.request.user).alias(rank=F("rank_key"))
 
     def create_service(self, data):
         return services.initiative_create(actor=self.request.user, **data)

@@ -1,6 +1,7 @@
 """The ranked priorities: stored scores, best first, each with its breakdown."""
 
 from django.core.cache import cache
+from django.db.models import F
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -47,7 +48,8 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     search_fields = ["title"]
 
     def get_queryset(self):
-        return selectors.priority_list(viewer=self.request.user)
+        # ?ordering=rank sorts by the rank's key (ranks are counted, not stored).
+        return selectors.priority_list(viewer=self.request.user).alias(rank=F("rank_key"))
 
     def list(self, request, *args, **kwargs):
         # Integrations poll this list; between rescores it does not change (see

@@ -6,7 +6,7 @@
       streams    reading on other connections at the run's snapshot (PostgreSQL)
       links      the alignments
     score      totals for this run and the score of each initiative (`WriteRow`)
-    rank       every initiative's new rank (`Standing`, `Ranking`)
+    rank       the ranks before and after, for the snapshots (`Standing`, `Ranking`)
     write      one UPDATE of every changed row, and the snapshots
     run        the run itself, and what happens after it commits
     tuning     operational knobs (`Tuning`): how fast, never what is written

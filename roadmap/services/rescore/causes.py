@@ -29,15 +29,12 @@ from roadmap.models import Initiative
 
 from ..sql import fetch_numbers, ids_param, in_ids_sql
 from .aggregate import PendingItem
-from .rank import Ranking
+from .rank import RANK_SHIFT_TOP, Ranking
 from .write import SnapshotCauses, WriteRow
 
 MAX_CAUSES = 20  # per snapshot; the rest are counted in {"kind": "more", "count": N}
 MAX_PASSED = 5  # initiatives named in a rank_shift's passed_by / passed
 PASSED_SCAN = 50  # ranks looked at, either side, to find them
-# A rank that moves while its score stands gets a snapshot only this near the
-# top: with 10,000 initiatives one change shifts thousands of ranks.
-RANK_SHIFT_TOP = 20
 DECAY = [{"kind": "decay"}]
 # What makes two causes of one run the same cause (merged, with a count).
 MERGE_KEYS = {
@@ -198,7 +195,7 @@ def _passing(cursor, shifted: list[WriteRow], ranking: Ranking) -> dict[int, dic
     """A rank_shift cause for each shifted row: who passed it, or whom it passed."""
     if not shifted:
         return {}
-    order = sorted(ranking.new, key=ranking.new.__getitem__)  # ids by new rank
+    order = ranking.order
     old = ranking.old
     found: dict[int, tuple[list[int], list[int]]] = {}
     for row in shifted:

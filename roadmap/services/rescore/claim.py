@@ -52,7 +52,7 @@ class Claim(NamedTuple):
     confidence: float
     effort: float
     priority_score: float
-    rank: int | None
+    open: bool  # idea, planned or in progress: ranked once scored
     evidence_count: int
     never_scored: bool
     # Its evidence sums at an anchor (scoring.AnchoredReach); anchor None: unknown.
@@ -83,7 +83,8 @@ PENDING_INITIATIVES = (
 CLAIM_COLUMNS = (
     "id, CASE WHEN needs_rescore THEN rescore_trigger {trigger} END, mark_version, needs_rescore,"
     " %s OR reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s,"
-    " reach_source, reach, impact, confidence, effort, priority_score, rank, evidence_count,"
+    " reach_source, reach, impact, confidence, effort, priority_score,"
+    " status IN ('idea', 'planned', 'in_progress'), evidence_count,"
     " scored_at IS NULL, {anchor}, reach_half_life, reach_weighted, reach_anonymous,"
     " reach_customers, reach_anonymous_items, reach_items,"
     " ease, business_value, time_criticality, risk_reduction, job_size, {experiment}"

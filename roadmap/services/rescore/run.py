@@ -148,9 +148,10 @@ def initiatives_rescore_marked(
         with write.scored_rows(cursor) as scored:
             scorer.score_all(claimed, rows, scored.add)
 
-        # 4. Rank everything with this run's scores.
+        # 4. Rank everything with this run's scores (for the snapshots: ranks
+        # are counted when read, not stored).
         sent = {row.id for row in scored.rows}
-        ranking = rank.ranking(standing, scorer.scores, sent, set(ids))
+        ranking = rank.ranking(standing, claimed, scorer.scores, sent)
 
         # 5. Causes: what each snapshot says moved it; rows near the top
         # whose rank alone moved get one too (a rank_shift).
@@ -170,7 +171,9 @@ def initiatives_rescore_marked(
         shares.with_shares(listed, scorer.moved, policy)
 
         # 6. Write every changed row in one statement, and the snapshots.
-        snapshot_ids = write.write_rows(cursor, scored, ranking.slipped, ranking.new, now, listed)
+        snapshot_ids = write.write_rows(
+            cursor, scored, shifted, (ranking.new, ranking.old), now, listed
+        )
         if pending:
             write.pending_done(cursor, pending)
         if recorded:

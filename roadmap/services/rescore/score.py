@@ -145,7 +145,7 @@ class Scorer:
         )
         if not (rescored or claim.marked or anchor_totals is not None or delta is not None):
             # Nothing new (a full rescore claims rows no mark asked for):
-            # written only if its rank moves, as a row not claimed.
+            # written only if its rank moves near the top, as a row not claimed.
             return None
         row = WriteRow(
             claim.id, mark_version=claim.mark_version, moved=moved, trigger=claim.trigger

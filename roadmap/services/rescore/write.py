@@ -2,11 +2,12 @@
 
 Input: the scored rows (`WriteRow`s of claimed initiatives, gathered in a
 `ScoredRows` while the run scores), the rows of initiatives not claimed
-whose rank slipped, every new rank, the run's now.
+near the top whose rank slipped, the ranking (new and old ranks, for the
+snapshots: ranks are not stored), the run's now.
 Output: the ids of the ScoreSnapshots written (one per initiative whose
 priority moved).
-Writes: roadmap_initiative (scores, breakdown, evidence sums, rank, the
-"before" values, the mark), roadmap_scoresnapshot, and deletes the pending
+Writes: roadmap_initiative (scores, breakdown, evidence sums, the "before"
+values, the mark), roadmap_scoresnapshot, and deletes the pending
 items the run folded in (`pending_done`).
 Assumes: the run's transaction; the rows are locked here, by the UPDATE, in
 id order as ingest locks them (no deadlock). A mark that moved since the
@@ -29,7 +30,6 @@ from django.utils import timezone
 
 from ..sql import (
     copy_escape,
-    copy_line,
     db_timestamp,
     dumps,
     ids_param,
@@ -59,7 +59,7 @@ class WriteRow:
     """One initiative's row of the write, in WRITE_COLUMNS order. None: leave as stored."""
 
     id: int
-    claimed: bool = True  # False: not claimed, its rank moved because others' did
+    claimed: bool = True  # False: not claimed, near the top, its rank moved because others' did
     mark_version: int | None = None  # the claim's; the mark is cleared only if unmoved
     # anchored: the sums below replace the stored ones, anchored at `reach_anchor`
     # (None: unknown, aggregated afresh next run); folded: they add to them.
@@ -85,8 +85,9 @@ class WriteRow:
     folded: bool = False
     moved: bool = False  # its priority changed: a snapshot, and "before" set
     trigger: str | None = None  # what prompted it, for the snapshot
-    seq: int | None = None  # its place in the run (ScoredRows.add): its rank's index
-    rank: int | None = None
+    seq: int | None = None  # its place in the run (ScoredRows.add): its ranks' index
+    rank: int | None = None  # after the run (for the snapshot)
+    old_rank: int | None = None  # before it
     rice_score: float | None = None
     alignment_score: float | None = None
     priority_score: float | None = None
@@ -128,6 +129,7 @@ WRITE_COLUMNS = [
     ("trigger", "text"),
     ("seq", "integer"),
     ("rank", "integer"),
+    ("old_rank", "integer"),
     ("rice_score", "float8"),
     ("alignment_score", "float8"),
     ("priority_score", "float8"),
@@ -157,7 +159,7 @@ SET_REACH = ", ".join(
         ),
     ]
 )
-# What a snapshot keeps of the initiative as the run left it.
+# What a snapshot keeps of the initiative as the run left it (and its rank, from the run).
 SNAPSHOT_COLUMNS = (
     "reach",
     "impact",
@@ -166,7 +168,6 @@ SNAPSHOT_COLUMNS = (
     "rice_score",
     "alignment_score",
     "priority_score",
-    "rank",
     "previous_priority_score",
     "previous_rank",
 )
@@ -190,22 +191,12 @@ KEEP_UNLESS_SCORED = ", ".join(
 )
 COPY_ROWS = f"COPY rescore_rows ({', '.join(WRITE_NAMES)}) FROM STDIN"
 _values = attrgetter(*WRITE_NAMES)
-# Most rows of a run under steady ingest only slipped a rank: one format, filled in.
-_SLIP_LINE = copy_line(
-    [
-        {"id": "{id}", "claimed": False, "moved": False, "rank": "{rank}"}.get(name)
-        for name in WRITE_NAMES
-    ]
-)
 
 
 def copy_row(row: WriteRow) -> str:
     """`row` as a line of COPY (text format); a breakdown already escaped (`ScoredRows.add`)."""
-    if row.claimed or row.moved:
-        # Numbers, booleans, a timestamp and the escaped breakdown: str() of each.
-        return "\t".join(["\\N" if value is None else str(value) for value in _values(row)]) + "\n"
-    rank = row.rank
-    return _SLIP_LINE.format(id=row.id, rank="\\N" if rank is None else rank)
+    # Numbers, booleans, a timestamp and the escaped breakdown: str() of each.
+    return "\t".join(["\\N" if value is None else str(value) for value in _values(row)]) + "\n"
 
 
 class ScoredRows:
@@ -264,22 +255,21 @@ def write_rows(
     cursor,
     scored: ScoredRows,
     slipped: list[WriteRow],
-    ranks: dict[int, int],
+    ranks: tuple[dict[int, int], dict[int, int]],
     now: datetime,
     causes: SnapshotCauses | None = None,
 ) -> list[int]:
-    """Every row this run changes in one UPDATE: scores, sums, rank, and the "before".
+    """Every row this run changes in one UPDATE: scores, sums, and the "before".
 
-    `scored` holds the claimed rows, `slipped` those not claimed whose rank
-    moved because others did, `ranks` every new rank. Each row is written
-    once per run, its rank with its scores (a second pass for the ranks
-    would rewrite thousands of ~1.4 KB rows again). "Before" (previous rank
-    and score) is where the row was: set when its priority changed, or when
-    only its rank did.
+    `scored` holds the claimed rows, `slipped` those not claimed near the top
+    whose rank moved because others did (they only get a snapshot), `ranks`
+    every rank after and before the run, by id. Ranks are not stored; a row whose
+    priority changed keeps where it was ("before": previous rank and score),
+    and its snapshot where it is now.
 
     On PostgreSQL the rows are in a temporary table by COPY (the server
     parses 10,000 rows as one 12 MB JSON parameter ~8x slower), the claimed
-    rows' ranks come as one array indexed by their place in the run, and the
+    rows' ranks come as two arrays indexed by their place in the run, and the
     UPDATE walks the rows in id order through the primary key, so it locks
     rows in id order as ingest does: no deadlock, and no separate locking
     pass. The same statement inserts the snapshots of the rows whose
@@ -287,30 +277,23 @@ def write_rows(
     else the default). Returns the snapshot ids.
     """
     causes = causes or SnapshotCauses({}, [])
+    new, old = ranks
     postgres = is_postgres()
-    # The new rank: a claimed row's from the array (0: none), another's its own.
-    new_rank = (
-        "CASE WHEN v.claimed THEN NULLIF((%s::int4[])[v.seq], 0) ELSE v.rank END"
-        if postgres
-        else "v.rank"
-    )
-    rank = "v.new_rank" if postgres else "v.rank"
-    # Null-safe "differs": IS DISTINCT FROM is SQLite 3.39+, IS NOT is older.
-    rank_moved = f"{rank} {'IS DISTINCT FROM' if postgres else 'IS NOT'} roadmap_initiative.rank"
+    # On PostgreSQL a claimed row's ranks come from the arrays (below).
+    was = "v.run_old_rank" if postgres else "v.old_rank"
     set_clause = f"""
         {KEEP_UNLESS_SCORED}, {CLEAR_MARK}, {SET_REACH},
         scored_at = CASE WHEN v.claimed THEN %s ELSE roadmap_initiative.scored_at END,
-        rank = {rank},
-        previous_rank = CASE WHEN v.moved OR {rank_moved} THEN roadmap_initiative.rank
+        previous_rank = CASE WHEN v.moved THEN {was}
                              ELSE roadmap_initiative.previous_rank END,
         previous_priority_score = CASE
             WHEN v.moved AND roadmap_initiative.scored_at IS NULL THEN NULL
-            WHEN v.moved OR {rank_moved} THEN roadmap_initiative.priority_score
+            WHEN v.moved THEN roadmap_initiative.priority_score
             ELSE roadmap_initiative.previous_priority_score END
     """
     if not postgres:
         for row in scored.rows:
-            row.rank = ranks.get(row.id)
+            row.rank, row.old_rank = new.get(row.id), old.get(row.id)
         rows = sorted(scored.rows + slipped, key=attrgetter("id"))
         cursor.execute(
             f"UPDATE roadmap_initiative SET {set_clause} FROM {json_rows_sql(WRITE_COLUMNS)}"
@@ -320,8 +303,13 @@ def write_rows(
         return _snapshot(cursor, rows, causes)
     if slipped:
         with cursor.cursor.copy(COPY_ROWS) as copy:
-            for start in range(0, len(slipped), 1000):
-                copy.write("".join(copy_row(row) for row in slipped[start : start + 1000]))
+            copy.write("".join(copy_row(row) for row in slipped))
+    # A claimed row's ranks from the arrays (0: none), another's its own.
+    ranks = (
+        "CASE WHEN v.claimed THEN NULLIF((%s::int4[])[v.seq], 0) ELSE v.rank END AS run_rank,"
+        " CASE WHEN v.claimed THEN NULLIF((%s::int4[])[v.seq], 0) ELSE v.old_rank END"
+        " AS run_old_rank"
+    )
     # A nested loop over the rows in id order is the only join left to the planner.
     cursor.execute("SET LOCAL enable_hashjoin = off")
     cursor.execute("SET LOCAL enable_mergejoin = off")
@@ -330,13 +318,13 @@ def write_rows(
         f"""
         WITH written AS (
             UPDATE roadmap_initiative SET {set_clause}
-            FROM (SELECT v.*, {new_rank} AS new_rank FROM rescore_rows v ORDER BY v.id) v
+            FROM (SELECT v.*, {ranks} FROM rescore_rows v ORDER BY v.id) v
             WHERE roadmap_initiative.id = v.id
-            RETURNING roadmap_initiative.id, {written}, v.moved, v.trigger
+            RETURNING roadmap_initiative.id, {written}, v.run_rank, v.moved, v.trigger
         )
         INSERT INTO roadmap_scoresnapshot (initiative_id, {", ".join(SNAPSHOT_COLUMNS)},
-                                           trigger, causes, created_at)
-        SELECT w.id, {", ".join(f"w.{name}" for name in SNAPSHOT_COLUMNS)}, w.trigger,
+                                           rank, trigger, causes, created_at)
+        SELECT w.id, {", ".join(f"w.{name}" for name in SNAPSHOT_COLUMNS)}, w.run_rank, w.trigger,
                COALESCE(c.causes, %s::jsonb), %s
         FROM written w
         LEFT JOIN jsonb_to_recordset(%s::jsonb) AS c(id bigint, causes jsonb) ON c.id = w.id
@@ -345,7 +333,8 @@ def write_rows(
         """,
         [
             db_timestamp(now),
-            [ranks.get(row.id) or 0 for row in scored.rows],
+            [new.get(row.id) or 0 for row in scored.rows],
+            [old.get(row.id) or 0 for row in scored.rows],
             dumps(causes.default),
             db_timestamp(timezone.now()),
             causes.rows_json(),
@@ -360,25 +349,34 @@ def write_rows(
 def _snapshot(cursor, rows: list[WriteRow], causes: SnapshotCauses) -> list[int]:
     """One INSERT ... SELECT: each initiative whose priority changed, as it is now (SQLite).
 
-    Its "before" (previous rank and score) is already on the row. Initiatives
+    Its "before" (previous rank and score) is already on the row, its rank in
+    `rows`. Initiatives
     that only moved in rank because others did get no snapshot and no webhook
     (with 10,000 initiatives one score change shifts thousands of ranks),
     unless near the top (`causes.rank_shifts` marks those moved).
     """
     by_id, default = causes.by_id, causes.default
     changed = [
-        {"id": row.id, "trigger": row.trigger, "causes": by_id.get(row.id, default)}
+        {
+            "id": row.id,
+            "rank": row.rank,
+            "trigger": row.trigger,
+            "causes": by_id.get(row.id, default),
+        }
         for row in rows
         if row.moved
     ]
     if not changed:
         return []
     columns = ", ".join(SNAPSHOT_COLUMNS)
-    source = json_rows_sql([("id", "bigint"), ("trigger", "text"), ("causes", "jsonb")])
+    source = json_rows_sql(
+        [("id", "bigint"), ("rank", "integer"), ("trigger", "text"), ("causes", "jsonb")]
+    )
     cursor.execute(
         f"""
-        INSERT INTO roadmap_scoresnapshot (initiative_id, {columns}, trigger, causes, created_at)
-        SELECT i.id, {", ".join(f"i.{name}" for name in SNAPSHOT_COLUMNS)}, v.trigger,
+        INSERT INTO roadmap_scoresnapshot (initiative_id, {columns}, rank, trigger, causes,
+                                           created_at)
+        SELECT i.id, {", ".join(f"i.{name}" for name in SNAPSHOT_COLUMNS)}, v.rank, v.trigger,
                v.causes, %s
         FROM roadmap_initiative i
         JOIN {source} ON v.id = i.id
