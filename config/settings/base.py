@@ -325,6 +325,8 @@ RESCORE_DEBOUNCE_MAX_SECONDS = env.float("RESCORE_DEBOUNCE_MAX_SECONDS", default
 # The rescore worker vacuums the (constantly rewritten) initiative table at most
 # this often; see roadmap/services/vacuum.py.
 RESCORE_VACUUM_SECONDS = env.int("RESCORE_VACUUM_SECONDS", default=10)
+# ...and analyzes it (for the planner's estimates) at most this often.
+RESCORE_ANALYZE_SECONDS = env.int("RESCORE_ANALYZE_SECONDS", default=600)
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 # Waits (seconds) between a webhook delivery's attempts: Svix's schedule, 5 s,
 # 5 min, 30 min, 2 h, 5 h, then 10 h: 12 attempts over about 2.8 days. After

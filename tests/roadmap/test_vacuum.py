@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from roadmap.services.vacuum import VACUUM_KEY, initiatives_vacuum
+from roadmap.services.vacuum import ANALYZE_KEY, VACUUM_KEY, initiatives_vacuum
 from roadmap.tasks import recompute_priorities
 from tests.factories import InitiativeFactory
 
@@ -32,6 +32,23 @@ def test_a_rescore_vacuums_the_initiative_table_once_per_interval(transactional_
         cache.delete(VACUUM_KEY)
         assert recompute_priorities() == 0
     assert _vacuums(idle) == 0  # nothing claimed, nothing written, nothing to vacuum
+
+
+def _analyzed(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "ANALYZE" in q["sql"]]
+
+
+def test_the_initiative_table_is_analyzed_on_a_longer_interval(transactional_db):
+    cache.delete(VACUUM_KEY)
+    cache.delete(ANALYZE_KEY)
+    with CaptureQueriesContext(connection) as first:
+        assert initiatives_vacuum()
+    assert any("roadmap_initiative" in sql for sql in _analyzed(first))
+    cache.delete(VACUUM_KEY)  # the vacuum's interval is over, not the analyze's
+    with CaptureQueriesContext(connection) as second:
+        assert initiatives_vacuum()
+    assert _vacuums(second) == 2
+    assert _analyzed(second) == ["VACUUM (ANALYZE) roadmap_pendingevidence"]
 
 
 def test_vacuum_is_skipped_inside_a_transaction(db):
