@@ -90,9 +90,10 @@ class RankedQuerySet(QuerySet):
 
     _ranks_wanted = False
 
-    def with_ranks(self) -> RankedQuerySet:
+    def with_ranks(self, wanted: bool = True) -> RankedQuerySet:
+        """Ranks for what it loads (False: none, for a caller that attaches them at once)."""
         clone = self._chain()
-        clone._ranks_wanted = True
+        clone._ranks_wanted = wanted
         return clone
 
     def _clone(self):

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from roadmap.models import Initiative
@@ -198,3 +200,15 @@ def test_show_more_refuses_a_lane_or_place_that_is_not_one(product_client, path)
 def test_show_more_is_for_roadmap_readers_only(client):
     response = client.get("/roadmap/lanes/now/?offset=0")
     assert response.status_code == 302
+
+
+def test_the_board_counts_its_cards_ranks_in_one_query(product_client, small_roadmap):
+    """Every lane's cards get their ranks from one query, not one per lane."""
+    with CaptureQueriesContext(connection) as queries:
+        page = product_client.get("/roadmap/")
+    assert page.status_code == 200
+    assert sum("ROW_NUMBER()" in q["sql"] for q in queries.captured_queries) == 1
+    cards = [card for column in page.context["columns"] for card in column["cards"]]
+    assert sorted(card.rank for card in cards if card.rank) == list(
+        range(1, len([c for c in cards if c.rank]) + 1)
+    )

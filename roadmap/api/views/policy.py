@@ -52,7 +52,8 @@ def policy_fields(data) -> dict:
 def initiative_edits(user, changes: list[dict]) -> dict[int, dict]:
     """{id: validated scored fields} for the initiatives' edits to preview (one query)."""
     wanted = {c["id"] for c in changes}
-    found = {i.pk: i for i in selectors.initiative_list(viewer=user).filter(pk__in=wanted)}
+    listed = selectors.initiative_list(viewer=user).filter(pk__in=wanted).with_ranks(False)
+    found = {i.pk: i for i in listed}
     edits: dict[int, dict] = {}
     errors: dict[str, object] = {}
     for n, change in enumerate(changes):
