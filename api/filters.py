@@ -52,7 +52,11 @@ class SearchFilter(filters.SearchFilter):
 
 
 class OrderingFilter(filters.OrderingFilter):
-    """DRF's `?ordering=a,-b`, refusing a field the view does not order by."""
+    """DRF's `?ordering=a,-b`, refusing a field the view does not order by.
+
+    A view's `ordering_aliases` maps a name clients order by to the column
+    that holds its order (a rank is counted, its key is stored).
+    """
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
@@ -75,7 +79,16 @@ class OrderingFilter(filters.OrderingFilter):
                         ]
                     }
                 )
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        aliases = getattr(view, "ordering_aliases", {})
+        if not aliases or not ordering:
+            return ordering
+        return [
+            term[0] + aliases[term[1:]]
+            if term.startswith("-") and term[1:] in aliases
+            else aliases.get(term, term)
+            for term in ordering
+        ]
 
 
 class ChangedSinceFilter(filters.BaseFilterBackend):

@@ -202,3 +202,22 @@ def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(product, size):
 def test_a_page_size_over_200_is_cut_to_200(product):
     InitiativeFactory.create_batch(3)
     assert product.get(URL, {"page_size": 5000}).status_code == 200
+
+
+@pytest.mark.parametrize("url", [URL, "/api/v1/initiatives/"])
+def test_ordering_by_rank_pages_through_every_rank_either_way(product, url):
+    """?ordering=rank sorts by the rank's stored key: a cursor pages through it both ways."""
+    ranked = [InitiativeFactory(reach=r) for r in (10, 50, 30, 40, 20)]
+    initiatives_rescore_marked()
+    best_first = [i.pk for i in sorted(ranked, key=lambda i: -i.reach)]
+
+    def walk(ordering):
+        seen, page = [], f"{url}?ordering={ordering}&page_size=2"
+        while page:
+            body = product.get(page).json()
+            seen += [(row["id"], row["rank"]) for row in body["results"]]
+            page = body["next"]
+        return seen
+
+    assert walk("rank") == [(pk, n) for n, pk in enumerate(best_first, 1)]
+    assert walk("-rank") == [(pk, n) for n, pk in reversed(list(enumerate(best_first, 1)))]

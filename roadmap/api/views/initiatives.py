@@ -1,6 +1,5 @@
 """Initiatives: RICE inputs in, scores and rank out (read-only)."""
 
-from django.db.models import F
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field, extend_schema_view
 from rest_framework import mixins
@@ -81,11 +80,11 @@ class InitiativeViewSet(
         "created_at",
         "updated_at",
     ]
+    ordering_aliases = {"rank": "rank_key"}  # ranks are counted; their key is stored
     search_fields = ["title"]
 
     def get_queryset(self):
-        # ?ordering=rank sorts by the rank's key (ranks are counted, not stored).
-        return selectors.initiative_list(viewer=self.request.user).alias(rank=F("rank_key"))
+        return selectors.initiative_list(viewer=self.request.user)
 
     def create_service(self, data):
         return services.initiative_create(actor=self.request.user, **data)

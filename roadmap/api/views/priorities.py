@@ -1,7 +1,6 @@
 """The ranked priorities: stored scores, best first, each with its breakdown."""
 
 from django.core.cache import cache
-from django.db.models import F
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -45,11 +44,11 @@ class PriorityViewSet(mixins.ListModelMixin, ServiceViewSet):
     permission_classes = [IsAuthenticated, CanEditRoadmap]
     filterset_class = PriorityFilter
     ordering_fields = ["rank", "priority_score", "rice_score", "alignment_score", "title"]
+    ordering_aliases = {"rank": "rank_key"}  # ranks are counted; their key is stored
     search_fields = ["title"]
 
     def get_queryset(self):
-        # ?ordering=rank sorts by the rank's key (ranks are counted, not stored).
-        return selectors.priority_list(viewer=self.request.user).alias(rank=F("rank_key"))
+        return selectors.priority_list(viewer=self.request.user)
 
     def list(self, request, *args, **kwargs):
         # Integrations poll this list; between rescores it does not change (see
