@@ -10,7 +10,7 @@ from roadmap.models.ranks import RANK_ORDER
 from web.widgets import SearchSelect
 
 STATES = [
-    ("inbox", "Inbox (unlinked)"),
+    ("inbox", "Inbox"),
     ("linked", "Linked"),
     ("dismissed", "Dismissed"),
     ("all", "Everything"),

@@ -12,7 +12,7 @@ from roadmap.planning import quarter_index
 from roadmap.selectors_timeline import TimelineFilters
 
 PLAN_CHOICES = [
-    ("", "Scheduled or not"),
+    ("", "Any plan"),
     ("scheduled", "Scheduled"),
     ("unscheduled", "Unscheduled"),
 ]
@@ -38,7 +38,7 @@ class TimelineFilterForm(forms.Form):
     def __init__(self, data, *, objectives: list[tuple[int, str]], teams: list[str] = ()):
         super().__init__(data)
         self.fields["lane"].choices = [("", "Any lane"), *Initiative.Lane.choices]
-        self.fields["status"].choices = [("", "Any but archived"), *Initiative.Status.choices]
+        self.fields["status"].choices = [("", "Not archived"), *Initiative.Status.choices]
         self.fields["objective"].choices = [("", "Any objective"), *objectives]
         self.set_teams(teams)
 

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 
 class SearchSelect(forms.Select):
-    def __init__(self, *, search_url: str, limit: int = 50, placeholder: str = "Type to search…"):
+    def __init__(self, *, search_url: str, limit: int = 50, placeholder: str = "Search…"):
         super().__init__()
         self.search_url = search_url
         self.limit = limit
