@@ -49,6 +49,6 @@ def initiatives_vacuum() -> bool:
         if analyze:
             cursor.execute("VACUUM (ANALYZE) roadmap_initiative, roadmap_pendingevidence")
         else:
-            cursor.execute("VACUUM roadmap_initiative")
-            cursor.execute("VACUUM (ANALYZE) roadmap_pendingevidence")
+            cursor.execute("VACUUM roadmap_initiative, roadmap_pendingevidence")
+            cursor.execute("ANALYZE roadmap_pendingevidence")
     return True

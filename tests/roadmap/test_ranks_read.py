@@ -102,3 +102,18 @@ def test_deleting_closes_the_gap_without_a_rescore():
     services.initiative_delete(actor=None, initiative=b)
     assert not Initiative.objects.filter(needs_rescore=True).exists()
     assert current_ranks() == {a.pk: 1, c.pk: 2}
+
+
+def test_a_top_row_passed_by_several_in_one_run_names_the_nearest_first():
+    rows = [InitiativeFactory(reach=100 - k) for k in range(30)]
+    _rescore()
+    risers = rows[-3:]  # #28-#30 lifted to #1-#3 in one run
+    for n, riser in enumerate(risers):
+        services.initiative_update(actor=None, initiative=riser, data={"reach": 1000 + n})
+    _rescore()
+
+    assert current_ranks()[rows[0].pk] == 4
+    snapshot = rows[0].snapshots.first()
+    assert (snapshot.rank, snapshot.previous_rank) == (4, 1)
+    (shift,) = snapshot.causes
+    assert [p["id"] for p in shift["passed_by"]] == [risers[0].pk, risers[1].pk, risers[2].pk]
