@@ -116,7 +116,12 @@ def claim_rows(cursor, requests: list[FullRequest], policy: scoring.ScoringPolic
         where = "true"
     else:
         trigger, params = "ELSE 'evidence'", [False, half_life]
-        where = f"needs_rescore OR id IN ({PENDING_INITIATIVES})"
+        # A union, not an OR: the marked rows from their partial index
+        # (initiative_marked), the rest by primary key, no scan of the table.
+        where = (
+            "id IN (SELECT id FROM roadmap_initiative WHERE needs_rescore"
+            f" UNION {PENDING_INITIATIVES})"
+        )
     experiment = "false"
     if policy.experiment_confidence is not None:
         experiment = experiments.initiative_has_significant_sql("roadmap_initiative.id")
