@@ -148,7 +148,8 @@ class Initiative(models.Model):
     rank_key = models.GeneratedField(
         expression=models.Case(
             models.When(
-                Q(status__in=["idea", "planned", "in_progress"]) & Q(scored_at__isnull=False),
+                Q(status__in=[status.value for status in RANKED_STATUSES])
+                & Q(scored_at__isnull=False),
                 then=-models.F("priority_score"),
             ),
             default=None,
@@ -321,7 +322,7 @@ class Initiative(models.Model):
         """Its place in the ranked list (1 best), None unless scored open work.
 
         Counted once per instance (one query); a list gets its ranks in one
-        query from `roadmap.ranks.attach_ranks` (InitiativeQuerySet.with_ranks).
+        query from `roadmap.models.ranks.attach_ranks` (RankedQuerySet.with_ranks).
         """
         if "_rank" not in self.__dict__:
             self._rank = rank_of(self)

@@ -83,8 +83,7 @@ def _inbox_context(request, data, status_message: str = "", bulk_form=None) -> d
         .exclude(status="archived")
         .select_related(None)
         .prefetch_related(None)
-        .only("id", "title", "rank_key")
-        .with_ranks()[:ITEM_CHOICES]
+        .only("id", "title", "rank_key")[:ITEM_CHOICES]
     )
     return {
         "filter_form": filter_form,
@@ -217,7 +216,6 @@ def pick_initiatives(request):
         .select_related(None)
         .prefetch_related(None)
         .only("id", "title", "rank_key")
-        .with_ranks()
     )
     if term:
         rows = rows.filter(title__icontains=term)

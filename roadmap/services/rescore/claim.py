@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from roadmap import scoring
+from roadmap.models import Initiative
 from roadmap.scoring import experiments
 
 from ..sql import fetch_numbers, ids_param, in_ids_sql, is_postgres
@@ -79,12 +80,14 @@ PENDING_INITIATIVES = (
     "SELECT (SELECT e.initiative_id FROM roadmap_evidence e WHERE e.id = p.evidence_id)"
     " FROM roadmap_pendingevidence p"
 )
+# Open work: ranked once scored (Initiative.rank_key). Fixed values, not input.
+RANKED = ", ".join(f"'{status.value}'" for status in Initiative.RANKED_STATUSES)
 # In the order of `Claim`'s fields.
 CLAIM_COLUMNS = (
     "id, CASE WHEN needs_rescore THEN rescore_trigger {trigger} END, mark_version, needs_rescore,"
     " %s OR reach_anchor IS NULL OR reach_half_life IS NULL OR reach_half_life <> %s,"
     " reach_source, reach, impact, confidence, effort, priority_score,"
-    " status IN ('idea', 'planned', 'in_progress'), evidence_count,"
+    f" status IN ({RANKED}), evidence_count,"
     " scored_at IS NULL, {anchor}, reach_half_life, reach_weighted, reach_anonymous,"
     " reach_customers, reach_anonymous_items, reach_items,"
     " ease, business_value, time_criticality, risk_reduction, job_size, {experiment}"
