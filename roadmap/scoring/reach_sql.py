@@ -11,11 +11,13 @@ Pure text, no database: each function returns SQL for a vendor
     each item without a customer, decayed      SUM(decay_sql("received_at")), customer NULL
     customers, anonymous items, items          COUNT and SUM of the group counts
 
-The query does not weigh importance: it files each customer's term under
-the set of importances of its items, and each item without a customer
-under its importance (`reach.importance_sums`, 10 sums), and
-`ReachRowMaker` applies the policy's importance weights to those sums
-(`reach.weighted_by_importance`). A policy that weighs revenue adds
+An aggregate is two queries (`TotalsQueries`): the customers' items, and
+the items without a customer; `reach_rows.merged_rows` makes one `ReachRow`
+per initiative of their rows. The query does not weigh importance: it files
+each customer's term under the set of importances of its items, and each
+item without a customer under its importance (`reach.importance_sums`, 10
+sums), and `ReachRowMaker` applies the policy's importance weights to those
+sums (`reach.weighted_by_importance`). A policy that weighs revenue adds
 `reach.revenue_factor` to each customer's weight (REVENUE).
 
 A what-if that needs only the totals under a policy, not the sums a
@@ -39,16 +41,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .policy import ScoringPolicy
-from .reach import IMPORTANCE_BITS, NO_SETS, REVENUE_CAP, REVENUE_UNIT, set_weights
+from .reach import IMPORTANCE_BITS, REVENUE_CAP, REVENUE_UNIT
+from .reach_rows import WEIGHT_FLOOR, ReachRow, ReachRowMaker, WeightedRowMaker
+
+__all__ = ["ReachRow", "ReachRowMaker", "WeightedRowMaker"]  # made of the queries' rows
 
 # Half-lives past which an item's weight is taken as 0.5 ** this (~1e-301):
 # PostgreSQL's POWER raises on underflow instead of returning 0, so an item
 # dated centuries ago (stored before dates were bounded) would fail every run.
 DECAY_MAX_HALF_LIVES = 1000.0
-# A weight below this counts as 0 here: times the decay's floor it would
-# come to less than the smallest float, and PostgreSQL raises on that
-# underflow too. Off from `reach.evidence_reach` by less than 1e-20 a customer.
-WEIGHT_FLOOR = 1e-20
 
 
 def age_days_sql(column: str, vendor: str) -> str:
@@ -136,47 +137,55 @@ WEIGHTS = {v: weights_cte(v, False) for v in ("postgresql", "sqlite")}
 GROUP_ITEMS = {"postgresql": "COUNT(*)::int4", "sqlite": "COUNT(*)"}
 
 
-class ReachRow(NamedTuple):
-    """An initiative's id, then its `reach.ReachTotals`, then its importance sums.
+# Each item's importance as its bit (`reach.IMPORTANCE_BITS`), stored by the
+# database (evidence.importance_bit) and held in the covering indexes: the
+# aggregate reads no text. A customer's set of importances is the OR of its
+# items' bits; on SQLite the sum of the distinct ones (powers of two).
+BITS = {"postgresql": "BIT_OR(importance_bit)", "sqlite": "SUM(DISTINCT importance_bit)"}
 
-    Made from a row of `reach_totals_sql` by `ReachRowMaker`.
+
+class TotalsQueries(NamedTuple):
+    """An aggregate as two queries, both per initiative in id order, with the same parameters.
+
+    `customers`: the customers' items, grouped by customer (the covering
+    index evidence_reach_cover); `anonymous`: the items without a customer
+    (the partial index evidence_anonymous_reach). `reach_rows.merged_rows`
+    makes one `ReachRow` of an initiative's two rows. Apart, the big query
+    carries no aggregate for the few items without a customer: three sums
+    per item fewer, and four per group.
     """
 
-    initiative_id: int
-    from_customers: float
-    customers: int
-    anonymous: float
-    anonymous_items: int
-    items: int
-    sets: tuple[float, ...] = NO_SETS  # `reach.importance_sums`, at the query's now
+    customers: str
+    anonymous: str
 
 
-# Each importance's bit, as `reach.IMPORTANCE_BITS` (no stated importance: important).
-BIT = "(CASE {column} WHEN 'nice_to_have' THEN 1 WHEN 'critical' THEN 4 ELSE 2 END)"
-BITS = {
-    "postgresql": f"BIT_OR({BIT.format(column='importance')})",
-    "sqlite": " + ".join(
-        f"MAX(CASE WHEN {BIT.format(column='importance')} = {bit} THEN {bit} ELSE 0 END)"
-        for bit in (1, 2, 4)
-    ),
-}
+def anonymous_sql(where: str, sums: str) -> str:
+    """Per initiative with items without a customer where `where` holds: (id, items, `sums`)."""
+    return f"""
+        SELECT initiative_id, COUNT(*), {sums}
+        FROM roadmap_evidence
+        WHERE customer_id IS NULL AND initiative_id IS NOT NULL AND {where}
+        GROUP BY initiative_id
+        ORDER BY initiative_id
+        """
 
 
 def reach_totals_sql(
     vendor: str,
     where: str = "initiative_id IS NOT NULL",
     policy: ScoringPolicy | None = None,
-) -> str:
-    """Per initiative with evidence where `where` holds: a row for `ReachRowMaker`, in id order.
+) -> TotalsQueries:
+    """Per initiative with evidence where `where` holds: rows for `ReachRowMaker`, in id order.
 
-    (id, customers, anonymous items, items, then the 10 importance sums of
-    `reach.importance_sums`), no NULLs. The importance weights are applied
-    to the sums afterwards, in Python (`ReachRowMaker`): one query whatever
-    the weights, and a product of floored weights and a floored decay
-    cannot underflow in PostgreSQL (which raises on it).
+    Customers: (id, customers, their items, the 7 set sums); items without
+    a customer: (id, items, the 3 sums by importance) (`reach.importance_sums`),
+    no NULLs. The importance weights are applied to the sums afterwards, in
+    Python (`ReachRowMaker`): one query whatever the weights, and a product
+    of floored weights and a floored decay cannot underflow in PostgreSQL
+    (which raises on it).
     Parameters by name: `reach_totals_params`, and any that `where` adds.
     On PostgreSQL the covering index (initiative, customer, received_at,
-    importance) hands the rows over in order, so both levels are
+    importance bit) hands the rows over in order, so both levels are
     GroupAggregates that keep one group in memory and emit the initiatives
     in id order (the ORDER BY costs no sort); nothing hashes 850k groups.
     """
@@ -187,66 +196,29 @@ def reach_totals_sql(
     sets = ",\n               ".join(
         f"COALESCE(SUM(CASE pc.bits WHEN {bits} THEN {term} END), 0.0)" for bits in range(1, 8)
     )
-    anonymous = ",\n                   ".join(
-        f"SUM(CASE WHEN customer_id IS NULL AND {BIT.format(column='importance')} = {bit}"
-        f" THEN {decay_sql('received_at', vendor)} END) AS anonymous_{bit}"
+    by_importance = ", ".join(
+        f"COALESCE(SUM(CASE importance_bit WHEN {bit} THEN {decay_sql('received_at', vendor)}"
+        " END), 0.0)"
         for bit in (1, 2, 4)
     )
-    return f"""
+    customers = f"""
         {weights_cte(vendor, revenue)}
         SELECT pc.initiative_id,
-               COUNT(pc.customer_id),
-               COALESCE(SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END), 0),
+               COUNT(*),
                SUM(pc.items),
-               {sets},
-               COALESCE(SUM(pc.anonymous_1), 0.0),
-               COALESCE(SUM(pc.anonymous_2), 0.0),
-               COALESCE(SUM(pc.anonymous_4), 0.0)
+               {sets}
         FROM (
             SELECT initiative_id, customer_id, MAX(received_at) AS newest,
                    {BITS[vendor]} AS bits,
-                   {GROUP_ITEMS[vendor]} AS items,
-                   {anonymous}
+                   {GROUP_ITEMS[vendor]} AS items
             FROM roadmap_evidence
-            WHERE {where}
+            WHERE customer_id IS NOT NULL AND {where}
             GROUP BY initiative_id, customer_id
         ) pc
         GROUP BY pc.initiative_id
         ORDER BY pc.initiative_id
         """
-
-
-class ReachRowMaker:
-    """Makes `ReachRow`s of `reach_totals_sql`'s rows under a policy's importance weights.
-
-    Has `_make`, as a NamedTuple class: fetch helpers take either.
-    """
-
-    __slots__ = ("weights",)
-
-    def __init__(self, policy: ScoringPolicy | None):
-        weights = set_weights(policy) if policy is not None else (1.0,) * 10
-        self.weights = tuple(w if w >= WEIGHT_FLOOR else 0.0 for w in weights)
-
-    def _make(self, raw) -> ReachRow:
-        initiative_id, customers, anonymous_items, items, *sums = raw
-        w = self.weights
-        sets = tuple(sums)
-        return ReachRow(
-            initiative_id,
-            sets[0] * w[0]
-            + sets[1] * w[1]
-            + sets[2] * w[2]
-            + sets[3] * w[3]
-            + sets[4] * w[4]
-            + sets[5] * w[5]
-            + sets[6] * w[6],
-            customers,
-            sets[7] * w[7] + sets[8] * w[8] + sets[9] * w[9],
-            anonymous_items,
-            items,
-            sets,
-        )
+    return TotalsQueries(customers, anonymous_sql(where, by_importance))
 
 
 # The decay's floor in `weighted_totals_sql`: there a customer's term is the
@@ -257,62 +229,53 @@ class ReachRowMaker:
 WEIGHTED_DECAY_MAX_HALF_LIVES = 800.0
 # An item's importance weight, floored as `ReachRowMaker` floors it (parameters by name).
 IMPORTANCE_WEIGHT = (
-    "(CASE {column} WHEN 'nice_to_have' THEN %(weight_nice_to_have)s"
-    " WHEN 'critical' THEN %(weight_critical)s ELSE %(weight_important)s END)"
+    "(CASE importance_bit WHEN 1 THEN %(weight_nice_to_have)s"
+    " WHEN 4 THEN %(weight_critical)s ELSE %(weight_important)s END)"
 )
 
 
 def weighted_totals_sql(
     vendor: str, where: str = "initiative_id IS NOT NULL", policy: ScoringPolicy | None = None
-) -> str:
+) -> TotalsQueries:
     """`reach_totals_sql`'s totals under all of `policy`'s weights, without the importance sums.
 
-    Per initiative with evidence where `where` holds, in id order: (id, from
-    customers, customers, anonymous, anonymous items, items), a `ReachRow`
-    whose `sets` are left out (`WeightedRowMaker`). For a what-if that needs
-    only the totals: 5 aggregates per (initiative, customer) group instead
-    of 14. A customer counts its heaviest importance weight (as
-    `reach.heaviest_of` its set's); the products of three floored factors
-    cannot underflow (`WEIGHTED_DECAY_MAX_HALF_LIVES`).
+    Per initiative with evidence where `where` holds, in id order, rows for
+    `WeightedRowMaker`: customers (id, from customers, customers, their
+    items) and items without a customer (id, items, anonymous); `ReachRow`s
+    whose `sets` are left out. For a what-if that needs only the totals: 3
+    aggregates per (initiative, customer) group instead of 9. A customer
+    counts its heaviest importance weight (as `reach.heaviest_of` its
+    set's); the products of three floored factors cannot underflow
+    (`WEIGHTED_DECAY_MAX_HALF_LIVES`).
     Parameters by name: `weighted_totals_params`, and any that `where` adds.
     """
     revenue = policy is not None and weighs_revenue(policy)
     weight = customer_weight_lookup(vendor, revenue)
     cap = WEIGHTED_DECAY_MAX_HALF_LIVES
-    importance = IMPORTANCE_WEIGHT.format(column="importance")
+    importance = IMPORTANCE_WEIGHT
     heaviest = "MAX(" + importance + ")"
     if policy is None or len(set(importance_weights(policy).values())) == 1:
         # One weight for every importance: no CASE per item (~20 % of the query at 1M items).
         importance = heaviest = "%(weight_important)s"
-    return f"""
+    customers = f"""
         {weights_cte(vendor, revenue)}
         SELECT pc.initiative_id,
                COALESCE(SUM({weight} * pc.heaviest * {decay_sql("pc.newest", vendor, cap)}), 0.0),
-               COUNT(pc.customer_id),
-               COALESCE(SUM(pc.anonymous), 0.0),
-               COALESCE(SUM(CASE WHEN pc.customer_id IS NULL THEN pc.items END), 0),
+               COUNT(*),
                SUM(pc.items)
         FROM (
             SELECT initiative_id, customer_id, MAX(received_at) AS newest,
                    {heaviest} AS heaviest,
-                   {GROUP_ITEMS[vendor]} AS items,
-                   SUM(CASE WHEN customer_id IS NULL
-                       THEN {importance} * {decay_sql("received_at", vendor, cap)} END) AS anonymous
+                   {GROUP_ITEMS[vendor]} AS items
             FROM roadmap_evidence
-            WHERE {where}
+            WHERE customer_id IS NOT NULL AND {where}
             GROUP BY initiative_id, customer_id
         ) pc
         GROUP BY pc.initiative_id
         ORDER BY pc.initiative_id
         """
-
-
-class WeightedRowMaker:
-    """Makes `ReachRow`s (no importance sums) of `weighted_totals_sql`'s rows."""
-
-    @staticmethod
-    def _make(raw) -> ReachRow:
-        return ReachRow(*raw)
+    anonymous = f"COALESCE(SUM({importance} * {decay_sql('received_at', vendor, cap)}), 0.0)"
+    return TotalsQueries(customers, anonymous_sql(where, anonymous))
 
 
 def importance_weights(policy: ScoringPolicy) -> dict[str, float]:
@@ -375,14 +338,13 @@ def pending_items_sql(vendor: str, weighs: bool = False) -> str:
     the importance sums move a customer between sets); `weighs` (the policy
     weighs revenue): its customer's revenue, else 0.
     """
-    bits = " ".join(f"WHEN '{name}' THEN {bit}" for name, bit in IMPORTANCE_BITS.items())
     revenue = "0.0"
     if weighs:
         revenue = "(SELECT c.annual_revenue FROM roadmap_customer c WHERE c.id = e.customer_id)"
     extra = f"""e.importance,
                {revenue},
                CASE WHEN e.customer_id IS NULL THEN 0 ELSE
-               COALESCE((SELECT SUM(DISTINCT CASE o.importance {bits} ELSE 2 END)
+               COALESCE((SELECT SUM(DISTINCT o.importance_bit)
                 FROM roadmap_evidence o
                 WHERE o.initiative_id = e.initiative_id AND o.customer_id = e.customer_id
                   AND {NOT_PENDING}), 0)

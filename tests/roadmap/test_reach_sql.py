@@ -372,3 +372,42 @@ def test_a_what_ifs_totals_are_those_of_the_initiatives_whose_reach_is_from_evid
         assert [row.initiative_id for row in rows] == [evidence.pk, named.pk]
         assert rows[0].anonymous == pytest.approx(1.0)
         transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL plan")
+def test_the_aggregate_reads_only_its_two_covering_indexes_and_sorts_nothing():
+    """The customers' items from evidence_reach_cover, those without a customer from
+    evidence_anonymous_reach, in the order both levels group them: no heap, no sort."""
+    from roadmap.services.rescore.tuning import Tuning, tune
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        tune(cursor, Tuning())
+        # A few rows: without these the planner would rather scan and sort them
+        # than read an index; with them it still sorts if no index gives the order.
+        for path in ("seqscan", "bitmapscan", "sort"):
+            cursor.execute(f"SET LOCAL enable_{path} = off")
+        queries, params = aggregate.reach_totals_query(None, NOW, ScoringPolicy())
+        for sql, index in (
+            (queries.customers, "evidence_reach_cover"),
+            (queries.anonymous, "evidence_anonymous_reach"),
+        ):
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert f"Index Only Scan using {index} on roadmap_evidence" in plan, plan
+            assert "Sort" not in plan, plan
+        transaction.set_rollback(True)
+
+
+def test_the_database_keeps_each_items_importance_bit():
+    """evidence.importance_bit, which the aggregate reads, is `reach.IMPORTANCE_BITS`
+    of the importance, on insert and on every change."""
+    from roadmap.scoring.reach import IMPORTANCE_BITS
+
+    item = Evidence.objects.create(source="support", text="x", received_at=NOW)
+    for importance, bit in [*IMPORTANCE_BITS.items(), ("important", 2)]:
+        Evidence.objects.filter(pk=item.pk).update(importance=importance)
+        assert Evidence.objects.values_list("importance_bit", flat=True).get(pk=item.pk) == bit
+    created = Evidence.objects.create(
+        source="support", text="y", received_at=NOW, importance="nice_to_have"
+    )
+    assert Evidence.objects.values_list("importance_bit", flat=True).get(pk=created.pk) == 1

@@ -2,7 +2,8 @@
 
 Input: a cursor (the run's, or a reader's in `streams`); the initiatives
 (ids, or a range of ids); the run's now and policy.
-Output: `ReachRow`s in initiative id order; `PendingItem`s, dates as aware
+Output: `ReachRow`s in initiative id order (each made of its rows of the
+aggregate's two queries, `reach_sql.TotalsQueries`); `PendingItem`s, dates as aware
 datetimes on both backends.
 Writes: nothing.
 Assumes: the caller makes both reads at one snapshot (`evidence`). The SQL
@@ -20,7 +21,8 @@ from django.db import connection
 from roadmap import scoring
 from roadmap.models import Initiative
 from roadmap.scoring import PendingItem, reach_sql
-from roadmap.scoring.reach_sql import ReachRow
+from roadmap.scoring.reach_rows import merged_rows
+from roadmap.scoring.reach_sql import ReachRow, TotalsQueries
 
 from ..sql import as_datetime, fetch_numbers, ids_param, in_ids_sql, is_postgres
 
@@ -28,6 +30,7 @@ __all__ = [
     "PendingItem",
     "ReachRow",
     "TotalsOnly",
+    "TotalsQueries",
     "pending_items",
     "reach_rows",
     "reach_totals_query",
@@ -50,8 +53,10 @@ def reach_totals_query(
     policy: scoring.ScoringPolicy,
     between: tuple[int | None, int | None] = (None, None),
     only: TotalsOnly | None = None,
-) -> tuple[str, dict]:
-    """SQL and parameters of the `ReachRow`s of the initiatives in `ids` (None: all).
+) -> tuple[TotalsQueries, dict]:
+    """The two queries and their parameters of the `ReachRow`s of the initiatives in `ids`.
+
+    `ids` None: all.
 
     `between`: only initiative ids in [from, to), either end open (None).
     `only`: a what-if's totals (`TotalsOnly`, rows made by `row_maker`).
@@ -81,8 +86,8 @@ def reach_totals_query(
 
 
 def row_maker(policy: scoring.ScoringPolicy, only: TotalsOnly | None = None):
-    """What makes `ReachRow`s of `reach_totals_query`'s rows (`_make`)."""
-    return reach_sql.ReachRowMaker(policy) if only is None else reach_sql.WeightedRowMaker
+    """What makes a `ReachRow` of an initiative's rows of `reach_totals_query` (`make`)."""
+    return reach_sql.ReachRowMaker(policy) if only is None else reach_sql.WeightedRowMaker()
 
 
 def reach_rows(
@@ -97,8 +102,10 @@ def reach_rows(
 
     `only`: a what-if's (`TotalsOnly`; `ReachRow.sets` all 0).
     """
-    sql, params = reach_totals_query(ids, now, policy, between, only)
-    return fetch_numbers(cursor, sql, params, row_maker(policy, only))
+    queries, params = reach_totals_query(ids, now, policy, between, only)
+    anonymous = fetch_numbers(cursor, queries.anonymous, params)
+    customers = fetch_numbers(cursor, queries.customers, params)
+    return list(merged_rows(customers, anonymous, row_maker(policy, only)))
 
 
 def pending_items(cursor, claimed: list[int] | None, weighs: bool = False) -> list[PendingItem]:
