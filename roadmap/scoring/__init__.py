@@ -19,7 +19,8 @@ The package: `policy` (the constants and the team's policy), `frameworks`
 (ICE, WSJF, custom), `expression` (the custom formula's safe evaluator),
 `experiments` (when an experiment's result is significant), `reach` (reach from evidence, and the
 sums the rescore keeps anchored), `reach_sql` (the same totals in SQL, per
-backend), `formula` (RICE, alignment, priority, the breakdown).
+backend), `reach_rows` (the SQL's rows made into totals), `formula` (RICE,
+alignment, priority, the breakdown).
 """
 
 from .expression import ExpressionError

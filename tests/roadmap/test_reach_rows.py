@@ -25,7 +25,8 @@ def test_an_initiatives_two_rows_make_its_totals_and_its_ten_sums():
     }
     both = by_id[5]
     assert (both.customers, both.anonymous_items, both.items) == (1, 3, 4)
-    assert both.from_customers == 4.0 and both.anonymous == 2.0
+    assert both.from_customers == 4.0
+    assert both.anonymous == 2.0
     assert both.sets == (0.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.5, 0.5)
     only_anonymous = by_id[1]
     assert (only_anonymous.customers, only_anonymous.items, only_anonymous.from_customers) == (
