@@ -242,8 +242,9 @@ def weighted_totals_sql(
     Per initiative with evidence where `where` holds, in id order, rows for
     `WeightedRowMaker`: customers (id, from customers, customers, their
     items) and items without a customer (id, items, anonymous); `ReachRow`s
-    whose `sets` are left out. For a what-if that needs only the totals: 3
-    aggregates per (initiative, customer) group instead of 9. A customer
+    whose `sets` are left out. For a what-if that needs only the totals: 6
+    aggregates per (initiative, customer) group (3 at each level) instead of
+    the rescore's 12 (3 and 9). A customer
     counts its heaviest importance weight (as `reach.heaviest_of` its
     set's); the products of three floored factors cannot underflow
     (`WEIGHTED_DECAY_MAX_HALF_LIVES`).
